@@ -1,0 +1,123 @@
+//! The command line: arguments, logging, exit statuses. clap stays here; commands turn parsed
+//! arguments into library calls and render the results.
+
+mod validate;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// The documented exit statuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// No error findings (warnings allowed).
+    Clean = 0,
+    /// At least one error finding.
+    Errors = 1,
+    /// Usage or configuration error.
+    Usage = 2,
+    /// An internal fault.
+    Internal = 3,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "clusterkpi", version, about = "Validate, normalize and publish the KPI submissions of industrial clusters")]
+struct Cli {
+    /// More log output on stderr (-v info, -vv debug); `CLUSTERKPI_LOG` takes a full filter.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check submission files before upload: every problem with its cell, line or pointer.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ValidateArgs {
+    /// Submission files, or folders searched recursively.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    format: OutputFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    Human,
+    Json,
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { Exit::Usage.into() } else { Exit::Clean.into() };
+        }
+    };
+    init_logging(cli.verbose);
+    let result = match cli.command {
+        Command::Validate(args) => validate::run(&args),
+    };
+    match result {
+        Ok(exit) => exit.into(),
+        Err(CliError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Clean.into(),
+        Err(e) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = write!(stderr, "error: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                let _ = write!(stderr, ": {cause}");
+                source = cause.source();
+            }
+            let _ = writeln!(stderr);
+            e.exit().into()
+        }
+    }
+}
+
+/// What stops a command before it produces a report.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Discover(#[from] crate::pipeline::DiscoverError),
+    #[error("the bundled schema is invalid")]
+    Schema(#[from] crate::schema::SchemaError),
+    #[error("cannot write the report")]
+    Io(#[from] std::io::Error),
+    #[error("cannot render the report as JSON")]
+    Json(#[from] serde_json::Error),
+}
+
+impl CliError {
+    fn exit(&self) -> Exit {
+        match self {
+            CliError::Discover(_) | CliError::Schema(_) => Exit::Usage,
+            CliError::Io(_) | CliError::Json(_) => Exit::Internal,
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CLUSTERKPI_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(false).try_init();
+}

@@ -1,0 +1,105 @@
+//! `clusterkpi validate PATH…`: the coordinator's check before upload.
+//!
+//! Human output lists every finding (severity, code, message, location, hint), then a summary
+//! line per file and a total; `--format json` prints one document with the same content.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::{CliError, Exit, OutputFormat, ValidateArgs};
+use crate::diag::{Finding, Severity, render};
+use crate::pipeline::{self, FileReport};
+use crate::schema::Schema;
+
+pub(super) fn run(args: &ValidateArgs) -> Result<Exit, CliError> {
+    let schema = Arc::new(Schema::bundled()?);
+    let inputs = pipeline::discover(&args.paths)?;
+    tracing::info!(files = inputs.len(), "validating");
+    let reports = pipeline::check_files(inputs, schema);
+
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        OutputFormat::Human => write_human(&mut out, &reports)?,
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &JsonReport { files: reports.iter().map(JsonFile::from).collect() })?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+
+    Ok(if reports.iter().any(FileReport::internal_fault) {
+        Exit::Internal
+    } else if reports.iter().any(|r| r.count(Severity::Error) > 0) {
+        Exit::Errors
+    } else {
+        Exit::Clean
+    })
+}
+
+fn write_human(out: &mut impl Write, reports: &[FileReport]) -> std::io::Result<()> {
+    for f in reports.iter().flat_map(|r| &r.findings) {
+        writeln!(out, "{}", render::human(f))?;
+    }
+    let (mut read, mut accepted, mut rejected) = (0, 0, 0);
+    for r in reports {
+        let format = r.format.map_or("unknown format", |f| f.as_str());
+        writeln!(
+            out,
+            "{} ({format}): {} rows read, {} accepted, {} rejected{}",
+            r.file,
+            r.rows_read,
+            r.rows_accepted,
+            r.rows_rejected,
+            counts(r.count(Severity::Error), r.count(Severity::Warning), r.count(Severity::Info)),
+        )?;
+        read += r.rows_read;
+        accepted += r.rows_accepted;
+        rejected += r.rows_rejected;
+    }
+    let count = |s| reports.iter().map(|r| r.count(s)).sum::<usize>();
+    let files = if reports.len() == 1 { "1 file".to_owned() } else { format!("{} files", reports.len()) };
+    writeln!(
+        out,
+        "{files}: {read} rows read, {accepted} accepted, {rejected} rejected{}",
+        counts(count(Severity::Error), count(Severity::Warning), count(Severity::Info))
+    )
+}
+
+fn counts(errors: usize, warnings: usize, infos: usize) -> String {
+    let parts: Vec<String> = [(errors, "error"), (warnings, "warning"), (infos, "info")]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}{}", if n == 1 { "" } else { "s" }))
+        .collect();
+    if parts.is_empty() { String::new() } else { format!("; {}", parts.join(", ")) }
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    files: Vec<JsonFile<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFile<'a> {
+    file: &'a str,
+    format: Option<&'static str>,
+    rows_read: usize,
+    rows_accepted: usize,
+    rows_rejected: usize,
+    findings: &'a [Finding],
+}
+
+impl<'a> From<&'a FileReport> for JsonFile<'a> {
+    fn from(r: &'a FileReport) -> Self {
+        JsonFile {
+            file: &r.file,
+            format: r.format.map(|f| f.as_str()),
+            rows_read: r.rows_read,
+            rows_accepted: r.rows_accepted,
+            rows_rejected: r.rows_rejected,
+            findings: &r.findings,
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! clusterkpi: ingest the KPI submissions of industrial clusters, validate them against the
+//! schema and reference data, and report located findings.
+//!
+//! The stages, in data-flow order: [`read`] (bytes → cells with origins) → [`map`] (find the
+//! table, name its columns) → [`validate`] (row checks, duplicates → observations and rejects),
+//! chained per file by [`pipeline`]; [`diag`] holds findings and their locations, [`schema`] the
+//! reference data, [`cli`] the command line.
+
+pub mod cli;
+pub mod diag;
+pub mod map;
+pub mod pipeline;
+pub mod read;
+pub mod schema;
+pub mod validate;

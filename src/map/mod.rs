@@ -1,0 +1,118 @@
+//! Map: find the table in what a reader returned and name its columns, giving raw rows whose
+//! cells are keyed by canonical field, each cell still carrying its location.
+//!
+//! A grid's header is the first row, within the first rows of the sheet, that names the
+//! `value` column and at least two other canonical columns; the rows below it are the data.
+//! A JSON file is a submission document (`{"cluster", …, "observations": [...]}`, whose
+//! top-level fields are defaults for every record) or an array of records; JSON Lines is one
+//! record a line. Nothing here interprets a value: that is validation's job. Problems of the
+//! table as a whole (a missing or doubled column) are reported once, and the rows under it are
+//! kept, blocked, so they are still counted and rejected.
+
+mod grid;
+mod json;
+
+use std::sync::Arc;
+
+use crate::diag::{Code, Finding, Loc};
+use crate::read::{Cell, Content};
+use crate::schema::{Field, Fields};
+
+/// A cell with its location.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Located {
+    pub cell: Cell,
+    pub loc: Loc,
+}
+
+/// One row of a submission, keyed by canonical field.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawRow {
+    /// The row as a whole: a sheet row, a line, or a JSON record's pointer.
+    pub loc: Loc,
+    pub fields: [Option<Located>; Field::COUNT],
+    /// Set when the row cannot be validated because of a problem already reported for its table
+    /// (e.g. `E_MISSING_COLUMN`); the row is rejected with this code.
+    pub blocked: Option<Code>,
+}
+
+impl RawRow {
+    fn new(loc: Loc) -> Self {
+        RawRow { loc, fields: Default::default(), blocked: None }
+    }
+
+    pub fn get(&self, field: Field) -> Option<&Located> {
+        self.fields[field.index()].as_ref()
+    }
+
+    /// The field's cell, treating an absent field as an empty one.
+    pub fn cell(&self, field: Field) -> &Cell {
+        self.get(field).map_or(&Cell::Empty, |l| &l.cell)
+    }
+
+    fn set(&mut self, field: Field, cell: Cell, loc: Loc) {
+        self.fields[field.index()] = Some(Located { cell, loc: loc.with_column(field.as_str()) });
+    }
+}
+
+/// The rows found in one file, and what was noticed while finding them.
+#[derive(Debug, Default)]
+pub struct Mapped {
+    pub rows: Vec<RawRow>,
+    pub findings: Vec<Finding>,
+}
+
+/// Find the table(s) in a file's content.
+pub fn map(content: Content, file: &Arc<str>, fields: &Fields) -> Mapped {
+    let mut out = Mapped::default();
+    match content {
+        Content::Grids(grids) => {
+            let workbook = grids.iter().any(|g| matches!(g.kind, crate::read::GridKind::Sheet(_)));
+            let mut tables = 0;
+            for g in grids {
+                tables += usize::from(grid::map(g, file, fields, &mut out));
+            }
+            if tables == 0 {
+                let what = if workbook { "no visible sheet has" } else { "the file has no" };
+                out.findings.push(no_table(file, format!("{what} a header row naming the canonical columns")));
+            }
+        }
+        Content::Json(value) => json::map_document(value, file, fields, &mut out),
+        Content::JsonLines(lines) => json::map_lines(lines, file, fields, &mut out),
+    }
+    out
+}
+
+fn no_table(file: &Arc<str>, message: String) -> Finding {
+    Finding::new(
+        Code::NoTable,
+        Loc::file(file),
+        message,
+        "a submission is a table with a header row `cluster, country, year, kpi, value, unit` (optionally `scope, gas, facility, notes`) and one observation per row",
+    )
+}
+
+/// Report the required columns a header lacks; true when none is missing.
+fn check_required(found: &[Field], header: &Loc, fields: &Fields, findings: &mut Vec<Finding>) -> bool {
+    let missing: Vec<&str> = fields.required().filter(|f| !found.contains(f)).map(Field::as_str).collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
+    findings.push(Finding::new(
+        Code::MissingColumn,
+        header.clone(),
+        format!("the header has no {list} column; every row of this table is rejected"),
+        format!("add a column headed {list}"),
+    ));
+    false
+}
+
+fn unknown_column(loc: Loc, name: &str) -> Finding {
+    Finding::new(
+        Code::UnknownColumn,
+        loc,
+        format!("column `{name}` is not part of the canonical submission and was ignored"),
+        "the canonical columns are cluster, country, year, kpi, value, unit, scope, gas, facility and notes; keep other information in `notes`",
+    )
+}

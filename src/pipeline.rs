@@ -1,0 +1,210 @@
+//! The stages chained for one file (read → map → validate), and many files processed
+//! concurrently.
+//!
+//! A file that cannot be read gets one file-level error and the others go on; a panic inside
+//! a stage is caught and reported as `E_INTERNAL` for that file alone. Reports come back in
+//! input order whatever the scheduling, so output is deterministic.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+use crate::diag::{Code, Finding, Loc, Severity};
+use crate::read::{self, Format};
+use crate::schema::Schema;
+use crate::validate::{self, Observation, Reject};
+
+/// One input file: where it is, and the name it is reported under.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Input {
+    pub path: PathBuf,
+    pub name: Arc<str>,
+}
+
+/// Everything learned about one file.
+#[derive(Debug)]
+pub struct FileReport {
+    pub file: Arc<str>,
+    pub format: Option<Format>,
+    pub rows_read: usize,
+    pub rows_accepted: usize,
+    pub rows_rejected: usize,
+    pub findings: Vec<Finding>,
+    pub observations: Vec<Observation>,
+    pub rejects: Vec<Reject>,
+}
+
+impl FileReport {
+    fn failed(input: &Input, format: Option<Format>, finding: Finding) -> Self {
+        FileReport {
+            file: input.name.clone(),
+            format,
+            rows_read: 0,
+            rows_accepted: 0,
+            rows_rejected: 0,
+            findings: vec![finding],
+            observations: Vec::new(),
+            rejects: Vec::new(),
+        }
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity == severity).count()
+    }
+
+    /// True when something inside clusterkpi failed on this file.
+    pub fn internal_fault(&self) -> bool {
+        self.findings.iter().any(|f| f.code == Code::Internal)
+    }
+}
+
+/// Read, map and validate one file.
+pub fn check_file(input: &Input, schema: &Schema) -> FileReport {
+    let file = &input.name;
+    let Some(format) = Format::from_path(&input.path) else {
+        let ext = input.path.extension().map_or_else(String::new, |e| e.to_string_lossy().into_owned());
+        return FileReport::failed(
+            input,
+            None,
+            Finding::new(
+                Code::FileFormat,
+                Loc::file(file),
+                format!("`.{ext}` is not a submission format clusterkpi reads"),
+                "submit xlsx, xlsm, xlsb, xls, ods, csv, tsv, json, jsonl or ndjson",
+            ),
+        );
+    };
+    let bytes = match fs_err::read(&input.path) {
+        Ok(b) => b,
+        Err(e) => {
+            return FileReport::failed(
+                input,
+                Some(format),
+                Finding::new(Code::FileUnreadable, Loc::file(file), format!("cannot read the file: {e}"), "check that the file exists and is readable"),
+            );
+        }
+    };
+    let read = match read::read(&bytes, format, file) {
+        Ok(r) => r,
+        Err(e) => {
+            let (code, hint) = e.code_and_hint();
+            let message = match std::error::Error::source(&e) {
+                Some(cause) => format!("{e}: {cause}"),
+                None => e.to_string(),
+            };
+            return FileReport::failed(input, Some(format), Finding::new(code, Loc::file(file), message, hint));
+        }
+    };
+    let mut findings = read.findings;
+    let mut mapped = crate::map::map(read.content, file, &schema.fields);
+    findings.append(&mut mapped.findings);
+    let mut validated = validate::validate(mapped, schema);
+    findings.append(&mut validated.findings);
+    FileReport {
+        file: file.clone(),
+        format: Some(format),
+        rows_read: validated.rows_read,
+        rows_accepted: validated.observations.len(),
+        rows_rejected: validated.rejects.len(),
+        findings,
+        observations: validated.observations,
+        rejects: validated.rejects,
+    }
+}
+
+/// Check files concurrently, at most one per available core; reports in input order.
+pub fn check_files(inputs: Vec<Input>, schema: Arc<Schema>) -> Vec<FileReport> {
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .max_blocking_threads(workers)
+        .build()
+        .expect("the tokio runtime starts");
+    runtime.block_on(async move {
+        let permits = Arc::new(Semaphore::new(workers));
+        let tasks: Vec<_> = inputs
+            .into_iter()
+            .map(|input| {
+                let schema = schema.clone();
+                let permits = permits.clone();
+                let name = input.clone();
+                let task = tokio::spawn(async move {
+                    let _permit = permits.acquire_owned().await;
+                    tokio::task::spawn_blocking(move || check_file(&input, &schema)).await
+                });
+                (name, task)
+            })
+            .collect();
+        let mut reports = Vec::with_capacity(tasks.len());
+        for (input, task) in tasks {
+            let report = match task.await {
+                Ok(Ok(report)) => report,
+                Ok(Err(e)) | Err(e) => internal(&input, &e.to_string()),
+            };
+            reports.push(report);
+        }
+        reports
+    })
+}
+
+fn internal(input: &Input, what: &str) -> FileReport {
+    let format = Format::from_path(&input.path);
+    tracing::error!(file = %input.name, "internal fault: {what}");
+    FileReport::failed(
+        input,
+        format,
+        Finding::new(
+            Code::Internal,
+            Loc::file(&input.name),
+            format!("clusterkpi failed while reading this file ({what})"),
+            "this is a bug in clusterkpi, not in the file: please report it with the file attached",
+        ),
+    )
+}
+
+/// Why the inputs could not be listed: a usage error.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoverError {
+    #[error("`{}` does not exist", path.display())]
+    Missing { path: PathBuf },
+    #[error("cannot list `{}`", path.display())]
+    Walk {
+        path: PathBuf,
+        #[source]
+        source: walkdir::Error,
+    },
+}
+
+/// The files to check: files named directly, and the submission files under folders, searched
+/// recursively in name order. Hidden files and office lock files (`~$…`) in folders are passed
+/// over, and so are files of other formats (a README beside the submissions, say).
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>, DiscoverError> {
+    let mut inputs = Vec::new();
+    for path in paths {
+        if path.is_file() {
+            inputs.push(input(path));
+        } else if path.is_dir() {
+            let walker = walkdir::WalkDir::new(path).sort_by_file_name().into_iter().filter_entry(|e| e.depth() == 0 || !is_hidden(e.path()));
+            for entry in walker {
+                let entry = entry.map_err(|source| DiscoverError::Walk { path: path.clone(), source })?;
+                if entry.file_type().is_file() && Format::from_path(entry.path()).is_some() {
+                    inputs.push(input(entry.path()));
+                } else if entry.file_type().is_file() {
+                    tracing::debug!(path = %entry.path().display(), "not a submission format, passed over");
+                }
+            }
+        } else {
+            return Err(DiscoverError::Missing { path: path.clone() });
+        }
+    }
+    Ok(inputs)
+}
+
+fn input(path: &Path) -> Input {
+    Input { path: path.to_path_buf(), name: Arc::from(path.to_string_lossy().as_ref()) }
+}
+
+fn is_hidden(path: &Path) -> bool {
+    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.') || n.starts_with("~$"))
+}

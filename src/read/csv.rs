@@ -1,0 +1,133 @@
+//! CSV and TSV through the csv crate.
+//!
+//! UTF-8 with or without a byte-order mark. The delimiter (`,`, `;` or tab) is detected from the
+//! first records: the one that splits them into the same number of fields, most often, wins.
+//! Each kept row records the physical line its record starts on, so a quoted cell that spans
+//! lines does not shift the line numbers of the rows after it.
+
+use super::{Cell, Content, Grid, GridKind, GridRow, Read, ReadError, utf8_text};
+
+const CANDIDATES: [u8; 3] = [b',', b';', b'\t'];
+/// How many records the delimiter is judged on.
+const SNIFF_RECORDS: usize = 25;
+
+pub(super) fn read(bytes: &[u8], delimiter: Option<u8>) -> Result<Read, ReadError> {
+    let text = utf8_text(bytes, "CSV")?;
+    let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(text));
+    let mut reader = reader(text, delimiter);
+    let mut rows = Vec::new();
+    let mut record = csv::StringRecord::new();
+    let mut lines = LineCounter::new(text);
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(ReadError::Csv(e)),
+        }
+        let line = lines.line_of_record(record.position().map_or(0, |p| p.byte() as usize));
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let cells = record.iter().map(|f| if f.is_empty() { Cell::Empty } else { Cell::Text(f.to_owned()) }).collect();
+        rows.push(GridRow { at: line, cells });
+    }
+    Ok(Read { content: Content::Grids(vec![Grid { kind: GridKind::Lines, first_col: 0, rows }]), findings: Vec::new() })
+}
+
+/// Physical line numbers of records. The csv crate's own line count misses skipped blank lines,
+/// and its byte offset points before them, so both are corrected here: the record starts at the
+/// first byte after the offset that is not a line break.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    pos: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        LineCounter { text: text.as_bytes(), pos: 0, line: 1 }
+    }
+
+    /// The 1-based line of the record whose reported start is `offset` (offsets only grow).
+    fn line_of_record(&mut self, offset: usize) -> u64 {
+        let mut start = offset.min(self.text.len());
+        while matches!(self.text.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        self.line += self.text[self.pos.min(start)..start].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.pos = self.pos.max(start);
+        self.line
+    }
+}
+
+fn reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes())
+}
+
+/// The candidate delimiter whose most common field count (above one) is the most common.
+pub(crate) fn sniff_delimiter(text: &str) -> u8 {
+    let mut best = (0usize, 0usize, b',');
+    for delimiter in CANDIDATES {
+        let mut counts: Vec<usize> = reader(text, delimiter)
+            .records()
+            .take(SNIFF_RECORDS)
+            .filter_map(Result::ok)
+            .filter(|r| r.iter().any(|f| !f.trim().is_empty()))
+            .map(|r| r.len())
+            .collect();
+        counts.sort_unstable();
+        let (mode, freq) = mode(&counts);
+        if mode > 1 && (freq, mode) > (best.0, best.1) {
+            best = (freq, mode, delimiter);
+        }
+    }
+    best.2
+}
+
+fn mode(sorted: &[usize]) -> (usize, usize) {
+    let mut best = (0, 0);
+    for run in sorted.chunk_by(|a, b| a == b) {
+        if run.len() > best.1 || (run.len() == best.1 && run[0] > best.0) {
+            best = (run[0], run.len());
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_the_delimiter_that_splits_consistently() {
+        assert_eq!(sniff_delimiter("a,b,c\n1,2,3\n"), b',');
+        assert_eq!(sniff_delimiter("a;b;c\n1,5;2;3\n4;5,25;6\n"), b';');
+        assert_eq!(sniff_delimiter("a\tb\tc\n1\t2\t3\n"), b'\t');
+        // Quoted commas inside a semicolon file do not fool it.
+        assert_eq!(sniff_delimiter("name;value\n\"Humber, UK\";1\n\"A, B, C\";2\n"), b';');
+        // A one-column file falls back to a comma.
+        assert_eq!(sniff_delimiter("value\n1\n2\n"), b',');
+    }
+
+    #[test]
+    fn rows_keep_their_physical_line_across_multiline_cells() {
+        let lines = |text: &[u8]| {
+            let Content::Grids(grids) = read(text, None).unwrap().content else { panic!("grid expected") };
+            grids[0].rows.iter().map(|r| r.at).collect::<Vec<u64>>()
+        };
+        assert_eq!(lines(b"a,b\n\"multi\nline\",1\n\nx,2\n"), vec![1, 2, 5]);
+        assert_eq!(lines(b"a,b\n\nx,2\n\n\ny,3\n"), vec![1, 3, 6]);
+        assert_eq!(lines(b"a,b\r\n\r\nx,2\r\n\"q\r\nq\",3\r\nz,4"), vec![1, 3, 4, 6]);
+        assert_eq!(lines(b"a,b\n,\n,,\nx,1\n"), vec![1, 4], "rows of empty fields are blank");
+        let read = read(b"\xEF\xBB\xBFa,b\n1,2\n", None).unwrap();
+        let Content::Grids(grids) = read.content else { panic!("grid expected") };
+        assert_eq!(grids[0].rows[0].cells[0], Cell::Text("a".into()), "BOM stripped");
+    }
+
+    #[test]
+    fn binary_and_invalid_utf8_are_read_errors() {
+        assert!(matches!(read(b"PK\x03\x04\x00\x00binary", None), Err(ReadError::Binary { .. })));
+        assert!(matches!(read(b"a,b\n1,2\n\xff\xfe,3\n", None), Err(ReadError::Encoding { line: 3 })));
+        assert!(matches!(read(b"  \n\n", None), Err(ReadError::Empty)));
+    }
+}

@@ -1,0 +1,25 @@
+//! JSON documents and JSON Lines through serde_json.
+//!
+//! A `.json` file is parsed whole; its shape (a submission document or an array of records) is
+//! recognized by the map stage. A `.jsonl`/`.ndjson` file is parsed line by line: a line that is
+//! not valid JSON is kept as an error for that line, so the lines around it are still read.
+
+use super::{Content, JsonLine, Read, ReadError, utf8_text};
+
+pub(super) fn read_document(bytes: &[u8]) -> Result<Read, ReadError> {
+    let text = utf8_text(bytes, "JSON")?;
+    let value = serde_json::from_str(text)
+        .map_err(|source| ReadError::Json { line: source.line(), column: source.column(), source })?;
+    Ok(Read { content: Content::Json(value), findings: Vec::new() })
+}
+
+pub(super) fn read_lines(bytes: &[u8]) -> Result<Read, ReadError> {
+    let text = utf8_text(bytes, "JSON Lines")?;
+    let lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| JsonLine { line: i as u64 + 1, value: serde_json::from_str(l).map_err(|e| e.to_string()) })
+        .collect();
+    Ok(Read { content: Content::JsonLines(lines), findings: Vec::new() })
+}

@@ -1,0 +1,217 @@
+//! Read: turn one file into cells that remember where they came from.
+//!
+//! One module per input format. Every reader takes the file's bytes and returns either a list of
+//! [`Grid`]s (spreadsheets: one per readable sheet; CSV: one) or a parsed JSON document. Nothing
+//! here knows the canonical columns: finding the table and its header is the map stage's job.
+//! A file that cannot be read at all is a [`ReadError`]; sheets passed over are findings.
+
+mod cell;
+mod csv;
+mod json;
+mod sheet;
+
+pub use cell::{Cell, format_number};
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::diag::{Code, Finding, Place};
+
+/// The submission formats clusterkpi reads, by file extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    Xlsx,
+    Xlsm,
+    Xlsb,
+    Xls,
+    Ods,
+    Csv,
+    Tsv,
+    Json,
+    JsonLines,
+}
+
+impl Format {
+    /// The format a path's extension names, ignoring case.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "xlsx" => Format::Xlsx,
+            "xlsm" => Format::Xlsm,
+            "xlsb" => Format::Xlsb,
+            "xls" => Format::Xls,
+            "ods" => Format::Ods,
+            "csv" => Format::Csv,
+            "tsv" | "tab" => Format::Tsv,
+            "json" => Format::Json,
+            "jsonl" | "ndjson" => Format::JsonLines,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Xlsx => "xlsx",
+            Format::Xlsm => "xlsm",
+            Format::Xlsb => "xlsb",
+            Format::Xls => "xls",
+            Format::Ods => "ods",
+            Format::Csv => "csv",
+            Format::Tsv => "tsv",
+            Format::Json => "json",
+            Format::JsonLines => "jsonl",
+        }
+    }
+
+    pub fn is_spreadsheet(self) -> bool {
+        matches!(self, Format::Xlsx | Format::Xlsm | Format::Xlsb | Format::Xls | Format::Ods)
+    }
+}
+
+/// Where the rows of a grid sit: a sheet of a workbook, or the lines of a text file.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GridKind {
+    Sheet(Arc<str>),
+    Lines,
+}
+
+/// A rectangle of cells. Blank rows are dropped; every kept row knows its position.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Grid {
+    pub kind: GridKind,
+    /// Absolute 0-based column of `cells[0]` (a calamine range need not start at column A).
+    pub first_col: u32,
+    pub rows: Vec<GridRow>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct GridRow {
+    /// Sheets: the absolute 0-based row. Text files: the 1-based physical line the record starts on.
+    pub at: u64,
+    pub cells: Vec<Cell>,
+}
+
+impl Grid {
+    /// The place of cell `col` (an index into `row.cells`).
+    pub fn cell_place(&self, row: &GridRow, col: usize) -> Place {
+        match &self.kind {
+            GridKind::Sheet(sheet) => Place::Cell { sheet: sheet.clone(), row: row.at as u32, col: self.first_col + col as u32 },
+            GridKind::Lines => Place::Line { line: row.at },
+        }
+    }
+
+    /// The place of a whole row.
+    pub fn row_place(&self, row: &GridRow) -> Place {
+        match &self.kind {
+            GridKind::Sheet(sheet) => Place::Row { sheet: sheet.clone(), row: row.at as u32 },
+            GridKind::Lines => Place::Line { line: row.at },
+        }
+    }
+
+    /// The place of the grid as a whole.
+    pub fn place(&self) -> Place {
+        match &self.kind {
+            GridKind::Sheet(sheet) => Place::Sheet { sheet: sheet.clone() },
+            GridKind::Lines => Place::File,
+        }
+    }
+}
+
+/// One line of a JSON Lines file: its 1-based line number and its parsed value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JsonLine {
+    pub line: u64,
+    pub value: Result<serde_json::Value, String>,
+}
+
+/// What a reader found in a file.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Content {
+    Grids(Vec<Grid>),
+    Json(serde_json::Value),
+    JsonLines(Vec<JsonLine>),
+}
+
+/// A file read: its content, plus what was passed over (hidden or non-worksheet sheets).
+#[derive(Debug)]
+pub struct Read {
+    pub content: Content,
+    pub findings: Vec<Finding>,
+}
+
+/// Why a file could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file looks binary (it holds NUL bytes), not {expected} text")]
+    Binary { expected: &'static str },
+    #[error("the file is not valid UTF-8: invalid byte at line {line}")]
+    Encoding { line: u64 },
+    #[error("the file cannot be opened as {format}")]
+    Workbook {
+        format: &'static str,
+        #[source]
+        source: calamine::Error,
+    },
+    #[error("the CSV is malformed")]
+    Csv(#[source] ::csv::Error),
+    #[error("the JSON is malformed at line {line}, column {column}")]
+    Json {
+        line: usize,
+        column: usize,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl ReadError {
+    /// The finding code and hint this error is reported with.
+    pub fn code_and_hint(&self) -> (Code, &'static str) {
+        match self {
+            ReadError::Empty => (Code::FileEmpty, "the file has no content: export the submission again"),
+            ReadError::Binary { .. } | ReadError::Encoding { .. } => (
+                Code::FileEncoding,
+                "save the file as CSV UTF-8 (in Excel: File > Save As > \"CSV UTF-8\"), or submit the spreadsheet itself",
+            ),
+            ReadError::Workbook { .. } => (
+                Code::FileUnreadable,
+                "the file may be truncated, password-protected or another format under this name: open it in a spreadsheet program and save it again",
+            ),
+            ReadError::Csv(_) => (Code::FileUnreadable, "check the file's quoting: every opening `\"` needs a closing `\"`"),
+            ReadError::Json { .. } => {
+                (Code::FileUnreadable, "check the JSON syntax at that position (a validator such as `jq .` shows it)")
+            }
+        }
+    }
+}
+
+/// Read a file's bytes as `format`; `file` is the name findings are reported under.
+pub fn read(bytes: &[u8], format: Format, file: &Arc<str>) -> Result<Read, ReadError> {
+    if bytes.is_empty() {
+        return Err(ReadError::Empty);
+    }
+    match format {
+        Format::Xlsx | Format::Xlsm | Format::Xlsb | Format::Xls | Format::Ods => sheet::read(bytes, format, file),
+        Format::Csv => csv::read(bytes, None),
+        Format::Tsv => csv::read(bytes, Some(b'\t')),
+        Format::Json => json::read_document(bytes),
+        Format::JsonLines => json::read_lines(bytes),
+    }
+}
+
+/// The text of a text file: UTF-8, with or without a byte-order mark; never binary.
+fn utf8_text<'a>(bytes: &'a [u8], expected: &'static str) -> Result<&'a str, ReadError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.iter().take(8192).any(|&b| b == 0) {
+        return Err(ReadError::Binary { expected });
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64;
+        ReadError::Encoding { line }
+    })?;
+    if text.trim().is_empty() {
+        return Err(ReadError::Empty);
+    }
+    Ok(text)
+}

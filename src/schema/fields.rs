@@ -1,0 +1,119 @@
+//! The canonical columns (`schemas/fields.toml`) and the header spellings that name them.
+
+use serde::Deserialize;
+use validator::Validate;
+
+use super::{KeyIndex, SchemaError, check};
+
+/// A canonical column. The set is fixed by the output schema; its spellings are data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Field {
+    Cluster,
+    Country,
+    Year,
+    Kpi,
+    Value,
+    Unit,
+    Scope,
+    Gas,
+    Facility,
+    Notes,
+}
+
+impl Field {
+    pub const COUNT: usize = 10;
+    /// Every column, in canonical order (`Field::ALL[f.index()] == f`).
+    pub const ALL: [Field; Field::COUNT] = [
+        Field::Cluster,
+        Field::Country,
+        Field::Year,
+        Field::Kpi,
+        Field::Value,
+        Field::Unit,
+        Field::Scope,
+        Field::Gas,
+        Field::Facility,
+        Field::Notes,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Cluster => "cluster",
+            Field::Country => "country",
+            Field::Year => "year",
+            Field::Kpi => "kpi",
+            Field::Value => "value",
+            Field::Unit => "unit",
+            Field::Scope => "scope",
+            Field::Gas => "gas",
+            Field::Facility => "facility",
+            Field::Notes => "notes",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct FieldDef {
+    pub name: Field,
+    pub required: bool,
+    #[serde(default)]
+    #[validate(length(max = 64))]
+    pub names: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    field: Vec<FieldDef>,
+}
+
+#[derive(Debug)]
+pub struct Fields {
+    defs: Vec<FieldDef>,
+    index: KeyIndex,
+}
+
+impl Fields {
+    pub fn from_toml(file: &str, text: &str) -> Result<Self, SchemaError> {
+        let parsed: File = toml::from_str(text).map_err(|source| SchemaError::Toml { file: file.to_owned(), source })?;
+        let defs = parsed.field;
+        let mut index = KeyIndex::default();
+        for (i, def) in defs.iter().enumerate() {
+            check(file, def.name.as_str(), def)?;
+            let names = |j: usize| defs[j].name.as_str().to_owned();
+            for spelling in std::iter::once(def.name.as_str()).chain(def.names.iter().map(String::as_str)) {
+                index.insert(file, spelling, i, names)?;
+            }
+        }
+        for field in [Field::Cluster, Field::Country, Field::Year, Field::Kpi, Field::Value, Field::Unit] {
+            if !defs.iter().any(|d| d.name == field) {
+                return Err(SchemaError::Invalid {
+                    file: file.to_owned(),
+                    entry: field.as_str().to_owned(),
+                    problem: "the column is part of every submission and must be defined".to_owned(),
+                });
+            }
+        }
+        Ok(Fields { defs, index })
+    }
+
+    /// The canonical column a header spelling names.
+    pub fn find(&self, header: &str) -> Option<Field> {
+        self.index.get(header).map(|i| self.defs[i].name)
+    }
+
+    /// The columns a table must have.
+    pub fn required(&self) -> impl Iterator<Item = Field> + '_ {
+        self.defs.iter().filter(|d| d.required).map(|d| d.name)
+    }
+
+    pub fn is_required(&self, field: Field) -> bool {
+        self.defs.iter().any(|d| d.name == field && d.required)
+    }
+}

@@ -1,0 +1,133 @@
+//! The KPI catalog (`schemas/kpis.toml`): id, label, aliases, dimension, canonical unit,
+//! plausible range and sign rule of every accepted indicator.
+
+use serde::Deserialize;
+use validator::{Validate, ValidationError};
+
+use super::{KeyIndex, SchemaError, check};
+
+/// What a KPI measures. A unit must be of its KPI's dimension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dimension {
+    /// Mass of CO2-equivalent.
+    Co2eMass,
+    /// Mass of CO2 alone.
+    Co2Mass,
+    Money,
+    Energy,
+    /// Mass of hydrogen.
+    H2Mass,
+    /// A plain count (jobs).
+    Count,
+}
+
+#[derive(Clone, Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+#[validate(schema(function = "range_is_ordered"))]
+pub struct KpiDef {
+    #[validate(length(min = 1))]
+    pub id: String,
+    #[validate(length(min = 1))]
+    pub label: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub dimension: Dimension,
+    #[validate(length(min = 1))]
+    pub canonical_unit: String,
+    pub min: f64,
+    pub max: f64,
+    pub non_negative: bool,
+    #[validate(length(min = 1))]
+    pub description: String,
+}
+
+fn range_is_ordered(k: &KpiDef) -> Result<(), ValidationError> {
+    if k.min.is_finite() && k.max.is_finite() && k.min <= k.max {
+        Ok(())
+    } else {
+        Err(ValidationError::new("range").with_message("`min` must be a number no larger than `max`".into()))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    kpi: Vec<KpiDef>,
+}
+
+#[derive(Debug)]
+pub struct Catalog {
+    kpis: Vec<KpiDef>,
+    index: KeyIndex,
+}
+
+impl Catalog {
+    pub fn from_toml(file: &str, text: &str) -> Result<Self, SchemaError> {
+        let parsed: File = toml::from_str(text).map_err(|source| SchemaError::Toml { file: file.to_owned(), source })?;
+        let kpis = parsed.kpi;
+        let mut index = KeyIndex::default();
+        for (i, kpi) in kpis.iter().enumerate() {
+            check(file, &kpi.id, kpi)?;
+            let names = |j: usize| kpis[j].id.clone();
+            for spelling in [&kpi.id, &kpi.label].into_iter().chain(&kpi.aliases) {
+                index.insert(file, spelling, i, names)?;
+            }
+        }
+        Ok(Catalog { kpis, index })
+    }
+
+    /// The KPI an id, label or alias designates.
+    pub fn get(&self, text: &str) -> Option<&KpiDef> {
+        self.index.get(text).map(|i| &self.kpis[i])
+    }
+
+    pub fn closest(&self, text: &str) -> Option<&KpiDef> {
+        self.index.closest(text).map(|i| &self.kpis[i])
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &KpiDef> {
+        self.kpis.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_holds_the_required_kpis_in_their_canonical_units() {
+        let cat = crate::schema::Schema::bundled().unwrap().kpis;
+        let expect = [
+            ("ghg_emissions", Dimension::Co2eMass, "tCO2e"),
+            ("ghg_reduction_potential", Dimension::Co2eMass, "tCO2e"),
+            ("gdp_contribution", Dimension::Money, "USD"),
+            ("jobs", Dimension::Count, "jobs"),
+            ("renewable_electricity", Dimension::Energy, "MWh"),
+            ("energy_consumption", Dimension::Energy, "MWh"),
+            ("hydrogen_production", Dimension::H2Mass, "t"),
+            ("co2_captured", Dimension::Co2Mass, "tCO2"),
+        ];
+        for (id, dim, unit) in expect {
+            let k = cat.get(id).unwrap_or_else(|| panic!("{id} missing"));
+            assert_eq!((k.dimension, k.canonical_unit.as_str(), k.non_negative), (dim, unit, true), "{id}");
+        }
+        assert_eq!(cat.get("GHG Emissions").unwrap().id, "ghg_emissions");
+    }
+
+    #[test]
+    fn an_inverted_range_is_refused() {
+        let toml = r#"[[kpi]]
+id = "x"
+label = "X"
+dimension = "count"
+canonical_unit = "jobs"
+min = 10.0
+max = 1.0
+non_negative = true
+description = "d"
+"#;
+        let err = Catalog::from_toml("kpis.toml", toml).unwrap_err();
+        assert!(err.to_string().contains("entry `x` is invalid"), "{err}");
+    }
+}

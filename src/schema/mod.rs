@@ -1,0 +1,166 @@
+//! Reference data and schema: the cluster registry, the countries, the KPI catalog and the
+//! canonical columns, loaded from files under `schemas/`.
+//!
+//! Nothing here is hard-coded: the bundled files are compiled into the binary (so it works from
+//! any folder) and parsed at start; a pipeline may name other files. Loading validates every
+//! entry and refuses a table in which one spelling would name two different things, so a lookup
+//! never has to guess.
+
+mod clusters;
+mod countries;
+mod fields;
+mod kpis;
+pub mod text;
+
+pub use clusters::{Cluster, Registry};
+pub use countries::{Countries, Country};
+pub use fields::{Field, FieldDef, Fields};
+pub use kpis::{Catalog, Dimension, KpiDef};
+
+use std::collections::HashMap;
+
+/// Why a schema or reference file could not be loaded. A configuration error: nothing runs.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    #[error("{file}: cannot read CSV")]
+    Csv {
+        file: String,
+        #[source]
+        source: csv::Error,
+    },
+    #[error("{file}: cannot read TOML")]
+    Toml {
+        file: String,
+        #[source]
+        source: toml::de::Error,
+    },
+    #[error("{file}: entry `{entry}` is invalid: {problem}")]
+    Invalid { file: String, entry: String, problem: String },
+    #[error("{file}: `{spelling}` names both `{first}` and `{second}`; make the spellings unambiguous")]
+    Ambiguous { file: String, spelling: String, first: String, second: String },
+}
+
+/// Everything validation checks against.
+#[derive(Debug)]
+pub struct Schema {
+    pub clusters: Registry,
+    pub countries: Countries,
+    pub kpis: Catalog,
+    pub fields: Fields,
+}
+
+/// The text of each schema file, with the name it is reported under.
+pub struct Sources<'a> {
+    pub clusters: (&'a str, &'a str),
+    pub countries: (&'a str, &'a str),
+    pub kpis: (&'a str, &'a str),
+    pub fields: (&'a str, &'a str),
+}
+
+impl Sources<'static> {
+    /// The files under `schemas/`, as compiled into the binary.
+    pub fn bundled() -> Self {
+        Sources {
+            clusters: ("schemas/reference/clusters.csv", include_str!("../../schemas/reference/clusters.csv")),
+            countries: ("schemas/reference/countries.csv", include_str!("../../schemas/reference/countries.csv")),
+            kpis: ("schemas/kpis.toml", include_str!("../../schemas/kpis.toml")),
+            fields: ("schemas/fields.toml", include_str!("../../schemas/fields.toml")),
+        }
+    }
+}
+
+impl Schema {
+    /// The bundled schema and reference data.
+    pub fn bundled() -> Result<Schema, SchemaError> {
+        Schema::load(&Sources::bundled())
+    }
+
+    pub fn load(src: &Sources<'_>) -> Result<Schema, SchemaError> {
+        let countries = Countries::from_csv(src.countries.0, src.countries.1)?;
+        Ok(Schema {
+            clusters: Registry::from_csv(src.clusters.0, src.clusters.1, &countries)?,
+            countries,
+            kpis: Catalog::from_toml(src.kpis.0, src.kpis.1)?,
+            fields: Fields::from_toml(src.fields.0, src.fields.1)?,
+        })
+    }
+}
+
+/// Parse every row of a CSV table into `T`.
+fn csv_rows<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<Vec<T>, SchemaError> {
+    csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes())
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .map_err(|source| SchemaError::Csv { file: file.to_owned(), source })
+}
+
+/// Check one entry with its `validator` rules, naming the entry on failure.
+fn check<T: validator::Validate>(file: &str, entry: &str, value: &T) -> Result<(), SchemaError> {
+    value.validate().map_err(|e| SchemaError::Invalid {
+        file: file.to_owned(),
+        entry: entry.to_owned(),
+        problem: e.to_string().replace('\n', "; "),
+    })
+}
+
+/// A lookup from comparison keys (see [`text::key`]) to entries, refusing a key that would name
+/// two different entries.
+#[derive(Debug, Default)]
+struct KeyIndex {
+    map: HashMap<String, usize>,
+}
+
+impl KeyIndex {
+    fn insert(&mut self, file: &str, spelling: &str, entry: usize, names: impl Fn(usize) -> String) -> Result<(), SchemaError> {
+        let k = text::key(spelling);
+        if k.is_empty() {
+            return Ok(());
+        }
+        match self.map.get(&k) {
+            Some(&other) if other != entry => Err(SchemaError::Ambiguous {
+                file: file.to_owned(),
+                spelling: spelling.to_owned(),
+                first: names(other),
+                second: names(entry),
+            }),
+            _ => {
+                self.map.insert(k, entry);
+                Ok(())
+            }
+        }
+    }
+
+    fn get(&self, spelling: &str) -> Option<usize> {
+        self.map.get(&text::key(spelling)).copied()
+    }
+
+    /// The entry whose spelling is closest to `spelling`, if any is reasonably close.
+    fn closest(&self, spelling: &str) -> Option<usize> {
+        let k = text::key(spelling);
+        self.map
+            .iter()
+            .map(|(cand, &i)| (strsim::normalized_levenshtein(&k, cand), i))
+            .filter(|(score, _)| *score >= 0.6)
+            .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
+            .map(|(_, i)| i)
+    }
+}
+
+/// Split a `|`-separated alias list.
+fn aliases(list: &str) -> Vec<String> {
+    list.split('|').map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_schema_loads() {
+        let schema = Schema::bundled().unwrap();
+        assert_eq!(schema.clusters.len(), 31);
+        assert!(schema.kpis.get("ghg_emissions").is_some());
+    }
+}

@@ -1,0 +1,92 @@
+//! Duplicate observation keys within one submission.
+//!
+//! The key is (cluster, facility, year, kpi, scope, gas), with facility, scope and gas compared
+//! ignoring case and accents. Rows with the same key and the same value and unit are an exact
+//! repeat: the first is kept, each later one gets a warning and is dropped (counted once). Rows
+//! with the same key and any difference are a conflict: every row involved gets an error and
+//! none is kept, because choosing one would be a guess.
+
+use std::collections::HashMap;
+
+use super::Observation;
+use crate::diag::{Code, Finding};
+use crate::read::format_number;
+use crate::schema::text::key;
+
+type Key = (String, String, i32, String, String, String);
+
+fn key_of(o: &Observation) -> Key {
+    let k = |s: &Option<String>| s.as_deref().map(key).unwrap_or_default();
+    (o.cluster_id.clone(), k(&o.facility), o.year, o.kpi.clone(), k(&o.scope), k(&o.gas))
+}
+
+fn same_reading(a: &Observation, b: &Observation) -> bool {
+    a.value == b.value && a.unit.as_deref().map(key) == b.unit.as_deref().map(key)
+}
+
+fn reading(o: &Observation) -> String {
+    match &o.unit {
+        Some(u) => format!("{} {u}", format_number(o.value)),
+        None => format_number(o.value),
+    }
+}
+
+/// What to do with each candidate observation, by index.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    Keep,
+    /// Dropped, with the finding that says why (a warning for a repeat, an error for a conflict).
+    Drop(Finding),
+}
+
+/// Judge candidate observations (in row order) for duplicate keys.
+pub fn judge(candidates: &[Observation]) -> Vec<Verdict> {
+    let mut groups: HashMap<Key, Vec<usize>> = HashMap::new();
+    for (i, o) in candidates.iter().enumerate() {
+        groups.entry(key_of(o)).or_default().push(i);
+    }
+    let mut verdicts = vec![Verdict::Keep; candidates.len()];
+    for members in groups.values().filter(|m| m.len() > 1) {
+        let first = &candidates[members[0]];
+        let conflict = members.iter().any(|&i| !same_reading(first, &candidates[i]));
+        for (n, &i) in members.iter().enumerate() {
+            let o = &candidates[i];
+            let what = describe(o);
+            if conflict {
+                let others: Vec<String> = members
+                    .iter()
+                    .filter(|&&j| j != i)
+                    .map(|&j| format!("{} at {}", reading(&candidates[j]), candidates[j].row.place))
+                    .collect();
+                verdicts[i] = Verdict::Drop(Finding::new(
+                    Code::DuplicateConflict,
+                    o.value_loc.clone(),
+                    format!("{what} is given as {} here but as {}", reading(o), others.join(" and ")),
+                    "keep one row per cluster, facility, year, KPI, scope and gas: correct or delete the others",
+                ));
+            } else if n > 0 {
+                verdicts[i] = Verdict::Drop(Finding::new(
+                    Code::DuplicateRow,
+                    o.row.clone(),
+                    format!("this row repeats {what} exactly as at {}; it is counted once", first.row.place),
+                    "delete the repeated row",
+                ));
+            }
+        }
+    }
+    verdicts
+}
+
+fn describe(o: &Observation) -> String {
+    let mut s = format!("`{}` of `{}`", o.kpi, o.cluster_id);
+    if let Some(f) = &o.facility {
+        s.push_str(&format!(" (facility `{f}`)"));
+    }
+    for (name, v) in [("scope", &o.scope), ("gas", &o.gas)] {
+        if let Some(v) = v {
+            s.push_str(&format!(", {name} `{v}`"));
+        }
+    }
+    s.push_str(&format!(" for {}", o.year));
+    s
+}

@@ -1,0 +1,107 @@
+//! Validate: check every mapped row against the schema and the reference data, and turn the
+//! rows that pass into observations.
+//!
+//! An error rejects its row, never the file: every row read ends up either accepted (it became
+//! an observation) or rejected (with the codes of the findings that rejected it), so
+//! `rows_read = rows_accepted + rows_rejected` always holds. An exact repeat of an earlier row
+//! is dropped with a warning and counted as rejected, since it adds no observation.
+
+mod duplicates;
+pub mod number;
+mod row;
+
+pub use row::{YEAR_MAX, YEAR_MIN};
+
+use crate::diag::{Code, Finding, Loc};
+use crate::map::{Mapped, RawRow};
+use crate::schema::{Field, Schema};
+
+/// An accepted observation, with the reported value and unit as written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observation {
+    pub cluster_id: String,
+    /// ISO 3166-1 alpha-3.
+    pub country: String,
+    pub year: i32,
+    pub kpi: String,
+    pub value: f64,
+    pub unit: Option<String>,
+    pub scope: Option<String>,
+    pub gas: Option<String>,
+    pub facility: Option<String>,
+    pub notes: Option<String>,
+    /// The row it came from.
+    pub row: Loc,
+    /// The cell holding the value.
+    pub value_loc: Loc,
+}
+
+/// A rejected row: where it is, why, and its raw cells as text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reject {
+    pub loc: Loc,
+    pub codes: Vec<Code>,
+    pub raw: Vec<(Field, String)>,
+}
+
+/// The outcome of validating one file's rows.
+#[derive(Debug, Default)]
+pub struct Validated {
+    pub observations: Vec<Observation>,
+    pub rejects: Vec<Reject>,
+    /// Row findings, in row order.
+    pub findings: Vec<Finding>,
+    pub rows_read: usize,
+}
+
+pub fn validate(mapped: Mapped, schema: &Schema) -> Validated {
+    let rows = mapped.rows;
+    let mut per_row: Vec<Vec<Finding>> = Vec::with_capacity(rows.len());
+    let mut candidates = Vec::new();
+    let mut candidate_row = Vec::new();
+    for (i, raw) in rows.iter().enumerate() {
+        let mut findings = Vec::new();
+        if raw.blocked.is_none()
+            && let Some(obs) = row::check(raw, schema, &mut findings)
+        {
+            candidates.push(obs);
+            candidate_row.push(i);
+        }
+        per_row.push(findings);
+    }
+
+    let mut kept = vec![false; rows.len()];
+    let mut observations = Vec::with_capacity(candidates.len());
+    let verdicts = duplicates::judge(&candidates);
+    for ((obs, i), verdict) in candidates.into_iter().zip(candidate_row).zip(verdicts) {
+        match verdict {
+            duplicates::Verdict::Keep => {
+                kept[i] = true;
+                observations.push(obs);
+            }
+            duplicates::Verdict::Drop(finding) => per_row[i].push(finding),
+        }
+    }
+
+    let rejects = rows
+        .iter()
+        .zip(&per_row)
+        .zip(&kept)
+        .filter(|(_, kept)| !**kept)
+        .map(|((raw, findings), _)| {
+            let errors: Vec<Code> = findings.iter().filter(|f| f.is_error()).map(|f| f.code).collect();
+            let codes = match raw.blocked {
+                Some(code) => vec![code],
+                None if errors.is_empty() => findings.iter().map(|f| f.code).collect(),
+                None => errors,
+            };
+            Reject { loc: raw.loc.clone(), codes, raw: raw_text(raw) }
+        })
+        .collect();
+
+    Validated { observations, rejects, findings: per_row.into_iter().flatten().collect(), rows_read: rows.len() }
+}
+
+fn raw_text(row: &RawRow) -> Vec<(Field, String)> {
+    Field::ALL.iter().zip(&row.fields).filter_map(|(f, l)| Some((*f, l.as_ref()?.cell.to_string()))).collect()
+}

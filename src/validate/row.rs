@@ -1,0 +1,219 @@
+//! The checks of one row: required fields, year, value, KPI, cluster and country.
+//!
+//! Every check runs, so a row with three problems gets three findings; the row becomes an
+//! [`Observation`] only when none of them is an error.
+
+use super::Observation;
+use super::number::{parse_number, whole_number};
+use crate::diag::{Code, Finding};
+use crate::map::{Located, RawRow};
+use crate::read::{Cell, format_number};
+use crate::schema::{Dimension, Field, Schema};
+
+pub const YEAR_MIN: i64 = 1990;
+pub const YEAR_MAX: i64 = 2100;
+
+struct Check<'a> {
+    row: &'a RawRow,
+    findings: Vec<Finding>,
+}
+
+impl<'a> Check<'a> {
+    fn error(&mut self, code: Code, at: &Located, message: String, hint: impl Into<String>) {
+        self.findings.push(Finding::new(code, at.loc.clone(), message, hint));
+    }
+
+    fn missing(&mut self, field: Field, why: &str) {
+        let loc = self.row.get(field).map_or_else(|| self.row.loc.clone().with_column(field.as_str()), |l| l.loc.clone());
+        self.findings.push(Finding::new(
+            Code::RequiredMissing,
+            loc,
+            format!("`{}` is empty{why}", field.as_str()),
+            format!("fill in `{}`: {}", field.as_str(), field_help(field)),
+        ));
+    }
+
+    /// The field's text, reporting it when required and missing, or when it is an error cell.
+    fn text(&mut self, field: Field, required: bool) -> Option<(&'a Located, String)> {
+        let Some(at) = self.row.get(field) else {
+            if required {
+                self.missing(field, "");
+            }
+            return None;
+        };
+        if let Cell::Error(e) = &at.cell {
+            self.error(
+                Code::CellError,
+                at,
+                format!("the `{}` cell holds the spreadsheet error `{e}`", field.as_str()),
+                "fix the formula or type the value in; an error is never read as zero",
+            );
+            return None;
+        }
+        match at.cell.text().filter(|t| !t.is_empty()) {
+            Some(t) => Some((at, t)),
+            None => {
+                if required {
+                    self.missing(field, "");
+                }
+                None
+            }
+        }
+    }
+}
+
+fn field_help(field: Field) -> &'static str {
+    match field {
+        Field::Cluster => "the cluster's registry id, name or alias",
+        Field::Country => "the ISO 3166 code (e.g. `NLD`) or English name of the cluster's country",
+        Field::Year => "the year the figure refers to, e.g. `2023`",
+        Field::Kpi => "a KPI id from the catalog, e.g. `ghg_emissions`",
+        Field::Value => "the figure, as a number",
+        Field::Unit => "the unit of the value, e.g. `tCO2e`, `EUR`, `MWh`",
+        Field::Scope | Field::Gas | Field::Facility | Field::Notes => "or leave the column out",
+    }
+}
+
+/// Check one row; its findings go to `findings`, and an observation is returned when it passed.
+pub fn check(row: &RawRow, schema: &Schema, findings: &mut Vec<Finding>) -> Option<Observation> {
+    let mut ck = Check { row, findings: Vec::new() };
+
+    let cluster = ck.text(Field::Cluster, true).and_then(|(at, name)| {
+        let found = schema.clusters.find(&name);
+        if found.is_none() {
+            let hint = match schema.clusters.closest(&name) {
+                Some(c) => format!("did you mean `{}` ({})? Use the registry id, the name or an alias", c.id, c.name),
+                None => "use the cluster's registry id, name or alias; a new cluster must be added to the registry first".to_owned(),
+            };
+            ck.error(Code::ClusterUnknown, at, format!("cluster `{name}` is not in the registry"), hint);
+        }
+        found
+    });
+
+    let country = ck.text(Field::Country, true).and_then(|(at, text)| {
+        let Some(country) = schema.countries.find(&text) else {
+            ck.error(
+                Code::CountryUnknown,
+                at,
+                format!("country `{text}` is not an ISO 3166 code or country name"),
+                "write the ISO 3166-1 alpha-3 code, e.g. `BRA`, `GBR`, `NLD`",
+            );
+            return None;
+        };
+        if let Some(c) = cluster.filter(|c| c.country != country.alpha3) {
+            ck.error(
+                Code::CountryMismatch,
+                at,
+                format!("country `{text}` disagrees with the registry, which places `{}` in `{}`", c.id, c.country),
+                format!("write `{}`, or check that the cluster is the right one", c.country),
+            );
+            return None;
+        }
+        Some(country)
+    });
+
+    let year = year(&mut ck);
+
+    let kpi = ck.text(Field::Kpi, true).and_then(|(at, text)| {
+        let found = schema.kpis.get(&text);
+        if found.is_none() {
+            let hint = match schema.kpis.closest(&text) {
+                Some(k) => format!("did you mean `{}` ({})?", k.id, k.label),
+                None => format!("use a KPI id from the catalog: {}", schema.kpis.iter().map(|k| k.id.as_str()).collect::<Vec<_>>().join(", ")),
+            };
+            ck.error(Code::KpiUnknown, at, format!("KPI `{text}` is not in the catalog"), hint);
+        }
+        found
+    });
+
+    let value = value(&mut ck).filter(|(at, v)| {
+        let negative = *v < 0.0 && kpi.is_some_and(|k| k.non_negative);
+        if negative {
+            let k = kpi.map_or("", |k| k.id.as_str());
+            ck.error(
+                Code::ValueNegative,
+                at,
+                format!("value `{}` is negative, but `{k}` cannot be", format_number(*v)),
+                "report the magnitude as a positive number; a reduction is reported under its own KPI",
+            );
+        }
+        !negative
+    });
+
+    // A count may leave its unit empty: it then is a plain count.
+    let unit_required = kpi.is_none_or(|k| k.dimension != Dimension::Count);
+    let unit = ck.text(Field::Unit, unit_required).map(|(_, u)| u);
+    let scope = ck.text(Field::Scope, false).map(|(_, t)| t);
+    let gas = ck.text(Field::Gas, false).map(|(_, t)| t);
+    let facility = ck.text(Field::Facility, false).map(|(_, t)| t);
+    let notes = ck.text(Field::Notes, false).map(|(_, t)| t);
+
+    let failed = ck.findings.iter().any(Finding::is_error);
+    findings.append(&mut ck.findings);
+    if failed {
+        return None;
+    }
+    let (cluster, country, year, kpi, (value_at, value)) = (cluster?, country?, year?, kpi?, value?);
+    Some(Observation {
+        cluster_id: cluster.id.clone(),
+        country: country.alpha3.clone(),
+        year,
+        kpi: kpi.id.clone(),
+        value,
+        unit,
+        scope,
+        gas,
+        facility,
+        notes,
+        row: row.loc.clone(),
+        value_loc: value_at.loc.clone(),
+    })
+}
+
+fn year(ck: &mut Check<'_>) -> Option<i32> {
+    let (at, text) = ck.text(Field::Year, true)?;
+    let parsed = match &at.cell {
+        Cell::Number(n) => whole_number(*n),
+        Cell::Text(_) if text.bytes().all(|b| b.is_ascii_digit()) => text.parse().ok(),
+        _ => None,
+    };
+    let Some(year) = parsed else {
+        ck.error(
+            Code::YearFormat,
+            at,
+            format!("year `{text}` is {}, not a whole number", at.cell.kind()),
+            "write the year alone as a number, e.g. `2023` (a fiscal year such as `FY2023-24` is written as its first calendar year, with the period in `notes`)",
+        );
+        return None;
+    };
+    if !(YEAR_MIN..=YEAR_MAX).contains(&year) {
+        ck.error(
+            Code::YearRange,
+            at,
+            format!("year `{year}` is outside {YEAR_MIN}–{YEAR_MAX}"),
+            "check the year: it is the calendar year the figure refers to",
+        );
+        return None;
+    }
+    i32::try_from(year).ok()
+}
+
+fn value<'a>(ck: &mut Check<'a>) -> Option<(&'a Located, f64)> {
+    let (at, text) = ck.text(Field::Value, true)?;
+    let n = match &at.cell {
+        Cell::Number(n) => Some(*n),
+        Cell::Text(_) => parse_number(&text),
+        _ => None,
+    };
+    match n {
+        Some(n) if n.is_finite() => Some((at, n)),
+        _ => {
+            let hint = match &at.cell {
+                Cell::Date(_) => "the cell is formatted as a date: format it as a number",
+                _ => "write the number with `.` as the decimal point and `,` only between thousands (e.g. `1234.5` or `1,234.5`), and put the unit in the `unit` column",
+            };
+            ck.error(Code::ValueNotNumber, at, format!("value `{text}` is {}, not a number", at.cell.kind()), hint);
+            None
+        }
+    }
+}
