@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod diag;
+pub mod fault;
 pub mod map;
 pub mod pipeline;
 pub mod read;

@@ -36,9 +36,9 @@ pub struct FileReport {
 }
 
 impl FileReport {
-    fn failed(input: &Input, format: Option<Format>, finding: Finding) -> Self {
+    fn failed(file: &Arc<str>, format: Option<Format>, finding: Finding) -> Self {
         FileReport {
-            file: input.name.clone(),
+            file: file.clone(),
             format,
             rows_read: 0,
             rows_accepted: 0,
@@ -62,10 +62,11 @@ impl FileReport {
 /// Read, map and validate one file.
 pub fn check_file(input: &Input, schema: &Schema) -> FileReport {
     let file = &input.name;
+    crate::fault::inject("check", file);
     let Some(format) = Format::from_path(&input.path) else {
         let ext = input.path.extension().map_or_else(String::new, |e| e.to_string_lossy().into_owned());
         return FileReport::failed(
-            input,
+            file,
             None,
             Finding::new(
                 Code::FileFormat,
@@ -79,13 +80,23 @@ pub fn check_file(input: &Input, schema: &Schema) -> FileReport {
         Ok(b) => b,
         Err(e) => {
             return FileReport::failed(
-                input,
+                file,
                 Some(format),
-                Finding::new(Code::FileUnreadable, Loc::file(file), format!("cannot read the file: {e}"), "check that the file exists and is readable"),
+                Finding::new(
+                    Code::FileUnreadable,
+                    Loc::file(file),
+                    format!("cannot read the file: {e}"),
+                    "check that the file exists and is readable",
+                ),
             );
         }
     };
-    let read = match read::read(&bytes, format, file) {
+    check_bytes(&bytes, format, file, schema)
+}
+
+/// Read, map and validate a file's bytes, reported under the name `file`.
+pub fn check_bytes(bytes: &[u8], format: Format, file: &Arc<str>, schema: &Schema) -> FileReport {
+    let content = match read::read(bytes, format, file) {
         Ok(r) => r,
         Err(e) => {
             let (code, hint) = e.code_and_hint();
@@ -93,21 +104,18 @@ pub fn check_file(input: &Input, schema: &Schema) -> FileReport {
                 Some(cause) => format!("{e}: {cause}"),
                 None => e.to_string(),
             };
-            return FileReport::failed(input, Some(format), Finding::new(code, Loc::file(file), message, hint));
+            return FileReport::failed(file, Some(format), Finding::new(code, Loc::file(file), message, hint));
         }
     };
-    let mut findings = read.findings;
-    let mut mapped = crate::map::map(read.content, file, &schema.fields);
-    findings.append(&mut mapped.findings);
-    let mut validated = validate::validate(mapped, schema);
-    findings.append(&mut validated.findings);
+    let mapped = crate::map::map(content, file, &schema.fields);
+    let validated = validate::validate(mapped, schema);
     FileReport {
         file: file.clone(),
         format: Some(format),
         rows_read: validated.rows_read,
         rows_accepted: validated.observations.len(),
         rows_rejected: validated.rejects.len(),
-        findings,
+        findings: validated.findings,
         observations: validated.observations,
         rejects: validated.rejects,
     }
@@ -152,7 +160,7 @@ fn internal(input: &Input, what: &str) -> FileReport {
     let format = Format::from_path(&input.path);
     tracing::error!(file = %input.name, "internal fault: {what}");
     FileReport::failed(
-        input,
+        &input.name,
         format,
         Finding::new(
             Code::Internal,
@@ -185,7 +193,10 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>, DiscoverError> {
         if path.is_file() {
             inputs.push(input(path));
         } else if path.is_dir() {
-            let walker = walkdir::WalkDir::new(path).sort_by_file_name().into_iter().filter_entry(|e| e.depth() == 0 || !is_hidden(e.path()));
+            let walker = walkdir::WalkDir::new(path)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_entry(|e| e.depth() == 0 || !is_hidden(e.path()));
             for entry in walker {
                 let entry = entry.map_err(|source| DiscoverError::Walk { path: path.clone(), source })?;
                 if entry.file_type().is_file() && Format::from_path(entry.path()).is_some() {

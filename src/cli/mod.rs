@@ -30,7 +30,11 @@ impl From<Exit> for ExitCode {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "clusterkpi", version, about = "Validate, normalize and publish the KPI submissions of industrial clusters")]
+#[command(
+    name = "clusterkpi",
+    version,
+    about = "Validate, normalize and publish the KPI submissions of industrial clusters"
+)]
 struct Cli {
     /// More log output on stderr (-v info, -vv debug); `CLUSTERKPI_LOG` takes a full filter.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -70,6 +74,15 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(cli.verbose);
+    // Panics are reported as findings (`E_INTERNAL`, or `E_FILE_UNREADABLE` for a reader that
+    // gave up on a damaged file); the log says where they happened.
+    std::panic::set_hook(Box::new(|info| {
+        if crate::read::panic_is_expected() {
+            tracing::debug!("reader panicked on a damaged file: {info}");
+        } else {
+            tracing::error!("internal fault: {info}");
+        }
+    }));
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args),
     };
@@ -118,6 +131,7 @@ fn init_logging(verbose: u8) {
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CLUSTERKPI_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CLUSTERKPI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(false).try_init();
 }

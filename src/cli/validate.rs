@@ -23,7 +23,10 @@ pub(super) fn run(args: &ValidateArgs) -> Result<Exit, CliError> {
     match args.format {
         OutputFormat::Human => write_human(&mut out, &reports)?,
         OutputFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &JsonReport { files: reports.iter().map(JsonFile::from).collect() })?;
+            serde_json::to_writer_pretty(
+                &mut out,
+                &JsonReport { files: reports.iter().map(JsonFile::from).collect() },
+            )?;
             writeln!(out)?;
         }
     }

@@ -166,8 +166,8 @@ mod tests {
 
     #[test]
     fn json_form_carries_cell_and_row() {
-        let loc = Loc::new(&"a.xlsx".into(), Place::Cell { sheet: "KPIs".into(), row: 13, col: 4 })
-            .with_column("value");
+        let loc =
+            Loc::new(&"a.xlsx".into(), Place::Cell { sheet: "KPIs".into(), row: 13, col: 4 }).with_column("value");
         let json = serde_json::to_string(&loc).unwrap();
         assert_eq!(json, r#"{"file":"a.xlsx","sheet":"KPIs","cell":"E14","row":14,"column":"value"}"#);
     }

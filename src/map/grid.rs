@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{Mapped, RawRow, check_required, unknown_column};
+use super::{Mapped, RawRow, missing_columns, unknown_column};
 use crate::diag::{Code, Finding, Loc};
 use crate::read::{Cell, Grid, GridKind, GridRow};
 use crate::schema::{Field, Fields};
@@ -16,7 +16,7 @@ const HEADER_MIN_FIELDS: usize = 3;
 pub(super) fn map(mut grid: Grid, file: &Arc<str>, fields: &Fields, out: &mut Mapped) -> bool {
     let Some((h, columns)) = find_header(&grid, fields) else {
         if let GridKind::Sheet(sheet) = &grid.kind {
-            out.findings.push(Finding::new(
+            out.note(Finding::new(
                 Code::SheetSkipped,
                 Loc::new(file, grid.place()),
                 format!("sheet `{sheet}` has no header row naming the canonical columns and was skipped"),
@@ -34,7 +34,7 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, fields: &Fields, out: &mut Ma
         match field {
             Some(f) if found.contains(f) => {
                 blocked = Some(Code::DuplicateColumn);
-                out.findings.push(Finding::new(
+                out.note(Finding::new(
                     Code::DuplicateColumn,
                     loc.with_column(f.as_str()),
                     format!("a second column is headed `{}`; every row of this table is rejected", f.as_str()),
@@ -44,12 +44,13 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, fields: &Fields, out: &mut Ma
             Some(f) => found.push(*f),
             None => {
                 if let Some(name) = header.cells[c].text().filter(|t| !t.is_empty()) {
-                    out.findings.push(unknown_column(loc, &name));
+                    out.note(unknown_column(loc, &name));
                 }
             }
         }
     }
-    if !check_required(&found, &Loc::new(file, grid.row_place(header)), fields, &mut out.findings) {
+    if let Some(finding) = missing_columns(&found, &Loc::new(file, grid.row_place(header)), fields) {
+        out.note(finding);
         blocked = Some(Code::MissingColumn);
     }
 
@@ -57,7 +58,13 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, fields: &Fields, out: &mut Ma
     report_unnamed_columns(&grid, &data, &columns, file, out);
     for mut row in data {
         let mut raw = RawRow::new(Loc::new(file, grid.row_place(&row)));
-        raw.blocked = blocked.or_else(|| shifted(&grid, &row.cells, columns.len(), &raw.loc, &mut out.findings));
+        raw.blocked = blocked;
+        if blocked.is_none()
+            && let Some(finding) = shifted(&grid, &row.cells, columns.len(), &raw.loc)
+        {
+            out.note(finding);
+            raw.blocked = Some(Code::RowShape);
+        }
         for (c, field) in columns.iter().enumerate() {
             if let (Some(f), Some(cell)) = (field, row.cells.get_mut(c)) {
                 let cell = std::mem::take(cell);
@@ -66,25 +73,27 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, fields: &Fields, out: &mut Ma
                 }
             }
         }
-        out.rows.push(raw);
+        out.row(raw);
     }
     true
 }
 
-/// A text record with values beyond its header's last column has had its columns shifted,
-/// most often by a decimal comma in an unquoted number (`12,5`): nothing in it can be trusted.
-fn shifted(grid: &Grid, cells: &[Cell], width: usize, loc: &Loc, findings: &mut Vec<Finding>) -> Option<Code> {
-    let extra = cells.get(width..).is_some_and(|rest| rest.iter().any(|c| !c.is_blank()));
-    if grid.kind != GridKind::Lines || !extra {
+/// A text record with more fields than its header has had its columns shifted, most often by a
+/// decimal comma in an unquoted number (`12,5`): nothing in it can be trusted, even when the
+/// fields pushed past the header are empty.
+fn shifted(grid: &Grid, cells: &[Cell], width: usize, loc: &Loc) -> Option<Finding> {
+    if grid.kind != GridKind::Lines || cells.len() <= width {
         return None;
     }
-    findings.push(Finding::new(
+    Some(Finding::new(
         Code::RowShape,
         loc.clone(),
-        format!("the row has {} fields but the header has {width}, so its values are in the wrong columns", cells.len()),
+        format!(
+            "the row has {} fields but the header has {width}, so its values are in the wrong columns",
+            cells.len()
+        ),
         "quote any value that contains the delimiter (e.g. \"12,5\"), or write numbers with `.` as the decimal point",
-    ));
-    Some(Code::RowShape)
+    ))
 }
 
 /// A sheet column with values under no header is ignored: say so once per column.
@@ -100,7 +109,7 @@ fn report_unnamed_columns(grid: &Grid, data: &[GridRow], columns: &[Option<Field
         if let Some(row) = data.iter().find(|r| r.cells.get(c).is_some_and(|cell| !cell.is_blank())) {
             let loc = Loc::new(file, grid.cell_place(row, c));
             let letter = crate::diag::column_letters(grid.first_col + c as u32);
-            out.findings.push(Finding::new(
+            out.note(Finding::new(
                 Code::UnknownColumn,
                 loc,
                 format!("column {letter} of sheet `{sheet}` has values but no header, and was ignored"),

@@ -18,16 +18,16 @@ pub(super) fn map_document(value: Value, file: &Arc<str>, fields: &Fields, out: 
         Value::Object(mut doc) => match doc.remove(OBSERVATIONS) {
             Some(Value::Array(records)) => (defaults(doc, fields), records, format!("/{OBSERVATIONS}")),
             Some(_) => {
-                out.findings.push(no_table(file, format!("`{OBSERVATIONS}` is not an array of records")));
+                out.note(no_table(file, format!("`{OBSERVATIONS}` is not an array of records")));
                 return;
             }
             None => {
-                out.findings.push(no_table(file, format!("the JSON object has no `{OBSERVATIONS}` array")));
+                out.note(no_table(file, format!("the JSON object has no `{OBSERVATIONS}` array")));
                 return;
             }
         },
         _ => {
-            out.findings.push(no_table(file, "the JSON document is neither an object nor an array".to_owned()));
+            out.note(no_table(file, "the JSON document is neither an object nor an array".to_owned()));
             return;
         }
     };
@@ -88,7 +88,7 @@ impl<'a> Records<'a> {
                 Some(_) => {}
                 None => {
                     if self.reported.insert(key.clone()) {
-                        out.findings.push(unknown_column(loc, &key));
+                        out.note(unknown_column(loc, &key));
                     }
                 }
             }
@@ -98,12 +98,12 @@ impl<'a> Records<'a> {
                 row.set(*f, c.clone(), Loc::new(self.file, Place::Pointer { pointer: pointer.clone() }));
             }
         }
-        out.rows.push(row);
+        out.row(row);
     }
 
     fn reject(&mut self, place: &dyn Fn(Option<&str>) -> Place, message: String, out: &mut Mapped) {
         let loc = Loc::new(self.file, place(None));
-        out.findings.push(Finding::new(
+        out.note(Finding::new(
             Code::JsonRecord,
             loc.clone(),
             message,
@@ -111,7 +111,7 @@ impl<'a> Records<'a> {
         ));
         let mut row = RawRow::new(loc);
         row.blocked = Some(Code::JsonRecord);
-        out.rows.push(row);
+        out.row(row);
     }
 }
 

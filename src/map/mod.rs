@@ -15,7 +15,7 @@ mod json;
 use std::sync::Arc;
 
 use crate::diag::{Code, Finding, Loc};
-use crate::read::{Cell, Content};
+use crate::read::{Cell, Content, GridKind, Sheet};
 use crate::schema::{Field, Fields};
 
 /// A cell with its location.
@@ -55,26 +55,46 @@ impl RawRow {
     }
 }
 
-/// The rows found in one file, and what was noticed while finding them.
+/// One thing found in a file, in file order: a row, or a finding about the file, a sheet, a
+/// header or the row that follows it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Entry {
+    Row(Box<RawRow>),
+    Note(Finding),
+}
+
+/// What was found in one file, in file order, so findings can be reported in reading order.
 #[derive(Debug, Default)]
 pub struct Mapped {
-    pub rows: Vec<RawRow>,
-    pub findings: Vec<Finding>,
+    pub entries: Vec<Entry>,
+}
+
+impl Mapped {
+    fn row(&mut self, row: RawRow) {
+        self.entries.push(Entry::Row(Box::new(row)));
+    }
+
+    fn note(&mut self, finding: Finding) {
+        self.entries.push(Entry::Note(finding));
+    }
 }
 
 /// Find the table(s) in a file's content.
 pub fn map(content: Content, file: &Arc<str>, fields: &Fields) -> Mapped {
     let mut out = Mapped::default();
     match content {
-        Content::Grids(grids) => {
-            let workbook = grids.iter().any(|g| matches!(g.kind, crate::read::GridKind::Sheet(_)));
+        Content::Sheets(sheets) => {
+            let workbook = sheets.iter().any(|s| !matches!(s, Sheet::Grid(g) if g.kind == GridKind::Lines));
             let mut tables = 0;
-            for g in grids {
-                tables += usize::from(grid::map(g, file, fields, &mut out));
+            for sheet in sheets {
+                match sheet {
+                    Sheet::Grid(g) => tables += usize::from(grid::map(g, file, fields, &mut out)),
+                    Sheet::PassedOver(finding) => out.note(finding),
+                }
             }
             if tables == 0 {
                 let what = if workbook { "no visible sheet has" } else { "the file has no" };
-                out.findings.push(no_table(file, format!("{what} a header row naming the canonical columns")));
+                out.note(no_table(file, format!("{what} a header row naming the canonical columns")));
             }
         }
         Content::Json(value) => json::map_document(value, file, fields, &mut out),
@@ -92,20 +112,19 @@ fn no_table(file: &Arc<str>, message: String) -> Finding {
     )
 }
 
-/// Report the required columns a header lacks; true when none is missing.
-fn check_required(found: &[Field], header: &Loc, fields: &Fields, findings: &mut Vec<Finding>) -> bool {
+/// The finding for the required columns a header lacks, if any.
+fn missing_columns(found: &[Field], header: &Loc, fields: &Fields) -> Option<Finding> {
     let missing: Vec<&str> = fields.required().filter(|f| !found.contains(f)).map(Field::as_str).collect();
     if missing.is_empty() {
-        return true;
+        return None;
     }
     let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
-    findings.push(Finding::new(
+    Some(Finding::new(
         Code::MissingColumn,
         header.clone(),
         format!("the header has no {list} column; every row of this table is rejected"),
         format!("add a column headed {list}"),
-    ));
-    false
+    ))
 }
 
 fn unknown_column(loc: Loc, name: &str) -> Finding {

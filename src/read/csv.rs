@@ -5,13 +5,13 @@
 //! Each kept row records the physical line its record starts on, so a quoted cell that spans
 //! lines does not shift the line numbers of the rows after it.
 
-use super::{Cell, Content, Grid, GridKind, GridRow, Read, ReadError, utf8_text};
+use super::{Cell, Content, Grid, GridKind, GridRow, ReadError, Sheet, utf8_text};
 
 const CANDIDATES: [u8; 3] = [b',', b';', b'\t'];
 /// How many records the delimiter is judged on.
 const SNIFF_RECORDS: usize = 25;
 
-pub(super) fn read(bytes: &[u8], delimiter: Option<u8>) -> Result<Read, ReadError> {
+pub(super) fn read(bytes: &[u8], delimiter: Option<u8>) -> Result<Content, ReadError> {
     let text = utf8_text(bytes, "CSV")?;
     let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(text));
     let mut reader = reader(text, delimiter);
@@ -31,7 +31,7 @@ pub(super) fn read(bytes: &[u8], delimiter: Option<u8>) -> Result<Read, ReadErro
         let cells = record.iter().map(|f| if f.is_empty() { Cell::Empty } else { Cell::Text(f.to_owned()) }).collect();
         rows.push(GridRow { at: line, cells });
     }
-    Ok(Read { content: Content::Grids(vec![Grid { kind: GridKind::Lines, first_col: 0, rows }]), findings: Vec::new() })
+    Ok(Content::Sheets(vec![Sheet::Grid(Grid { kind: GridKind::Lines, first_col: 0, rows })]))
 }
 
 /// Physical line numbers of records. The csv crate's own line count misses skipped blank lines,
@@ -109,19 +109,28 @@ mod tests {
         assert_eq!(sniff_delimiter("value\n1\n2\n"), b',');
     }
 
+    fn grid(content: Content) -> Grid {
+        match content {
+            Content::Sheets(mut sheets) => match sheets.remove(0) {
+                Sheet::Grid(g) => g,
+                Sheet::PassedOver(f) => panic!("{f:?}"),
+            },
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn rows_keep_their_physical_line_across_multiline_cells() {
-        let lines = |text: &[u8]| {
-            let Content::Grids(grids) = read(text, None).unwrap().content else { panic!("grid expected") };
-            grids[0].rows.iter().map(|r| r.at).collect::<Vec<u64>>()
-        };
+        let lines = |text: &[u8]| grid(read(text, None).unwrap()).rows.iter().map(|r| r.at).collect::<Vec<u64>>();
         assert_eq!(lines(b"a,b\n\"multi\nline\",1\n\nx,2\n"), vec![1, 2, 5]);
         assert_eq!(lines(b"a,b\n\nx,2\n\n\ny,3\n"), vec![1, 3, 6]);
         assert_eq!(lines(b"a,b\r\n\r\nx,2\r\n\"q\r\nq\",3\r\nz,4"), vec![1, 3, 4, 6]);
         assert_eq!(lines(b"a,b\n,\n,,\nx,1\n"), vec![1, 4], "rows of empty fields are blank");
-        let read = read(b"\xEF\xBB\xBFa,b\n1,2\n", None).unwrap();
-        let Content::Grids(grids) = read.content else { panic!("grid expected") };
-        assert_eq!(grids[0].rows[0].cells[0], Cell::Text("a".into()), "BOM stripped");
+        assert_eq!(
+            grid(read(b"\xEF\xBB\xBFa,b\n1,2\n", None).unwrap()).rows[0].cells[0],
+            Cell::Text("a".into()),
+            "BOM stripped"
+        );
     }
 
     #[test]

@@ -95,7 +95,9 @@ impl Grid {
     /// The place of cell `col` (an index into `row.cells`).
     pub fn cell_place(&self, row: &GridRow, col: usize) -> Place {
         match &self.kind {
-            GridKind::Sheet(sheet) => Place::Cell { sheet: sheet.clone(), row: row.at as u32, col: self.first_col + col as u32 },
+            GridKind::Sheet(sheet) => {
+                Place::Cell { sheet: sheet.clone(), row: row.at as u32, col: self.first_col + col as u32 }
+            }
             GridKind::Lines => Place::Line { line: row.at },
         }
     }
@@ -124,19 +126,20 @@ pub struct JsonLine {
     pub value: Result<serde_json::Value, String>,
 }
 
+/// One sheet of a workbook (or the one table of a text file), in file order: read into a grid,
+/// or passed over with the finding that says why (hidden, not a worksheet).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Sheet {
+    Grid(Grid),
+    PassedOver(Finding),
+}
+
 /// What a reader found in a file.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Content {
-    Grids(Vec<Grid>),
+    Sheets(Vec<Sheet>),
     Json(serde_json::Value),
     JsonLines(Vec<JsonLine>),
-}
-
-/// A file read: its content, plus what was passed over (hidden or non-worksheet sheets).
-#[derive(Debug)]
-pub struct Read {
-    pub content: Content,
-    pub findings: Vec<Finding>,
 }
 
 /// Why a file could not be read at all.
@@ -154,6 +157,8 @@ pub enum ReadError {
         #[source]
         source: calamine::Error,
     },
+    #[error("the {format} reader failed on this file ({message})")]
+    ReaderPanic { format: &'static str, message: String },
     #[error("the CSV is malformed")]
     Csv(#[source] ::csv::Error),
     #[error("the JSON is malformed at line {line}, column {column}")]
@@ -174,11 +179,13 @@ impl ReadError {
                 Code::FileEncoding,
                 "save the file as CSV UTF-8 (in Excel: File > Save As > \"CSV UTF-8\"), or submit the spreadsheet itself",
             ),
-            ReadError::Workbook { .. } => (
+            ReadError::Workbook { .. } | ReadError::ReaderPanic { .. } => (
                 Code::FileUnreadable,
                 "the file may be truncated, password-protected or another format under this name: open it in a spreadsheet program and save it again",
             ),
-            ReadError::Csv(_) => (Code::FileUnreadable, "check the file's quoting: every opening `\"` needs a closing `\"`"),
+            ReadError::Csv(_) => {
+                (Code::FileUnreadable, "check the file's quoting: every opening `\"` needs a closing `\"`")
+            }
             ReadError::Json { .. } => {
                 (Code::FileUnreadable, "check the JSON syntax at that position (a validator such as `jq .` shows it)")
             }
@@ -187,17 +194,41 @@ impl ReadError {
 }
 
 /// Read a file's bytes as `format`; `file` is the name findings are reported under.
-pub fn read(bytes: &[u8], format: Format, file: &Arc<str>) -> Result<Read, ReadError> {
+pub fn read(bytes: &[u8], format: Format, file: &Arc<str>) -> Result<Content, ReadError> {
     if bytes.is_empty() {
         return Err(ReadError::Empty);
     }
     match format {
-        Format::Xlsx | Format::Xlsm | Format::Xlsb | Format::Xls | Format::Ods => sheet::read(bytes, format, file),
+        Format::Xlsx | Format::Xlsm | Format::Xlsb | Format::Xls | Format::Ods => {
+            // calamine asserts on some damaged files instead of returning an error: a damaged
+            // file is still only an unreadable file.
+            EXPECTED_PANIC.set(true);
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sheet::read(bytes, format, file)));
+            EXPECTED_PANIC.set(false);
+            result.unwrap_or_else(|panic| {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "panic".to_owned());
+                Err(ReadError::ReaderPanic { format: format.as_str(), message })
+            })
+        }
         Format::Csv => csv::read(bytes, None),
         Format::Tsv => csv::read(bytes, Some(b'\t')),
         Format::Json => json::read_document(bytes),
         Format::JsonLines => json::read_lines(bytes),
     }
+}
+
+thread_local! {
+    static EXPECTED_PANIC: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True while a reader that may panic on a damaged file runs on this thread: such a panic is
+/// caught and reported as an unreadable file, so a panic hook need not shout about it.
+pub fn panic_is_expected() -> bool {
+    EXPECTED_PANIC.get()
 }
 
 /// The text of a text file: UTF-8, with or without a byte-order mark; never binary.

@@ -10,47 +10,48 @@ use std::sync::Arc;
 
 use calamine::{Data, Ods, Reader, SheetType, SheetVisible, Sheets, Xls, Xlsb, Xlsx, open_workbook_from_rs};
 
-use super::{Cell, Content, Format, Grid, GridKind, GridRow, Read, ReadError};
+use super::{Cell, Content, Format, Grid, GridKind, GridRow, ReadError, Sheet};
 use crate::diag::{Code, Finding, Loc, Place};
 
-pub(super) fn read(bytes: &[u8], format: Format, file: &Arc<str>) -> Result<Read, ReadError> {
+pub(super) fn read(bytes: &[u8], format: Format, file: &Arc<str>) -> Result<Content, ReadError> {
     let workbook_error = |source: calamine::Error| ReadError::Workbook { format: format.as_str(), source };
     let cursor = Cursor::new(bytes);
     let mut book: Sheets<Cursor<&[u8]>> = match format {
         Format::Xls => Sheets::Xls(open_workbook_from_rs::<Xls<_>, _>(cursor).map_err(|e| workbook_error(e.into()))?),
-        Format::Xlsb => Sheets::Xlsb(open_workbook_from_rs::<Xlsb<_>, _>(cursor).map_err(|e| workbook_error(e.into()))?),
+        Format::Xlsb => {
+            Sheets::Xlsb(open_workbook_from_rs::<Xlsb<_>, _>(cursor).map_err(|e| workbook_error(e.into()))?)
+        }
         Format::Ods => Sheets::Ods(open_workbook_from_rs::<Ods<_>, _>(cursor).map_err(|e| workbook_error(e.into()))?),
         _ => Sheets::Xlsx(open_workbook_from_rs::<Xlsx<_>, _>(cursor).map_err(|e| workbook_error(e.into()))?),
     };
 
-    let mut grids = Vec::new();
-    let mut findings = Vec::new();
+    let mut sheets = Vec::new();
     for meta in book.sheets_metadata().to_vec() {
         let sheet: Arc<str> = Arc::from(meta.name.as_str());
         let loc = Loc::new(file, Place::Sheet { sheet: sheet.clone() });
         if meta.visible != SheetVisible::Visible {
             let how = if meta.visible == SheetVisible::Hidden { "hidden" } else { "very hidden" };
-            findings.push(Finding::new(
+            sheets.push(Sheet::PassedOver(Finding::new(
                 Code::SheetHidden,
                 loc,
                 format!("sheet `{}` is {how} and was not read", meta.name),
                 "hidden sheets are never read; if it holds data to submit, unhide it (right-click a sheet tab > Unhide)",
-            ));
+            )));
             continue;
         }
         if meta.typ != SheetType::WorkSheet {
-            findings.push(Finding::new(
+            sheets.push(Sheet::PassedOver(Finding::new(
                 Code::SheetSkipped,
                 loc,
                 format!("sheet `{}` is a {:?}, not a worksheet, and was skipped", meta.name, meta.typ),
                 "only worksheets hold submission tables",
-            ));
+            )));
             continue;
         }
         let range = book.worksheet_range(&meta.name).map_err(workbook_error)?;
-        grids.push(to_grid(sheet, range));
+        sheets.push(Sheet::Grid(to_grid(sheet, range)));
     }
-    Ok(Read { content: Content::Grids(grids), findings })
+    Ok(Content::Sheets(sheets))
 }
 
 fn to_grid(sheet: Arc<str>, mut range: calamine::Range<Data>) -> Grid {

@@ -26,7 +26,11 @@ struct Row {
 
 fn slug(id: &str) -> Result<(), ValidationError> {
     let ok = !id.is_empty() && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if ok { Ok(()) } else { Err(ValidationError::new("slug").with_message("ids are lower-case letters, digits and `-`".into())) }
+    if ok {
+        Ok(())
+    } else {
+        Err(ValidationError::new("slug").with_message("ids are lower-case letters, digits and `-`".into()))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -108,7 +112,8 @@ mod tests {
     fn id_name_and_alias_find_the_cluster_ignoring_case_and_accents() {
         let schema = Schema::bundled().unwrap();
         let r = &schema.clusters;
-        for spelling in ["port-of-acu", "Port of Açu Low Carbon Hub", "Porto do Acu", "PORTO DO AÇU", "ports of acu"] {
+        for spelling in ["port-of-acu", "Port of Açu Low Carbon Hub", "Porto do Acu", "PORTO DO AÇU", "ports of acu"]
+        {
             assert_eq!(r.find(spelling).map(|c| c.id.as_str()), Some("port-of-acu"), "{spelling}");
         }
         assert_eq!(r.find("Chemelot").unwrap().id, "brightlands-circular-space");

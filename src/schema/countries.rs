@@ -38,10 +38,16 @@ impl Countries {
         let mut index = KeyIndex::default();
         for (i, row) in rows.into_iter().enumerate() {
             check(file, &row.alpha3, &row)?;
-            all.push(Country { alpha3: row.alpha3.to_ascii_uppercase(), alpha2: row.alpha2.to_ascii_uppercase(), name: row.name });
+            all.push(Country {
+                alpha3: row.alpha3.to_ascii_uppercase(),
+                alpha2: row.alpha2.to_ascii_uppercase(),
+                name: row.name,
+            });
             let c = &all[i];
             let names = |j: usize| all[j].alpha3.clone();
-            for spelling in [c.alpha3.clone(), c.alpha2.clone(), c.name.clone()].into_iter().chain(aliases(&row.aliases)) {
+            for spelling in
+                [c.alpha3.clone(), c.alpha2.clone(), c.name.clone()].into_iter().chain(aliases(&row.aliases))
+            {
                 index.insert(file, &spelling, i, names)?;
             }
         }

@@ -81,7 +81,8 @@ pub struct Fields {
 
 impl Fields {
     pub fn from_toml(file: &str, text: &str) -> Result<Self, SchemaError> {
-        let parsed: File = toml::from_str(text).map_err(|source| SchemaError::Toml { file: file.to_owned(), source })?;
+        let parsed: File =
+            toml::from_str(text).map_err(|source| SchemaError::Toml { file: file.to_owned(), source })?;
         let defs = parsed.field;
         let mut index = KeyIndex::default();
         for (i, def) in defs.iter().enumerate() {

@@ -64,7 +64,8 @@ pub struct Catalog {
 
 impl Catalog {
     pub fn from_toml(file: &str, text: &str) -> Result<Self, SchemaError> {
-        let parsed: File = toml::from_str(text).map_err(|source| SchemaError::Toml { file: file.to_owned(), source })?;
+        let parsed: File =
+            toml::from_str(text).map_err(|source| SchemaError::Toml { file: file.to_owned(), source })?;
         let kpis = parsed.kpi;
         let mut index = KeyIndex::default();
         for (i, kpi) in kpis.iter().enumerate() {

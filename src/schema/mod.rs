@@ -113,7 +113,13 @@ struct KeyIndex {
 }
 
 impl KeyIndex {
-    fn insert(&mut self, file: &str, spelling: &str, entry: usize, names: impl Fn(usize) -> String) -> Result<(), SchemaError> {
+    fn insert(
+        &mut self,
+        file: &str,
+        spelling: &str,
+        entry: usize,
+        names: impl Fn(usize) -> String,
+    ) -> Result<(), SchemaError> {
         let k = text::key(spelling);
         if k.is_empty() {
             return Ok(());

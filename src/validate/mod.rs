@@ -13,7 +13,7 @@ mod row;
 pub use row::{YEAR_MAX, YEAR_MIN};
 
 use crate::diag::{Code, Finding, Loc};
-use crate::map::{Mapped, RawRow};
+use crate::map::{Entry, Mapped, RawRow};
 use crate::schema::{Field, Schema};
 
 /// An accepted observation, with the reported value and unit as written.
@@ -49,13 +49,30 @@ pub struct Reject {
 pub struct Validated {
     pub observations: Vec<Observation>,
     pub rejects: Vec<Reject>,
-    /// Row findings, in row order.
+    /// Every finding of the file, in reading order.
     pub findings: Vec<Finding>,
     pub rows_read: usize,
 }
 
+/// Where a finding goes in the report: a finding of the file itself, or a row's findings.
+enum Slot {
+    Note(Finding),
+    Row(usize),
+}
+
 pub fn validate(mapped: Mapped, schema: &Schema) -> Validated {
-    let rows = mapped.rows;
+    let mut rows: Vec<RawRow> = Vec::new();
+    let mut slots = Vec::with_capacity(mapped.entries.len());
+    for entry in mapped.entries {
+        match entry {
+            Entry::Row(row) => {
+                slots.push(Slot::Row(rows.len()));
+                rows.push(*row);
+            }
+            Entry::Note(finding) => slots.push(Slot::Note(finding)),
+        }
+    }
+
     let mut per_row: Vec<Vec<Finding>> = Vec::with_capacity(rows.len());
     let mut candidates = Vec::new();
     let mut candidate_row = Vec::new();
@@ -99,7 +116,14 @@ pub fn validate(mapped: Mapped, schema: &Schema) -> Validated {
         })
         .collect();
 
-    Validated { observations, rejects, findings: per_row.into_iter().flatten().collect(), rows_read: rows.len() }
+    let mut findings = Vec::new();
+    for slot in slots {
+        match slot {
+            Slot::Note(f) => findings.push(f),
+            Slot::Row(i) => findings.append(&mut per_row[i]),
+        }
+    }
+    Validated { observations, rejects, findings, rows_read: rows.len() }
 }
 
 fn raw_text(row: &RawRow) -> Vec<(Field, String)> {

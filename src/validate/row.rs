@@ -24,7 +24,8 @@ impl<'a> Check<'a> {
     }
 
     fn missing(&mut self, field: Field, why: &str) {
-        let loc = self.row.get(field).map_or_else(|| self.row.loc.clone().with_column(field.as_str()), |l| l.loc.clone());
+        let loc =
+            self.row.get(field).map_or_else(|| self.row.loc.clone().with_column(field.as_str()), |l| l.loc.clone());
         self.findings.push(Finding::new(
             Code::RequiredMissing,
             loc,
@@ -83,7 +84,10 @@ pub fn check(row: &RawRow, schema: &Schema, findings: &mut Vec<Finding>) -> Opti
         if found.is_none() {
             let hint = match schema.clusters.closest(&name) {
                 Some(c) => format!("did you mean `{}` ({})? Use the registry id, the name or an alias", c.id, c.name),
-                None => "use the cluster's registry id, name or alias; a new cluster must be added to the registry first".to_owned(),
+                None => {
+                    "use the cluster's registry id, name or alias; a new cluster must be added to the registry first"
+                        .to_owned()
+                }
             };
             ck.error(Code::ClusterUnknown, at, format!("cluster `{name}` is not in the registry"), hint);
         }
@@ -119,7 +123,10 @@ pub fn check(row: &RawRow, schema: &Schema, findings: &mut Vec<Finding>) -> Opti
         if found.is_none() {
             let hint = match schema.kpis.closest(&text) {
                 Some(k) => format!("did you mean `{}` ({})?", k.id, k.label),
-                None => format!("use a KPI id from the catalog: {}", schema.kpis.iter().map(|k| k.id.as_str()).collect::<Vec<_>>().join(", ")),
+                None => format!(
+                    "use a KPI id from the catalog: {}",
+                    schema.kpis.iter().map(|k| k.id.as_str()).collect::<Vec<_>>().join(", ")
+                ),
             };
             ck.error(Code::KpiUnknown, at, format!("KPI `{text}` is not in the catalog"), hint);
         }
@@ -210,7 +217,9 @@ fn value<'a>(ck: &mut Check<'a>) -> Option<(&'a Located, f64)> {
         _ => {
             let hint = match &at.cell {
                 Cell::Date(_) => "the cell is formatted as a date: format it as a number",
-                _ => "write the number with `.` as the decimal point and `,` only between thousands (e.g. `1234.5` or `1,234.5`), and put the unit in the `unit` column",
+                _ => {
+                    "write the number with `.` as the decimal point and `,` only between thousands (e.g. `1234.5` or `1,234.5`), and put the unit in the `unit` column"
+                }
             };
             ck.error(Code::ValueNotNumber, at, format!("value `{text}` is {}, not a number", at.cell.kind()), hint);
             None

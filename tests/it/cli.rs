@@ -1,0 +1,78 @@
+//! `clusterkpi validate` as a coordinator sees it: output snapshots and exit statuses.
+
+use crate::util::clusterkpi;
+
+#[test]
+fn human_report_lists_every_finding_then_a_summary_per_file() {
+    let run = clusterkpi(&["validate", "tests/fixtures/cli"]);
+    assert_eq!(run.code, 1, "errors were found");
+    insta::assert_snapshot!("validate_human", run.stdout);
+    assert_eq!(run.stderr, "", "nothing but the report; logs only when asked");
+}
+
+#[test]
+fn json_report_has_the_documented_shape() {
+    let run = clusterkpi(&["validate", "--format", "json", "tests/fixtures/cli"]);
+    assert_eq!(run.code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("stdout is one JSON document");
+    let files = doc["files"].as_array().expect("a `files` array");
+    assert_eq!(files.len(), 5);
+    for f in files {
+        let read = f["rows_read"].as_u64().unwrap();
+        assert_eq!(read, f["rows_accepted"].as_u64().unwrap() + f["rows_rejected"].as_u64().unwrap());
+    }
+    insta::assert_snapshot!("validate_json", run.stdout);
+}
+
+#[test]
+fn a_clean_file_exits_zero() {
+    let run = clusterkpi(&["validate", "tests/fixtures/cli/good.csv"]);
+    assert_eq!(run.code, 0);
+    insta::assert_snapshot!("validate_clean", run.stdout);
+}
+
+#[test]
+fn warnings_alone_exit_zero() {
+    let (_dir, path) = crate::util::temp_file(
+        "repeat.csv",
+        b"cluster,country,year,kpi,value,unit\nSolent,GBR,2023,jobs,100,jobs\nSolent,GBR,2023,jobs,100,jobs\n",
+    );
+    let run = clusterkpi(&["validate", path.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("warning[W_DUPLICATE_ROW]"), "{}", run.stdout);
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    let none = clusterkpi(&["validate"]);
+    assert_eq!(none.code, 2);
+    assert!(none.stderr.contains("<PATH>"), "{}", none.stderr);
+
+    let missing = clusterkpi(&["validate", "no/such/folder"]);
+    assert_eq!(missing.code, 2);
+    insta::assert_snapshot!("validate_missing_path", missing.stderr);
+
+    let bad_format = clusterkpi(&["validate", "--format", "xml", "sample_data"]);
+    assert_eq!(bad_format.code, 2);
+}
+
+#[test]
+fn an_internal_fault_is_reported_for_its_file_and_exits_three() {
+    let run = crate::util::clusterkpi_env(
+        &["validate", "tests/fixtures/cli/good.csv", "tests/fixtures/cli/mistakes.json"],
+        &[(clusterkpi::fault::ENV, "check:good.csv")],
+    );
+    assert_eq!(run.code, 3);
+    assert!(run.stdout.contains("error[E_INTERNAL]"), "{}", run.stdout);
+    assert!(run.stdout.contains("--> tests/fixtures/cli/good.csv\n"), "{}", run.stdout);
+    // The other file is still checked.
+    assert!(run.stdout.contains("tests/fixtures/cli/mistakes.json (json): 7 rows read"), "{}", run.stdout);
+}
+
+#[test]
+fn help_and_version_exit_zero() {
+    assert_eq!(clusterkpi(&["--version"]).code, 0);
+    let help = clusterkpi(&["validate", "--help"]);
+    assert_eq!(help.code, 0);
+    assert!(help.stdout.contains("--format"));
+}

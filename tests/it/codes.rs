@@ -1,0 +1,110 @@
+//! At least one test per finding code: each case is a small submission with one planted
+//! problem, and the finding must appear with that code at exactly that location.
+
+use clusterkpi::diag::Code;
+
+use crate::util::{assert_accounted, check_as, check_fixture, clusterkpi_env, findings, temp_file};
+
+const HEAD: &str = "cluster,country,year,kpi,value,unit\n";
+
+#[derive(Clone, Copy)]
+enum Src {
+    /// A file written to a temporary folder, reported under its bare name.
+    Text(&'static str, &'static str),
+    Bytes(&'static str, &'static [u8]),
+    /// A committed fixture, reported under its path from the project root.
+    Fixture(&'static str),
+    /// A committed fixture checked by the CLI with a fault injected.
+    Fault(&'static str),
+}
+
+fn run_case(code: &str, src: Src, location: &str) {
+    let found = match src {
+        Src::Text(name, text) => in_temp(name, text.as_bytes()),
+        Src::Bytes(name, bytes) => in_temp(name, bytes),
+        Src::Fixture(rel) => {
+            let report = check_fixture(rel);
+            assert_accounted(&report);
+            findings(&report)
+        }
+        Src::Fault(rel) => {
+            let run = clusterkpi_env(
+                &["validate", "--format", "json", rel],
+                &[(clusterkpi::fault::ENV, &format!("check:{rel}"))],
+            );
+            let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON report");
+            doc["files"][0]["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| (f["code"].as_str().unwrap().to_owned(), f["location"]["file"].as_str().unwrap().to_owned()))
+                .collect()
+        }
+    };
+    assert!(found.iter().any(|(c, l)| c == code && l == location), "expected {code} at {location}, found:\n{found:#?}");
+}
+
+fn in_temp(name: &str, bytes: &[u8]) -> Vec<(String, String)> {
+    let (_dir, path) = temp_file(name, bytes);
+    let report = check_as(&path, name);
+    assert_accounted(&report);
+    findings(&report)
+}
+
+macro_rules! cases {
+    ($( $test:ident: $code:literal in $src:expr => $loc:literal; )*) => {
+        $( #[test] fn $test() { run_case($code, $src, $loc) } )*
+        const COVERED: &[&str] = &[$($code),*];
+    };
+}
+
+cases! {
+    file_unreadable: "E_FILE_UNREADABLE" in Src::Fixture("tests/fixtures/cli/truncated.xlsx") => "tests/fixtures/cli/truncated.xlsx";
+    file_unreadable_json: "E_FILE_UNREADABLE" in Src::Text("s.json", "{\"observations\": [") => "s.json";
+    file_empty: "E_FILE_EMPTY" in Src::Text("empty.csv", "") => "empty.csv";
+    file_encoding_latin1: "E_FILE_ENCODING" in Src::Bytes("latin1.csv", b"cluster,country\nPorto do A\xe7u,BRA\n") => "latin1.csv";
+    file_encoding_binary: "E_FILE_ENCODING" in Src::Bytes("binary.csv", b"\x7fELF\x02\x01\x01\x00\x00\x00") => "binary.csv";
+    file_format: "E_FILE_FORMAT" in Src::Text("submission.pdf", "%PDF-1.4") => "submission.pdf";
+    no_table_sheets: "E_NO_TABLE" in Src::Fixture("tests/fixtures/sheets/no_table.xlsx") => "tests/fixtures/sheets/no_table.xlsx";
+    no_table_json: "E_NO_TABLE" in Src::Text("k.json", "{\"cluster\": \"Kwinana\", \"kpis\": {}}") => "k.json";
+    missing_column: "E_MISSING_COLUMN" in Src::Text("m.csv", "cluster,year,kpi,value,unit\nSolent,2023,jobs,5,jobs\n") => "m.csv:line 1";
+    duplicate_column: "E_DUPLICATE_COLUMN" in Src::Text("d.csv", "cluster,country,year,kpi,value,Value ,unit\nSolent,GBR,2023,jobs,5,6,jobs\n") => "d.csv:line 1";
+    row_shape: "E_ROW_SHAPE" in Src::Text("s.csv", "cluster,country,year,kpi,value,unit\nSolent,GBR,2023,ghg_emissions,12,5,tCO2e\n") => "s.csv:line 2";
+    json_record: "E_JSON_RECORD" in Src::Text("r.json", "[{\"cluster\": \"Solent\"}, [1, 2]]") => "r.json:/1";
+    json_record_line: "E_JSON_RECORD" in Src::Text("r.jsonl", "{\"cluster\": \"Solent\"}\n{oops}\n") => "r.jsonl:line 2";
+    required_missing: "E_REQUIRED_MISSING" in Src::Text("q.csv", "cluster,country,year,kpi,value,unit\nSolent,GBR,2023,ghg_emissions,,tCO2e\n") => "q.csv:line 2";
+    required_missing_json: "E_REQUIRED_MISSING" in Src::Text("q.json", "[{\"cluster\": \"Solent\", \"country\": \"GBR\", \"year\": 2023, \"value\": 5, \"unit\": \"t\"}]") => "q.json:/0";
+    cell_error: "E_CELL_ERROR" in Src::Fixture("tests/fixtures/sheets/cell_values.xlsx") => "tests/fixtures/sheets/cell_values.xlsx:KPIs!E3";
+    year_format: "E_YEAR_FORMAT" in Src::Text("y.csv", "cluster,country,year,kpi,value,unit\nSolent,GBR,2023.5,jobs,5,jobs\n") => "y.csv:line 2";
+    year_format_date: "E_YEAR_FORMAT" in Src::Fixture("tests/fixtures/sheets/cell_values.xlsx") => "tests/fixtures/sheets/cell_values.xlsx:KPIs!C4";
+    year_range: "E_YEAR_RANGE" in Src::Text("y.jsonl", "{\"cluster\": \"Solent\", \"country\": \"GBR\", \"year\": 2101, \"kpi\": \"jobs\", \"value\": 5}\n") => "y.jsonl:line 1";
+    value_not_number: "E_VALUE_NOT_NUMBER" in Src::Text("v.csv", "cluster,country,year,kpi,value,unit\nSolent,GBR,2023,ghg_emissions,12 kt,tCO2e\n") => "v.csv:line 2";
+    value_not_number_date: "E_VALUE_NOT_NUMBER" in Src::Fixture("tests/fixtures/sheets/cell_values.xlsx") => "tests/fixtures/sheets/cell_values.xlsx:KPIs!E5";
+    value_negative: "E_VALUE_NEGATIVE" in Src::Text("n.json", "[{\"cluster\": \"Solent\", \"country\": \"GBR\", \"year\": 2023, \"kpi\": \"jobs\", \"value\": -3}]") => "n.json:/0/value";
+    kpi_unknown: "E_KPI_UNKNOWN" in Src::Text("k.csv", "cluster,country,year,kpi,value,unit\nSolent,GBR,2023,emisions,5,tCO2e\n") => "k.csv:line 2";
+    cluster_unknown: "E_CLUSTER_UNKNOWN" in Src::Text("c.json", "{\"cluster\": \"Atlantis\", \"country\": \"GBR\", \"observations\": [{\"year\": 2023, \"kpi\": \"jobs\", \"value\": 5}]}") => "c.json:/cluster";
+    country_unknown: "E_COUNTRY_UNKNOWN" in Src::Text("c.csv", "cluster,country,year,kpi,value,unit\nSolent,Wessex,2023,jobs,5,jobs\n") => "c.csv:line 2";
+    country_mismatch: "E_COUNTRY_MISMATCH" in Src::Text("c.jsonl", "{\"cluster\": \"Solent\", \"country\": \"FR\", \"year\": 2023, \"kpi\": \"jobs\", \"value\": 5}\n") => "c.jsonl:line 1";
+    duplicate_conflict: "E_DUPLICATE_CONFLICT" in Src::Text("d.csv", "cluster,country,year,kpi,value,unit\nSolent,GBR,2023,jobs,5,jobs\nsolent,GBR,2023,jobs,6,jobs\n") => "d.csv:line 3";
+    duplicate_row: "W_DUPLICATE_ROW" in Src::Text("d.csv", "cluster,country,year,kpi,value,unit\nSolent,GBR,2023,jobs,5,jobs\nThe Solent Cluster,GB,2023,jobs,5.0,jobs\n") => "d.csv:line 3";
+    internal: "E_INTERNAL" in Src::Fault("tests/fixtures/cli/good.csv") => "tests/fixtures/cli/good.csv";
+    sheet_hidden: "W_SHEET_HIDDEN" in Src::Fixture("tests/fixtures/sheets/many_sheets.xlsx") => "tests/fixtures/sheets/many_sheets.xlsx:calc";
+    sheet_very_hidden: "W_SHEET_HIDDEN" in Src::Fixture("tests/fixtures/sheets/many_sheets.xlsx") => "tests/fixtures/sheets/many_sheets.xlsx:old";
+    sheet_skipped: "I_SHEET_SKIPPED" in Src::Fixture("tests/fixtures/sheets/many_sheets.xlsx") => "tests/fixtures/sheets/many_sheets.xlsx:'Read me'";
+    unknown_column: "I_UNKNOWN_COLUMN" in Src::Text("u.csv", "cluster,country,year,kpi,value,unit,source\nSolent,GBR,2023,jobs,5,jobs,survey\n") => "u.csv:line 1";
+}
+
+#[test]
+fn every_code_has_a_case() {
+    for code in Code::ALL {
+        assert!(COVERED.contains(&code.as_str()), "no test case for {code}");
+    }
+}
+
+#[test]
+fn a_file_without_findings_has_no_error_codes_at_all() {
+    let (_dir, path) = temp_file("ok.csv", format!("{HEAD}Solent,GBR,2023,jobs,5,jobs\n").as_bytes());
+    let report = check_as(&path, "ok.csv");
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    assert_eq!((report.rows_read, report.rows_accepted), (1, 1));
+}

@@ -1,0 +1,10 @@
+//! The one integration-test binary: the CLI as users see it, and the hard parts against
+//! hand-computed expectations.
+
+mod cli;
+mod codes;
+mod parity;
+mod robust;
+mod sample;
+mod sheets;
+mod util;

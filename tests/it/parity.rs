@@ -1,0 +1,64 @@
+//! Format parity: the same logical submission as xlsx, xls, ods, csv, json and jsonl gives the
+//! same observations, equal to a hand-written expectation.
+
+use crate::util::{assert_accounted, check_fixture};
+
+type Obs =
+    (String, String, i32, String, f64, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>);
+
+fn s(v: &str) -> Option<String> {
+    Some(v.to_owned())
+}
+
+fn expected() -> Vec<Obs> {
+    let acu = |year, kpi: &str, value, unit: Option<String>| {
+        ("port-of-acu".to_owned(), "BRA".to_owned(), year, kpi.to_owned(), value, unit, None, None, None, None)
+    };
+    let mut rows = vec![
+        acu(2022, "ghg_emissions", 1_234_567.5, s("tCO2e")),
+        acu(2023, "ghg_emissions", 1_200_000.0, s("tCO2e")),
+        acu(2023, "jobs", 8500.0, None),
+        acu(2024, "gdp_contribution", 2_500_000_000.0, s("BRL")),
+        acu(2024, "hydrogen_production", 0.25, s("t")),
+        acu(2024, "renewable_electricity", 12_345.678, s("MWh")),
+    ];
+    rows[0].6 = s("1");
+    (rows[1].6, rows[1].7, rows[1].8, rows[1].9) = (s("1"), s("CO2"), s("Açu Thermal Complex"), s("verified"));
+    rows[4].8 = s("Açu H2 pilot");
+    rows[5].9 = s("solar, wind");
+    rows
+}
+
+fn observations(rel: &str) -> Vec<Obs> {
+    let report = check_fixture(rel);
+    assert!(report.findings.is_empty(), "{rel}: {:#?}", report.findings);
+    assert_accounted(&report);
+    report
+        .observations
+        .into_iter()
+        .map(|o| (o.cluster_id, o.country, o.year, o.kpi, o.value, o.unit, o.scope, o.gas, o.facility, o.notes))
+        .collect()
+}
+
+#[test]
+fn every_format_gives_the_same_observations() {
+    let want = expected();
+    for ext in ["xlsx", "xls", "ods", "csv", "json", "jsonl"] {
+        let got = observations(&format!("tests/fixtures/parity/submission.{ext}"));
+        assert_eq!(got, want, "submission.{ext}");
+    }
+}
+
+#[test]
+fn locations_follow_each_format() {
+    let value_loc = |ext: &str| {
+        check_fixture(&format!("tests/fixtures/parity/submission.{ext}")).observations[0].value_loc.to_string()
+    };
+    // The xlsx table starts at B3, so its first value sits in F4, not E2.
+    assert_eq!(value_loc("xlsx"), "tests/fixtures/parity/submission.xlsx:KPIs!F4");
+    assert_eq!(value_loc("xls"), "tests/fixtures/parity/submission.xls:KPIs!E2");
+    assert_eq!(value_loc("ods"), "tests/fixtures/parity/submission.ods:KPIs!E2");
+    assert_eq!(value_loc("csv"), "tests/fixtures/parity/submission.csv:line 2");
+    assert_eq!(value_loc("json"), "tests/fixtures/parity/submission.json:/observations/0/value");
+    assert_eq!(value_loc("jsonl"), "tests/fixtures/parity/submission.jsonl:line 1");
+}

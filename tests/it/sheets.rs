@@ -1,0 +1,80 @@
+//! Workbook features: error cells, dates, formulas, hidden sheets, tables away from A1.
+
+use rust_xlsxwriter::{Formula, Workbook};
+
+use crate::util::{assert_accounted, check_as, check_fixture, findings};
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter().map(|(c, l)| (c.to_string(), l.to_string())).collect()
+}
+
+#[test]
+fn error_cells_stay_errors_and_dates_stay_dates() {
+    let f = "tests/fixtures/sheets/cell_values.xlsx";
+    let report = check_fixture(f);
+    assert_accounted(&report);
+    assert_eq!(
+        findings(&report),
+        pairs(&[
+            ("E_CELL_ERROR", &format!("{f}:KPIs!E3")),
+            ("E_YEAR_FORMAT", &format!("{f}:KPIs!C4")),
+            ("E_VALUE_NOT_NUMBER", &format!("{f}:KPIs!E5")),
+            ("E_CELL_ERROR", &format!("{f}:KPIs!E6")),
+        ])
+    );
+    let messages: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
+    assert!(messages[0].contains("`#N/A`"), "{messages:?}");
+    assert!(messages[1].contains("`2023-01-01` is a date"), "{messages:?}");
+    assert!(messages[2].contains("`2024-03-01` is a date"), "{messages:?}");
+    assert!(messages[3].contains("`#DIV/0!`"), "{messages:?}");
+    assert_eq!(report.observations.len(), 1, "only the good row");
+    assert_eq!((report.rows_read, report.rows_rejected), (5, 4));
+}
+
+#[test]
+fn every_visible_table_sheet_is_read_and_hidden_ones_never() {
+    let f = "tests/fixtures/sheets/many_sheets.xlsx";
+    let report = check_fixture(f);
+    assert_eq!(
+        findings(&report),
+        pairs(&[
+            ("I_SHEET_SKIPPED", &format!("{f}:'Read me'")),
+            ("W_SHEET_HIDDEN", &format!("{f}:calc")),
+            ("W_SHEET_HIDDEN", &format!("{f}:old")),
+        ])
+    );
+    let values: Vec<(i32, f64)> = report.observations.iter().map(|o| (o.year, o.value)).collect();
+    assert_eq!(values, vec![(2023, 1200.0), (2024, 1300.0)]);
+    assert_eq!(report.observations[1].value_loc.to_string(), format!("{f}:'More KPIs'!E2"));
+
+    let f = "tests/fixtures/sheets/many_sheets.xls";
+    let report = check_fixture(f);
+    assert_eq!(findings(&report), pairs(&[("W_SHEET_HIDDEN", &format!("{f}:calc"))]));
+    assert_eq!(report.observations.len(), 1);
+}
+
+#[test]
+fn formulas_give_their_cached_value_and_offsets_are_absolute() {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet().set_name("Data").unwrap();
+    // The table starts at C5: calamine's range starts there, the locations must not.
+    for (c, h) in ["cluster", "country", "year", "kpi", "value", "unit"].iter().enumerate() {
+        sheet.write_string(4, 2 + c as u16, *h).unwrap();
+    }
+    sheet.write_string(5, 2, "Solent").unwrap();
+    sheet.write_string(5, 3, "GBR").unwrap();
+    sheet.write_number(5, 4, 2023).unwrap();
+    sheet.write_string(5, 5, "ghg_emissions").unwrap();
+    sheet.write_formula(5, 6, Formula::new("=1000+234").set_result("1234")).unwrap();
+    sheet.write_string(5, 7, "tCO2e").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("formula.xlsx");
+    book.save(&path).unwrap();
+
+    let report = check_as(&path, "formula.xlsx");
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    let obs = &report.observations[0];
+    assert_eq!(obs.value, 1234.0);
+    assert_eq!(obs.value_loc.to_string(), "formula.xlsx:Data!G6");
+    assert_eq!(obs.row.to_string(), "formula.xlsx:Data!row 6");
+}
