@@ -108,3 +108,11 @@ fn a_file_without_findings_has_no_error_codes_at_all() {
     assert!(report.findings.is_empty(), "{:#?}", report.findings);
     assert_eq!((report.rows_read, report.rows_accepted), (1, 1));
 }
+
+#[test]
+fn readme_documents_every_code() {
+    let readme = std::fs::read_to_string(crate::util::root().join("README.md")).unwrap();
+    for code in Code::ALL {
+        assert!(readme.contains(&format!("| `{code}` |")), "README.md does not document {code}");
+    }
+}
