@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use validator::{Validate, ValidationError};
 
-use super::{Countries, KeyIndex, SchemaError, aliases, check, csv_rows};
+use super::{Countries, Lookup, SchemaError, aliases, check, csv_rows};
 
 #[derive(Debug, Deserialize, Validate)]
 struct Row {
@@ -44,63 +44,38 @@ pub struct Cluster {
     pub aliases: Vec<String>,
 }
 
-#[derive(Debug)]
-pub struct Registry {
-    clusters: Vec<Cluster>,
-    index: KeyIndex,
-}
+/// The registry: clusters found by id, name or alias.
+pub type Registry = Lookup<Cluster>;
 
 impl Registry {
     pub fn from_csv(file: &str, text: &str, countries: &Countries) -> Result<Self, SchemaError> {
         let rows: Vec<Row> = csv_rows(file, text)?;
-        let mut clusters: Vec<Cluster> = Vec::with_capacity(rows.len());
-        let mut index = KeyIndex::default();
-        for (i, row) in rows.into_iter().enumerate() {
+        let mut clusters = Vec::with_capacity(rows.len());
+        for row in rows {
             check(file, &row.cluster_id, &row)?;
-            if countries.by_alpha3(&row.country).is_none() {
+            let Some(country) = countries.find(&row.country).filter(|c| c.alpha3.eq_ignore_ascii_case(&row.country))
+            else {
                 return Err(SchemaError::Invalid {
                     file: file.to_owned(),
                     entry: row.cluster_id,
                     problem: format!("country `{}` is not an ISO 3166-1 alpha-3 code", row.country),
                 });
-            }
+            };
             clusters.push(Cluster {
                 aliases: aliases(&row.aliases),
                 id: row.cluster_id,
                 name: row.name,
-                country: row.country.to_ascii_uppercase(),
+                country: country.alpha3.clone(),
                 region: row.region,
                 joined: row.joined,
             });
-            let c = &clusters[i];
-            let names = |j: usize| clusters[j].id.clone();
-            for spelling in [&c.id, &c.name].into_iter().chain(&c.aliases) {
-                index.insert(file, spelling, i, names)?;
-            }
         }
-        Ok(Registry { clusters, index })
-    }
-
-    pub fn len(&self) -> usize {
-        self.clusters.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.clusters.is_empty()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &Cluster> {
-        self.clusters.iter()
-    }
-
-    /// The cluster an id, name or alias designates.
-    pub fn find(&self, text: &str) -> Option<&Cluster> {
-        self.index.get(text).map(|i| &self.clusters[i])
-    }
-
-    /// The cluster whose spelling is closest to `text`, to suggest when nothing matched.
-    pub fn closest(&self, text: &str) -> Option<&Cluster> {
-        self.index.closest(text).map(|i| &self.clusters[i])
+        Lookup::build(
+            file,
+            clusters,
+            |c| c.id.clone(),
+            |c| [&c.id, &c.name].into_iter().chain(&c.aliases).cloned().collect(),
+        )
     }
 }
 

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use validator::Validate;
 
-use super::{KeyIndex, SchemaError, aliases, check, csv_rows};
+use super::{Lookup, SchemaError, aliases, check, csv_rows};
 
 #[derive(Debug, Deserialize, Validate)]
 struct Row {
@@ -23,44 +23,31 @@ pub struct Country {
     pub alpha3: String,
     pub alpha2: String,
     pub name: String,
+    pub aliases: Vec<String>,
 }
 
-#[derive(Debug)]
-pub struct Countries {
-    all: Vec<Country>,
-    index: KeyIndex,
-}
+/// Countries, found by alpha-3, alpha-2, English name or a common name.
+pub type Countries = Lookup<Country>;
 
 impl Countries {
     pub fn from_csv(file: &str, text: &str) -> Result<Self, SchemaError> {
         let rows: Vec<Row> = csv_rows(file, text)?;
         let mut all = Vec::with_capacity(rows.len());
-        let mut index = KeyIndex::default();
-        for (i, row) in rows.into_iter().enumerate() {
+        for row in rows {
             check(file, &row.alpha3, &row)?;
             all.push(Country {
                 alpha3: row.alpha3.to_ascii_uppercase(),
                 alpha2: row.alpha2.to_ascii_uppercase(),
                 name: row.name,
+                aliases: aliases(&row.aliases),
             });
-            let c = &all[i];
-            let names = |j: usize| all[j].alpha3.clone();
-            for spelling in
-                [c.alpha3.clone(), c.alpha2.clone(), c.name.clone()].into_iter().chain(aliases(&row.aliases))
-            {
-                index.insert(file, &spelling, i, names)?;
-            }
         }
-        Ok(Countries { all, index })
-    }
-
-    /// The country an ISO alpha-3 or alpha-2 code, or an English name, designates.
-    pub fn find(&self, text: &str) -> Option<&Country> {
-        self.index.get(text).map(|i| &self.all[i])
-    }
-
-    pub fn by_alpha3(&self, alpha3: &str) -> Option<&Country> {
-        self.all.iter().find(|c| c.alpha3.eq_ignore_ascii_case(alpha3))
+        Lookup::build(
+            file,
+            all,
+            |c| c.alpha3.clone(),
+            |c| [&c.alpha3, &c.alpha2, &c.name].into_iter().chain(&c.aliases).cloned().collect(),
+        )
     }
 }
 

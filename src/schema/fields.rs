@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use validator::Validate;
 
-use super::{KeyIndex, SchemaError, check};
+use super::{Lookup, SchemaError, check, toml_file};
 
 /// A canonical column. The set is fixed by the output schema; its spellings are data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
@@ -73,24 +73,17 @@ struct File {
     field: Vec<FieldDef>,
 }
 
+/// The canonical columns, found by any header spelling.
 #[derive(Debug)]
 pub struct Fields {
-    defs: Vec<FieldDef>,
-    index: KeyIndex,
+    lookup: Lookup<FieldDef>,
 }
 
 impl Fields {
     pub fn from_toml(file: &str, text: &str) -> Result<Self, SchemaError> {
-        let parsed: File =
-            toml::from_str(text).map_err(|source| SchemaError::Toml { file: file.to_owned(), source })?;
-        let defs = parsed.field;
-        let mut index = KeyIndex::default();
-        for (i, def) in defs.iter().enumerate() {
+        let defs = toml_file::<File>(file, text)?.field;
+        for def in &defs {
             check(file, def.name.as_str(), def)?;
-            let names = |j: usize| defs[j].name.as_str().to_owned();
-            for spelling in std::iter::once(def.name.as_str()).chain(def.names.iter().map(String::as_str)) {
-                index.insert(file, spelling, i, names)?;
-            }
         }
         for field in [Field::Cluster, Field::Country, Field::Year, Field::Kpi, Field::Value, Field::Unit] {
             if !defs.iter().any(|d| d.name == field) {
@@ -101,20 +94,22 @@ impl Fields {
                 });
             }
         }
-        Ok(Fields { defs, index })
+        let lookup = Lookup::build(
+            file,
+            defs,
+            |d| d.name.as_str().to_owned(),
+            |d| std::iter::once(d.name.as_str().to_owned()).chain(d.names.iter().cloned()).collect(),
+        )?;
+        Ok(Fields { lookup })
     }
 
     /// The canonical column a header spelling names.
     pub fn find(&self, header: &str) -> Option<Field> {
-        self.index.get(header).map(|i| self.defs[i].name)
+        self.lookup.find(header).map(|d| d.name)
     }
 
     /// The columns a table must have.
     pub fn required(&self) -> impl Iterator<Item = Field> + '_ {
-        self.defs.iter().filter(|d| d.required).map(|d| d.name)
-    }
-
-    pub fn is_required(&self, field: Field) -> bool {
-        self.defs.iter().any(|d| d.name == field && d.required)
+        self.lookup.iter().filter(|d| d.required).map(|d| d.name)
     }
 }

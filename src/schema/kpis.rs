@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use validator::{Validate, ValidationError};
 
-use super::{KeyIndex, SchemaError, check};
+use super::{Lookup, SchemaError, check, toml_file};
 
 /// What a KPI measures. A unit must be of its KPI's dimension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
@@ -56,39 +56,21 @@ struct File {
     kpi: Vec<KpiDef>,
 }
 
-#[derive(Debug)]
-pub struct Catalog {
-    kpis: Vec<KpiDef>,
-    index: KeyIndex,
-}
+/// The KPI catalog: KPIs found by id, label or alias.
+pub type Catalog = Lookup<KpiDef>;
 
 impl Catalog {
     pub fn from_toml(file: &str, text: &str) -> Result<Self, SchemaError> {
-        let parsed: File =
-            toml::from_str(text).map_err(|source| SchemaError::Toml { file: file.to_owned(), source })?;
-        let kpis = parsed.kpi;
-        let mut index = KeyIndex::default();
-        for (i, kpi) in kpis.iter().enumerate() {
+        let kpis = toml_file::<File>(file, text)?.kpi;
+        for kpi in &kpis {
             check(file, &kpi.id, kpi)?;
-            let names = |j: usize| kpis[j].id.clone();
-            for spelling in [&kpi.id, &kpi.label].into_iter().chain(&kpi.aliases) {
-                index.insert(file, spelling, i, names)?;
-            }
         }
-        Ok(Catalog { kpis, index })
-    }
-
-    /// The KPI an id, label or alias designates.
-    pub fn get(&self, text: &str) -> Option<&KpiDef> {
-        self.index.get(text).map(|i| &self.kpis[i])
-    }
-
-    pub fn closest(&self, text: &str) -> Option<&KpiDef> {
-        self.index.closest(text).map(|i| &self.kpis[i])
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &KpiDef> {
-        self.kpis.iter()
+        Lookup::build(
+            file,
+            kpis,
+            |k| k.id.clone(),
+            |k| [&k.id, &k.label].into_iter().chain(&k.aliases).cloned().collect(),
+        )
     }
 }
 
@@ -110,10 +92,10 @@ mod tests {
             ("co2_captured", Dimension::Co2Mass, "tCO2"),
         ];
         for (id, dim, unit) in expect {
-            let k = cat.get(id).unwrap_or_else(|| panic!("{id} missing"));
+            let k = cat.find(id).unwrap_or_else(|| panic!("{id} missing"));
             assert_eq!((k.dimension, k.canonical_unit.as_str(), k.non_negative), (dim, unit, true), "{id}");
         }
-        assert_eq!(cat.get("GHG Emissions").unwrap().id, "ghg_emissions");
+        assert_eq!(cat.find("GHG Emissions").unwrap().id, "ghg_emissions");
     }
 
     #[test]

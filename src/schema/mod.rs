@@ -17,6 +17,54 @@ pub use countries::{Countries, Country};
 pub use fields::{Field, FieldDef, Fields};
 pub use kpis::{Catalog, Dimension, KpiDef};
 
+/// Entries found by any of their spellings.
+#[derive(Debug)]
+pub struct Lookup<T> {
+    entries: Vec<T>,
+    index: KeyIndex,
+}
+
+impl<T> Lookup<T> {
+    /// Index `entries` under every spelling `spellings` gives for each; `id` names an entry in
+    /// the error when a spelling would name two entries.
+    fn build<S: AsRef<str>>(
+        file: &str,
+        entries: Vec<T>,
+        id: impl Fn(&T) -> String,
+        spellings: impl Fn(&T) -> Vec<S>,
+    ) -> Result<Self, SchemaError> {
+        let mut index = KeyIndex::default();
+        for (i, entry) in entries.iter().enumerate() {
+            for spelling in spellings(entry) {
+                index.insert(file, spelling.as_ref(), i, |j| id(&entries[j]))?;
+            }
+        }
+        Ok(Lookup { entries, index })
+    }
+
+    /// The entry a spelling designates, ignoring case, accents and punctuation.
+    pub fn find(&self, text: &str) -> Option<&T> {
+        self.index.get(text).map(|i| &self.entries[i])
+    }
+
+    /// The entry whose spelling is closest to `text`, to suggest when nothing matched.
+    pub fn closest(&self, text: &str) -> Option<&T> {
+        self.index.closest(text).map(|i| &self.entries[i])
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.entries.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
 use std::collections::HashMap;
 
 /// Why a schema or reference file could not be loaded. A configuration error: nothing runs.
@@ -96,6 +144,11 @@ fn csv_rows<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<Ve
         .map_err(|source| SchemaError::Csv { file: file.to_owned(), source })
 }
 
+/// Parse a TOML file into `T`.
+fn toml_file<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, SchemaError> {
+    toml::from_str(text).map_err(|source| SchemaError::Toml { file: file.to_owned(), source })
+}
+
 /// Check one entry with its `validator` rules, naming the entry on failure.
 fn check<T: validator::Validate>(file: &str, entry: &str, value: &T) -> Result<(), SchemaError> {
     value.validate().map_err(|e| SchemaError::Invalid {
@@ -167,6 +220,6 @@ mod tests {
     fn bundled_schema_loads() {
         let schema = Schema::bundled().unwrap();
         assert_eq!(schema.clusters.len(), 31);
-        assert!(schema.kpis.get("ghg_emissions").is_some());
+        assert!(schema.kpis.find("ghg_emissions").is_some());
     }
 }

@@ -119,7 +119,7 @@ pub fn check(row: &RawRow, schema: &Schema, findings: &mut Vec<Finding>) -> Opti
     let year = year(&mut ck);
 
     let kpi = ck.text(Field::Kpi, true).and_then(|(at, text)| {
-        let found = schema.kpis.get(&text);
+        let found = schema.kpis.find(&text);
         if found.is_none() {
             let hint = match schema.kpis.closest(&text) {
                 Some(k) => format!("did you mean `{}` ({})?", k.id, k.label),
