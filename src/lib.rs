@@ -2,7 +2,7 @@
 //! schema and reference data, and report located findings.
 //!
 //! The stages, in data-flow order: [`read`] (bytes → cells with origins) → [`map`] (find the
-//! table, name its columns) → [`validate`] (row checks, duplicates → observations and rejects),
+//! table, name its columns) → [`normalize`] (units to canonical) → [`validate`] (row checks, duplicates → observations and rejects),
 //! chained per file by [`pipeline`]; [`diag`] holds findings and their locations, [`schema`] the
 //! reference data, [`cli`] the command line.
 
@@ -10,6 +10,7 @@ pub mod cli;
 pub mod diag;
 pub mod fault;
 pub mod map;
+pub mod normalize;
 pub mod pipeline;
 pub mod read;
 pub mod schema;

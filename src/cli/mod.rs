@@ -57,6 +57,9 @@ struct ValidateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     format: OutputFormat,
+    /// IPCC GWP set for converting masses of other gases to CO2e: AR4, AR5 or AR6.
+    #[arg(long, value_name = "SET", default_value = "AR6")]
+    gwp_set: crate::schema::GwpSet,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -9,12 +9,17 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::{CliError, Exit, OutputFormat, ValidateArgs};
-use crate::diag::{Finding, Severity, render};
+use crate::diag::{Finding, Loc, Severity, render};
+use crate::normalize::Conversion;
 use crate::pipeline::{self, FileReport};
+use crate::read::format_grouped;
 use crate::schema::Schema;
+use crate::validate::Observation;
 
 pub(super) fn run(args: &ValidateArgs) -> Result<Exit, CliError> {
-    let schema = Arc::new(Schema::bundled()?);
+    let mut schema = Schema::bundled()?;
+    schema.gwp_set = args.gwp_set;
+    let schema = Arc::new(schema);
     let inputs = pipeline::discover(&args.paths)?;
     tracing::info!(files = inputs.len(), "validating");
     let reports = pipeline::check_files(inputs, schema);
@@ -57,6 +62,9 @@ fn write_human(out: &mut impl Write, reports: &[FileReport]) -> std::io::Result<
             r.rows_rejected,
             counts(r.count(Severity::Error), r.count(Severity::Warning), r.count(Severity::Info)),
         )?;
+        for o in &r.observations {
+            write_observation(out, o)?;
+        }
         read += r.rows_read;
         accepted += r.rows_accepted;
         rejected += r.rows_rejected;
@@ -68,6 +76,26 @@ fn write_human(out: &mut impl Write, reports: &[FileReport]) -> std::io::Result<
         "{files}: {read} rows read, {accepted} accepted, {rejected} rejected{}",
         counts(count(Severity::Error), count(Severity::Warning), count(Severity::Info))
     )
+}
+
+/// One accepted observation, indented under its file: where, what, the canonical value, and how
+/// it was computed when the reported unit was not already canonical.
+fn write_observation(out: &mut impl Write, o: &Observation) -> std::io::Result<()> {
+    let mut what = format!("{} {} {}", o.cluster_id, o.year, o.kpi);
+    let parts: Vec<String> = [("facility", &o.facility), ("scope", &o.scope), ("gas", &o.gas)]
+        .into_iter()
+        .filter_map(|(name, v)| Some(format!("{name} {}", v.as_deref()?)))
+        .collect();
+    if !parts.is_empty() {
+        what.push_str(&format!(" ({})", parts.join(", ")));
+    }
+    write!(out, "  {}: {what} = {} {}", o.value_loc.place, format_grouped(o.value), o.unit)?;
+    let how = o.conversion.describe();
+    if !how.is_empty() {
+        let reported = o.reported_unit.as_deref().unwrap_or("");
+        write!(out, "  (from {} {reported} {how})", format_grouped(o.reported_value))?;
+    }
+    writeln!(out)
 }
 
 fn counts(errors: usize, warnings: usize, infos: usize) -> String {
@@ -92,6 +120,43 @@ struct JsonFile<'a> {
     rows_accepted: usize,
     rows_rejected: usize,
     findings: &'a [Finding],
+    observations: Vec<JsonObservation<'a>>,
+}
+
+/// An accepted observation, with the names the Parquet outputs use.
+#[derive(Serialize)]
+struct JsonObservation<'a> {
+    cluster_id: &'a str,
+    facility: Option<&'a str>,
+    year: i32,
+    kpi: &'a str,
+    scope: Option<&'a str>,
+    gas: Option<&'a str>,
+    value: f64,
+    unit: &'a str,
+    reported_value: f64,
+    reported_unit: Option<&'a str>,
+    conversion: &'a Conversion,
+    location: &'a Loc,
+}
+
+impl<'a> From<&'a Observation> for JsonObservation<'a> {
+    fn from(o: &'a Observation) -> Self {
+        JsonObservation {
+            cluster_id: &o.cluster_id,
+            facility: o.facility.as_deref(),
+            year: o.year,
+            kpi: &o.kpi,
+            scope: o.scope.as_deref(),
+            gas: o.gas.as_deref(),
+            value: o.value,
+            unit: &o.unit,
+            reported_value: o.reported_value,
+            reported_unit: o.reported_unit.as_deref(),
+            conversion: &o.conversion,
+            location: &o.value_loc,
+        }
+    }
 }
 
 impl<'a> From<&'a FileReport> for JsonFile<'a> {
@@ -103,6 +168,7 @@ impl<'a> From<&'a FileReport> for JsonFile<'a> {
             rows_accepted: r.rows_accepted,
             rows_rejected: r.rows_rejected,
             findings: &r.findings,
+            observations: r.observations.iter().map(JsonObservation::from).collect(),
         }
     }
 }

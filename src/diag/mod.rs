@@ -84,6 +84,22 @@ codes! {
     ValueNotNumber = "E_VALUE_NOT_NUMBER", Error;
     /// `value` is negative for a KPI that cannot be.
     ValueNegative = "E_VALUE_NEGATIVE", Error;
+    /// The unit is empty for a KPI that needs one.
+    UnitMissing = "E_UNIT_MISSING", Error;
+    /// The unit is not one clusterkpi knows.
+    UnitUnknown = "E_UNIT_UNKNOWN", Error;
+    /// The unit measures something else than the KPI (e.g. `MWh` for emissions).
+    UnitDimension = "E_UNIT_DIMENSION", Error;
+    /// The unit means different things to different people (`MTCO2e`, a bare `$`, `billón`).
+    UnitAmbiguous = "E_UNIT_AMBIGUOUS", Error;
+    /// The currency is not an ISO 4217 code, or none is given.
+    CurrencyUnknown = "E_CURRENCY_UNKNOWN", Error;
+    /// The FX table has no rate for the currency and year.
+    FxMissing = "E_FX_MISSING", Error;
+    /// The `gas` field names no gas of the GWP table.
+    GasUnknown = "E_GAS_UNKNOWN", Error;
+    /// The unit and the `gas` field name different gases.
+    GasMismatch = "E_GAS_MISMATCH", Error;
     /// `kpi` is not in the KPI catalog.
     KpiUnknown = "E_KPI_UNKNOWN", Error;
     /// `cluster` matches no registry id, name or alias.
@@ -98,6 +114,12 @@ codes! {
     Internal = "E_INTERNAL", Error;
     /// A row repeats an earlier row exactly; it is counted once.
     DuplicateRow = "W_DUPLICATE_ROW", Warning;
+    /// An ambiguous currency symbol was read as the cluster's own currency.
+    UnitAssumed = "W_UNIT_ASSUMED", Warning;
+    /// A canonical value lies outside the KPI's plausible range for one cluster.
+    Implausible = "W_IMPLAUSIBLE", Warning;
+    /// A value jumps about 1,000× or more from one reported year to the next.
+    YearJump = "W_YEAR_JUMP", Warning;
     /// A hidden or very hidden sheet was not read.
     SheetHidden = "W_SHEET_HIDDEN", Warning;
     /// A sheet holds no table with the canonical columns and was skipped.

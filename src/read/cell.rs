@@ -58,6 +58,31 @@ pub fn format_number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n}") }
 }
 
+/// A number for people: thousands grouped with `,`, at most two decimals from 100 up and six
+/// significant digits below; scientific notation when very large or very small.
+pub fn format_grouped(n: f64) -> String {
+    if !n.is_finite() {
+        return n.to_string();
+    }
+    let a = n.abs();
+    if a >= 1e15 || (a > 0.0 && a < 1e-4) {
+        return format!("{n:e}");
+    }
+    let decimals = if a >= 100.0 { 2 } else { (5 - a.log10().floor().max(-4.0) as i32).max(0) as usize };
+    let text = format!("{a:.decimals$}");
+    let (int, frac) = text.split_once('.').map_or((text.as_str(), ""), |(i, f)| (i, f));
+    let frac = frac.trim_end_matches('0');
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if n < 0.0 && (int != "0" || !frac.is_empty()) { "-" } else { "" };
+    if frac.is_empty() { format!("{sign}{grouped}") } else { format!("{sign}{grouped}.{frac}") }
+}
+
 /// The raw text of the cell, as kept in the rejects table.
 impl fmt::Display for Cell {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -68,5 +93,22 @@ impl fmt::Display for Cell {
             Cell::Bool(b) => write!(f, "{b}"),
             Cell::Date(d) | Cell::Error(d) => f.write_str(d),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_grouped;
+
+    #[test]
+    fn groups_and_rounds_for_people() {
+        assert_eq!(format_grouped(2_036_840_528.258_863_7), "2,036,840,528.26");
+        assert_eq!(format_grouped(1_234_567.0), "1,234,567");
+        assert_eq!(format_grouped(999.0), "999");
+        assert_eq!(format_grouped(0.25), "0.25");
+        assert_eq!(format_grouped(12.345_678_9), "12.3457");
+        assert_eq!(format_grouped(-1500.5), "-1,500.5");
+        assert_eq!(format_grouped(0.0), "0");
+        assert_eq!(format_grouped(2e15), "2e15");
     }
 }

@@ -10,7 +10,7 @@ mod csv;
 mod json;
 mod sheet;
 
-pub use cell::{Cell, format_number};
+pub use cell::{Cell, format_grouped, format_number};
 
 use std::path::Path;
 use std::sync::Arc;

@@ -13,6 +13,9 @@ struct Row {
     alpha2: String,
     #[validate(length(min = 1))]
     name: String,
+    /// ISO 4217 code of the currency in use, when there is one.
+    #[serde(default)]
+    currency: String,
     #[serde(default)]
     aliases: String,
 }
@@ -23,6 +26,8 @@ pub struct Country {
     pub alpha3: String,
     pub alpha2: String,
     pub name: String,
+    /// ISO 4217 code of the country's currency, when known.
+    pub currency: Option<String>,
     pub aliases: Vec<String>,
 }
 
@@ -39,6 +44,7 @@ impl Countries {
                 alpha3: row.alpha3.to_ascii_uppercase(),
                 alpha2: row.alpha2.to_ascii_uppercase(),
                 name: row.name,
+                currency: Some(row.currency.to_ascii_uppercase()).filter(|c| !c.is_empty()),
                 aliases: aliases(&row.aliases),
             });
         }

@@ -9,13 +9,19 @@
 mod clusters;
 mod countries;
 mod fields;
+mod fx;
+mod gwp;
 mod kpis;
 pub mod text;
+mod units;
 
 pub use clusters::{Cluster, Registry};
 pub use countries::{Countries, Country};
 pub use fields::{Field, FieldDef, Fields};
+pub use fx::{Currencies, FxRates};
+pub use gwp::{Gwp, GwpSet};
 pub use kpis::{Catalog, Dimension, KpiDef};
+pub use units::{Meaning, MoneyMagnitude, Spellings, Symbol, UnitTables, squeeze, substance_key};
 
 /// Entries found by any of their spellings.
 #[derive(Debug)]
@@ -88,31 +94,54 @@ pub enum SchemaError {
     Ambiguous { file: String, spelling: String, first: String, second: String },
 }
 
-/// Everything validation checks against.
+/// Everything validation checks against: reference data, schema, unit tables, and the GWP set
+/// chosen for the run.
 #[derive(Debug)]
 pub struct Schema {
     pub clusters: Registry,
     pub countries: Countries,
     pub kpis: Catalog,
     pub fields: Fields,
+    pub units: UnitTables,
+    pub gwp: Gwp,
+    pub gwp_set: GwpSet,
+    pub fx: FxRates,
+    pub currencies: Currencies,
 }
 
-/// The text of each schema file, with the name it is reported under.
+/// One schema file: the name it is reported under, and its text.
+pub type Source<'a> = (&'a str, &'a str);
+
+/// The text of each schema file.
 pub struct Sources<'a> {
-    pub clusters: (&'a str, &'a str),
-    pub countries: (&'a str, &'a str),
-    pub kpis: (&'a str, &'a str),
-    pub fields: (&'a str, &'a str),
+    pub clusters: Source<'a>,
+    pub countries: Source<'a>,
+    pub kpis: Source<'a>,
+    pub fields: Source<'a>,
+    pub units: Source<'a>,
+    pub gwp: Source<'a>,
+    pub fx: Source<'a>,
+    pub currencies: Source<'a>,
+}
+
+macro_rules! bundled {
+    ($path:literal) => {
+        ($path, include_str!(concat!("../../", $path)))
+    };
 }
 
 impl Sources<'static> {
     /// The files under `schemas/`, as compiled into the binary.
     pub fn bundled() -> Self {
         Sources {
-            clusters: ("schemas/reference/clusters.csv", include_str!("../../schemas/reference/clusters.csv")),
-            countries: ("schemas/reference/countries.csv", include_str!("../../schemas/reference/countries.csv")),
-            kpis: ("schemas/kpis.toml", include_str!("../../schemas/kpis.toml")),
-            fields: ("schemas/fields.toml", include_str!("../../schemas/fields.toml")),
+            clusters: bundled!("schemas/reference/clusters.csv"),
+            countries: bundled!("schemas/reference/countries.csv"),
+            kpis: bundled!("schemas/kpis.toml"),
+            fields: bundled!("schemas/fields.toml"),
+            units: bundled!("schemas/units.toml"),
+            gwp: bundled!("schemas/reference/gwp.csv"),
+            fx: bundled!("schemas/reference/fx_rates.csv"),
+            currencies: bundled!("schemas/reference/currencies.csv"),
         }
     }
 }
@@ -125,11 +154,17 @@ impl Schema {
 
     pub fn load(src: &Sources<'_>) -> Result<Schema, SchemaError> {
         let countries = Countries::from_csv(src.countries.0, src.countries.1)?;
+        let gwp = Gwp::from_csv(src.gwp.0, src.gwp.1)?;
         Ok(Schema {
             clusters: Registry::from_csv(src.clusters.0, src.clusters.1, &countries)?,
             countries,
             kpis: Catalog::from_toml(src.kpis.0, src.kpis.1)?,
             fields: Fields::from_toml(src.fields.0, src.fields.1)?,
+            units: UnitTables::from_toml(src.units.0, src.units.1, gwp.gases().map(str::to_owned))?,
+            gwp,
+            gwp_set: GwpSet::default(),
+            fx: FxRates::from_csv(src.fx.0, src.fx.1)?,
+            currencies: Currencies::from_csv(src.currencies.0, src.currencies.1)?,
         })
     }
 }

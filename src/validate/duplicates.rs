@@ -20,14 +20,15 @@ fn key_of(o: &Observation) -> Key {
     (o.cluster_id.clone(), k(&o.facility), o.year, o.kpi.clone(), k(&o.scope), k(&o.gas))
 }
 
+/// The same canonical value (to 1e-9 relative, so `1.5 kt` and `1500 t` agree) in the same unit.
 fn same_reading(a: &Observation, b: &Observation) -> bool {
-    a.value == b.value && a.unit.as_deref().map(key) == b.unit.as_deref().map(key)
+    a.unit == b.unit && (a.value - b.value).abs() <= 1e-9 * a.value.abs().max(b.value.abs())
 }
 
 fn reading(o: &Observation) -> String {
-    match &o.unit {
-        Some(u) => format!("{} {u}", format_number(o.value)),
-        None => format_number(o.value),
+    match &o.reported_unit {
+        Some(u) => format!("{} {u}", format_number(o.reported_value)),
+        None => format_number(o.reported_value),
     }
 }
 

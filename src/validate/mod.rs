@@ -8,12 +8,14 @@
 
 mod duplicates;
 pub mod number;
+mod plausible;
 mod row;
 
 pub use row::{YEAR_MAX, YEAR_MIN};
 
 use crate::diag::{Code, Finding, Loc};
 use crate::map::{Entry, Mapped, RawRow};
+use crate::normalize::Conversion;
 use crate::schema::{Field, Schema};
 
 /// An accepted observation, with the reported value and unit as written.
@@ -24,8 +26,13 @@ pub struct Observation {
     pub country: String,
     pub year: i32,
     pub kpi: String,
+    /// The value in the canonical unit.
     pub value: f64,
-    pub unit: Option<String>,
+    /// The canonical unit (the KPI's, or `FTE` for full-time equivalents).
+    pub unit: String,
+    pub reported_value: f64,
+    pub reported_unit: Option<String>,
+    pub conversion: Conversion,
     pub scope: Option<String>,
     pub gas: Option<String>,
     pub facility: Option<String>,
@@ -89,15 +96,23 @@ pub fn validate(mapped: Mapped, schema: &Schema) -> Validated {
 
     let mut kept = vec![false; rows.len()];
     let mut observations = Vec::with_capacity(candidates.len());
+    let mut observation_row = Vec::with_capacity(candidates.len());
     let verdicts = duplicates::judge(&candidates);
     for ((obs, i), verdict) in candidates.into_iter().zip(candidate_row).zip(verdicts) {
         match verdict {
             duplicates::Verdict::Keep => {
                 kept[i] = true;
+                if let Some(finding) = schema.kpis.find(&obs.kpi).and_then(|k| plausible::range(&obs, k)) {
+                    per_row[i].push(finding);
+                }
                 observations.push(obs);
+                observation_row.push(i);
             }
             duplicates::Verdict::Drop(finding) => per_row[i].push(finding),
         }
+    }
+    for (o, finding) in plausible::jumps(&observations) {
+        per_row[observation_row[o]].push(finding);
     }
 
     let rejects = rows

@@ -7,8 +7,9 @@ use super::Observation;
 use super::number::{parse_number, whole_number};
 use crate::diag::{Code, Finding};
 use crate::map::{Located, RawRow};
+use crate::normalize::{Context, convert};
 use crate::read::{Cell, format_number};
-use crate::schema::{Dimension, Field, Schema};
+use crate::schema::{Field, Schema};
 
 pub const YEAR_MIN: i64 = 1990;
 pub const YEAR_MAX: i64 = 2100;
@@ -70,8 +71,7 @@ fn field_help(field: Field) -> &'static str {
         Field::Year => "the year the figure refers to, e.g. `2023`",
         Field::Kpi => "a KPI id from the catalog, e.g. `ghg_emissions`",
         Field::Value => "the figure, as a number",
-        Field::Unit => "the unit of the value, e.g. `tCO2e`, `EUR`, `MWh`",
-        Field::Scope | Field::Gas | Field::Facility | Field::Notes => "or leave the column out",
+        Field::Unit | Field::Scope | Field::Gas | Field::Facility | Field::Notes => "or leave the column out",
     }
 }
 
@@ -147,27 +147,55 @@ pub fn check(row: &RawRow, schema: &Schema, findings: &mut Vec<Finding>) -> Opti
         !negative
     });
 
-    // A count may leave its unit empty: it then is a plain count.
-    let unit_required = kpi.is_none_or(|k| k.dimension != Dimension::Count);
-    let unit = ck.text(Field::Unit, unit_required).map(|(_, u)| u);
+    let unit = ck.text(Field::Unit, false);
     let scope = ck.text(Field::Scope, false).map(|(_, t)| t);
     let gas = ck.text(Field::Gas, false).map(|(_, t)| t);
     let facility = ck.text(Field::Facility, false).map(|(_, t)| t);
     let notes = ck.text(Field::Notes, false).map(|(_, t)| t);
+
+    // The unit can only be judged once the KPI, the value and the year are known.
+    let normalized = match (kpi, value, year) {
+        (Some(kpi), Some((_, reported)), Some(year)) => {
+            let ctx = Context {
+                kpi,
+                year,
+                country: cluster.and_then(|c| schema.countries.find(&c.country)),
+                gas: gas.as_deref(),
+                currency: None,
+            };
+            let unit_loc = row.get(Field::Unit).map_or_else(|| row.loc.clone().with_column("unit"), |l| l.loc.clone());
+            match convert(schema, &ctx, reported, unit.as_ref().map(|(_, u)| u.as_str())) {
+                Ok(n) => {
+                    if let Some(a) = &n.assumed {
+                        ck.findings.push(Finding::new(a.code, unit_loc, a.message.clone(), a.hint.clone()));
+                    }
+                    Some(n)
+                }
+                Err(issue) => {
+                    ck.findings.push(Finding::new(issue.code, unit_loc, issue.message, issue.hint));
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
 
     let failed = ck.findings.iter().any(Finding::is_error);
     findings.append(&mut ck.findings);
     if failed {
         return None;
     }
-    let (cluster, country, year, kpi, (value_at, value)) = (cluster?, country?, year?, kpi?, value?);
+    let (cluster, country, year, kpi, (value_at, reported), n) = (cluster?, country?, year?, kpi?, value?, normalized?);
     Some(Observation {
         cluster_id: cluster.id.clone(),
         country: country.alpha3.clone(),
         year,
         kpi: kpi.id.clone(),
-        value,
-        unit,
+        value: n.value,
+        unit: n.unit,
+        reported_value: reported,
+        reported_unit: unit.map(|(_, u)| u),
+        conversion: n.conversion,
         scope,
         gas,
         facility,

@@ -7,4 +7,5 @@ mod parity;
 mod robust;
 mod sample;
 mod sheets;
+mod units;
 mod util;

@@ -3,29 +3,54 @@
 
 use crate::util::{assert_accounted, check_fixture};
 
-type Obs =
-    (String, String, i32, String, f64, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>);
+/// (cluster, country, year, kpi, canonical value, canonical unit, reported unit, scope, gas, facility, notes)
+type Obs = (
+    String,
+    String,
+    i32,
+    String,
+    f64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 
 fn s(v: &str) -> Option<String> {
     Some(v.to_owned())
 }
 
 fn expected() -> Vec<Obs> {
-    let acu = |year, kpi: &str, value, unit: Option<String>| {
-        ("port-of-acu".to_owned(), "BRA".to_owned(), year, kpi.to_owned(), value, unit, None, None, None, None)
+    let acu = |year, kpi: &str, value, unit: &str, reported: Option<String>| {
+        (
+            "port-of-acu".to_owned(),
+            "BRA".to_owned(),
+            year,
+            kpi.to_owned(),
+            value,
+            unit.to_owned(),
+            reported,
+            None,
+            None,
+            None,
+            None,
+        )
     };
     let mut rows = vec![
-        acu(2022, "ghg_emissions", 1_234_567.5, s("tCO2e")),
-        acu(2023, "ghg_emissions", 1_200_000.0, s("tCO2e")),
-        acu(2023, "jobs", 8500.0, None),
-        acu(2024, "gdp_contribution", 2_500_000_000.0, s("BRL")),
-        acu(2024, "hydrogen_production", 0.25, s("t")),
-        acu(2024, "renewable_electricity", 12_345.678, s("MWh")),
+        acu(2022, "ghg_emissions", 1_234_567.5, "tCO2e", s("tCO2e")),
+        acu(2023, "ghg_emissions", 1_200_000.0, "tCO2e", s("tCO2e")),
+        acu(2023, "jobs", 8500.0, "jobs", None),
+        // BRL at the 2024 annual average, 5.39 per USD.
+        acu(2024, "gdp_contribution", 2_500_000_000.0 / 5.39, "USD", s("BRL")),
+        acu(2024, "hydrogen_production", 0.25, "t", s("t")),
+        acu(2024, "renewable_electricity", 12_345.678, "MWh", s("MWh")),
     ];
-    rows[0].6 = s("1");
-    (rows[1].6, rows[1].7, rows[1].8, rows[1].9) = (s("1"), s("CO2"), s("Açu Thermal Complex"), s("verified"));
-    rows[4].8 = s("Açu H2 pilot");
-    rows[5].9 = s("solar, wind");
+    rows[0].7 = s("1");
+    (rows[1].7, rows[1].8, rows[1].9, rows[1].10) = (s("1"), s("CO2"), s("Açu Thermal Complex"), s("verified"));
+    rows[4].9 = s("Açu H2 pilot");
+    rows[5].10 = s("solar, wind");
     rows
 }
 
@@ -36,7 +61,21 @@ fn observations(rel: &str) -> Vec<Obs> {
     report
         .observations
         .into_iter()
-        .map(|o| (o.cluster_id, o.country, o.year, o.kpi, o.value, o.unit, o.scope, o.gas, o.facility, o.notes))
+        .map(|o| {
+            (
+                o.cluster_id,
+                o.country,
+                o.year,
+                o.kpi,
+                o.value,
+                o.unit,
+                o.reported_unit,
+                o.scope,
+                o.gas,
+                o.facility,
+                o.notes,
+            )
+        })
         .collect()
 }
 

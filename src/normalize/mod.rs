@@ -1,0 +1,370 @@
+//! Normalize: turn a reported value and unit into the KPI's canonical unit, recording the
+//! conversion so an auditor can redo the arithmetic from the output alone:
+//!
+//! `value = reported_value × factor × gwp ÷ fx_rate` (each of `gwp`, `fx_rate` only where it
+//! applies).
+//!
+//! A unit of the wrong dimension, an unknown or missing unit, an unknown currency or gas, a
+//! missing FX rate and an ambiguous spelling are all refused with a hint; nothing is guessed.
+//! The one exception is an ambiguous currency symbol that the cluster's own currency settles
+//! (`$` from a Colombian cluster): it is accepted with a warning that says what was assumed.
+
+mod unit;
+
+pub use unit::{Currency, ParseError, Unit, parse};
+
+use serde::Serialize;
+
+use crate::diag::Code;
+use crate::read::format_grouped;
+use crate::schema::{Country, Dimension, GwpSet, KpiDef, MoneyMagnitude, Schema, substance_key};
+
+/// How a reported value became its canonical value.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Conversion {
+    /// Magnitude × unit factor, to the canonical unit (before GWP and FX).
+    pub factor: f64,
+    /// The gas whose mass was reported, when a GWP was applied or a `gas` was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gas: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gwp_set: Option<GwpSet>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gwp: Option<f64>,
+    /// The currency reported in, for money.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Local currency units per US dollar, annual average of `fx_year`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fx_rate: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fx_year: Option<i32>,
+}
+
+impl Conversion {
+    /// The arithmetic for people: `× 1,000,000 × GWP 27.9 (AR6) ÷ 0.924471 EUR/USD (2023)`.
+    pub fn describe(&self) -> String {
+        let mut s = String::new();
+        if self.factor != 1.0 {
+            s.push_str(&format!(" × {}", format_grouped(self.factor)));
+        }
+        if let (Some(gwp), Some(set)) = (self.gwp, self.gwp_set) {
+            s.push_str(&format!(" × GWP {gwp} ({set})"));
+        }
+        if let (Some(rate), Some(cur), Some(year)) = (self.fx_rate, &self.currency, self.fx_year)
+            && rate != 1.0
+        {
+            s.push_str(&format!(" ÷ {rate} {cur}/USD ({year})"));
+        }
+        s.trim_start().to_owned()
+    }
+}
+
+/// A canonical value, and what was assumed on the way (a warning, when anything was).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Normalized {
+    pub value: f64,
+    pub unit: String,
+    pub conversion: Conversion,
+    pub assumed: Option<Issue>,
+}
+
+/// Why a unit was refused (or, for [`Normalized::assumed`], what was assumed).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Issue {
+    pub code: Code,
+    pub message: String,
+    pub hint: String,
+}
+
+impl Issue {
+    fn new(code: Code, message: String, hint: String) -> Self {
+        Issue { code, message, hint }
+    }
+}
+
+/// What a conversion needs to know about the observation.
+pub struct Context<'a> {
+    pub kpi: &'a KpiDef,
+    pub year: i32,
+    /// The reporting cluster's country, which settles an ambiguous currency symbol.
+    pub country: Option<&'a Country>,
+    /// The observation's `gas` field, if any.
+    pub gas: Option<&'a str>,
+    /// A currency stated for the whole submission, for units that give only a magnitude.
+    pub currency: Option<&'a str>,
+}
+
+/// Canonical unit of full-time equivalents, kept apart from headcount.
+pub const FTE: &str = "FTE";
+
+/// Convert `value` reported in `unit` to the KPI's canonical unit.
+pub fn convert(schema: &Schema, ctx: &Context<'_>, value: f64, unit: Option<&str>) -> Result<Normalized, Issue> {
+    let kpi = ctx.kpi;
+    let Some(raw) = unit.map(str::trim).filter(|u| !u.is_empty()) else {
+        return if kpi.dimension == Dimension::Count {
+            Ok(plain(value, &kpi.canonical_unit, 1.0))
+        } else {
+            Err(Issue::new(
+                Code::UnitMissing,
+                format!("the unit is empty, but `{}` needs one", kpi.id),
+                format!("write the unit, e.g. {}", examples(schema, kpi.dimension)),
+            ))
+        };
+    };
+    let parsed = parse(schema, raw).map_err(|e| match e {
+        ParseError::Unknown => Issue::new(
+            Code::UnitUnknown,
+            format!("unit `{raw}` is not a unit clusterkpi knows"),
+            format!("`{}` is measured in {}, e.g. {}", kpi.id, measure(kpi.dimension), examples(schema, kpi.dimension)),
+        ),
+        ParseError::Ambiguous(why) => Issue::new(Code::UnitAmbiguous, format!("unit `{raw}` is ambiguous"), why),
+    })?;
+    let wrong = |what: &str| {
+        Issue::new(
+            Code::UnitDimension,
+            format!("unit `{raw}` measures {what}, but `{}` needs {}", kpi.id, measure(kpi.dimension)),
+            format!("write the unit as {}", examples(schema, kpi.dimension)),
+        )
+    };
+    match (kpi.dimension, parsed) {
+        (Dimension::Co2eMass, Unit::Mass { factor, substance }) => co2e(schema, ctx, value, raw, factor, substance),
+        (Dimension::Co2Mass, Unit::Mass { factor, substance }) => match substance.as_deref() {
+            None | Some("CO2") => Ok(plain(value, &kpi.canonical_unit, factor)),
+            Some(other) => Err(wrong(&format!("a mass of {other}"))),
+        },
+        (Dimension::H2Mass, Unit::Mass { factor, substance }) => match substance.as_deref() {
+            None | Some("H2") => Ok(plain(value, &kpi.canonical_unit, factor)),
+            Some("NH3") => Err(Issue::new(
+                Code::UnitDimension,
+                format!("unit `{raw}` is a mass of ammonia, but `{}` is a mass of hydrogen", kpi.id),
+                "ammonia is not hydrogen: report the hydrogen it holds (1 t NH3 holds 0.1776 t H2) in `t`".to_owned(),
+            )),
+            Some(other) => Err(wrong(&format!("a mass of {other}"))),
+        },
+        (Dimension::Energy, Unit::Energy { factor }) => Ok(plain(value, &kpi.canonical_unit, factor)),
+        (Dimension::Count, Unit::Count { factor } | Unit::Magnitude { factor }) => {
+            Ok(plain(value, &kpi.canonical_unit, factor))
+        }
+        (Dimension::Count, Unit::Fte { factor }) => Ok(plain(value, FTE, factor)),
+        (Dimension::Money, Unit::Money { currency, magnitude }) => money(schema, ctx, value, raw, currency, magnitude),
+        (Dimension::Money, Unit::Magnitude { factor }) => {
+            money(schema, ctx, value, raw, Currency::None, MoneyMagnitude::Factor(factor))
+        }
+        (_, Unit::Money { currency: Currency::Unknown(_), .. }) => Err(Issue::new(
+            Code::UnitUnknown,
+            format!("unit `{raw}` is not a unit clusterkpi knows"),
+            format!("`{}` is measured in {}, e.g. {}", kpi.id, measure(kpi.dimension), examples(schema, kpi.dimension)),
+        )),
+        (_, unit) => Err(wrong(&describe(&unit))),
+    }
+}
+
+fn plain(value: f64, unit: &str, factor: f64) -> Normalized {
+    Normalized {
+        value: value * factor,
+        unit: unit.to_owned(),
+        conversion: Conversion { factor, ..Conversion::default() },
+        assumed: None,
+    }
+}
+
+fn co2e(
+    schema: &Schema,
+    ctx: &Context<'_>,
+    value: f64,
+    raw: &str,
+    factor: f64,
+    substance: Option<String>,
+) -> Result<Normalized, Issue> {
+    let kpi = ctx.kpi;
+    // The `gas` field names a gas; check it is one we know.
+    let gas_field = match ctx.gas.map(str::trim).filter(|g| !g.is_empty()) {
+        None => None,
+        Some(g) => match schema.units.substances.get(&substance_key(g)) {
+            Some(name) if name == "CO2e" || schema.gwp.get(name, schema.gwp_set).is_some() => Some(name.clone()),
+            _ => {
+                return Err(Issue::new(
+                    Code::GasUnknown,
+                    format!("gas `{g}` is not in the GWP table"),
+                    format!("name the gas as in the GWP table, e.g. {}", gas_examples(schema)),
+                ));
+            }
+        },
+    };
+    let gas = match (substance, gas_field) {
+        (Some(s), _) if s == "CO2e" => {
+            let mut n = plain(value, &kpi.canonical_unit, factor);
+            n.conversion.gas = ctx.gas.map(|g| g.trim().to_owned());
+            return Ok(n);
+        }
+        (Some(s), Some(g)) if g != "CO2e" && g != s => {
+            return Err(Issue::new(
+                Code::GasMismatch,
+                format!("unit `{raw}` is a mass of {s}, but the `gas` field says {g}"),
+                "make the unit and the `gas` field name the same gas".to_owned(),
+            ));
+        }
+        (Some(s), _) => s,
+        (None, Some(g)) if g != "CO2e" => g,
+        (None, _) => {
+            return Err(Issue::new(
+                Code::UnitAmbiguous,
+                format!("unit `{raw}` is a mass, but not of CO2-equivalent, and no gas is named"),
+                format!(
+                    "write the unit with `CO2e` (e.g. {}), or name the gas in the `gas` column",
+                    examples(schema, Dimension::Co2eMass)
+                ),
+            ));
+        }
+    };
+    let Some(gwp) = schema.gwp.get(&gas, schema.gwp_set) else {
+        return Err(Issue::new(
+            Code::UnitDimension,
+            format!("unit `{raw}` is a mass of {gas}, which is not a greenhouse gas in the GWP table"),
+            format!(
+                "`{}` needs a mass of CO2e or of a greenhouse gas, e.g. {}",
+                kpi.id,
+                examples(schema, kpi.dimension)
+            ),
+        ));
+    };
+    Ok(Normalized {
+        value: value * factor * gwp,
+        unit: kpi.canonical_unit.clone(),
+        conversion: Conversion {
+            factor,
+            gas: Some(gas),
+            gwp_set: Some(schema.gwp_set),
+            gwp: Some(gwp),
+            ..Conversion::default()
+        },
+        assumed: None,
+    })
+}
+
+fn money(
+    schema: &Schema,
+    ctx: &Context<'_>,
+    value: f64,
+    raw: &str,
+    currency: Currency,
+    magnitude: MoneyMagnitude,
+) -> Result<Normalized, Issue> {
+    let country = ctx.country.map(|c| c.alpha3.as_str());
+    let factor = match magnitude {
+        MoneyMagnitude::Factor(f) => f,
+        MoneyMagnitude::Ambiguous(why) => {
+            return Err(Issue::new(Code::UnitAmbiguous, format!("unit `{raw}` is ambiguous"), why));
+        }
+        MoneyMagnitude::Local { factor, countries, elsewhere } => {
+            if country.is_some_and(|c| countries.iter().any(|x| x == c)) {
+                factor
+            } else {
+                return Err(Issue::new(Code::UnitAmbiguous, format!("unit `{raw}` is ambiguous"), elsewhere));
+            }
+        }
+    };
+    let mut assumed = None;
+    let code = match currency {
+        Currency::Code(code) => code,
+        Currency::Unknown(code) => {
+            return Err(Issue::new(
+                Code::CurrencyUnknown,
+                format!("`{code}` in unit `{raw}` is not an ISO 4217 currency code"),
+                "write the currency as its ISO 4217 code, e.g. `EUR`, `INR`, `BRL`".to_owned(),
+            ));
+        }
+        Currency::None => match ctx.currency {
+            Some(c) => c.to_ascii_uppercase(),
+            None => {
+                return Err(Issue::new(
+                    Code::CurrencyUnknown,
+                    format!("unit `{raw}` names no currency"),
+                    format!("write the currency with the magnitude, e.g. {}", examples(schema, Dimension::Money)),
+                ));
+            }
+        },
+        Currency::Shared { symbol, candidates } => {
+            let own = ctx.country.and_then(|c| c.currency.as_deref());
+            match own.filter(|own| candidates.iter().any(|c| c == own)) {
+                Some(own) => {
+                    let name = ctx.country.map_or("", |c| c.name.as_str());
+                    assumed = Some(Issue::new(
+                        Code::UnitAssumed,
+                        format!("`{symbol}` in unit `{raw}` was read as `{own}`, the currency of {name}"),
+                        format!("write `{own}` to say so; `{symbol}` can mean {}", candidates.join(", ")),
+                    ));
+                    own.to_owned()
+                }
+                None => {
+                    return Err(Issue::new(
+                        Code::UnitAmbiguous,
+                        format!("`{symbol}` in unit `{raw}` may be any of {}", candidates.join(", ")),
+                        format!("write the ISO code instead, e.g. `{}`", candidates[0]),
+                    ));
+                }
+            }
+        }
+    };
+    let Some(rate) = schema.fx.units_per_usd(&code, ctx.year) else {
+        let known = schema.fx.years(&code);
+        let hint = if known.is_empty() {
+            format!("the FX table has no rates for `{code}`: add its annual average rates, or report in USD")
+        } else {
+            format!(
+                "the FX table has `{code}` for {}: add {} or check the year",
+                known.iter().map(i32::to_string).collect::<Vec<_>>().join(", "),
+                ctx.year
+            )
+        };
+        return Err(Issue::new(Code::FxMissing, format!("no FX rate for `{code}` in {}", ctx.year), hint));
+    };
+    Ok(Normalized {
+        value: value * factor / rate,
+        unit: ctx.kpi.canonical_unit.clone(),
+        conversion: Conversion {
+            factor,
+            currency: Some(code),
+            fx_rate: Some(rate),
+            fx_year: Some(ctx.year),
+            ..Conversion::default()
+        },
+        assumed,
+    })
+}
+
+fn describe(unit: &Unit) -> String {
+    match unit {
+        Unit::Mass { substance: Some(s), .. } => format!("a mass of {s}"),
+        Unit::Mass { substance: None, .. } => "a mass".to_owned(),
+        Unit::Energy { .. } => "energy".to_owned(),
+        Unit::Count { .. } => "a count".to_owned(),
+        Unit::Fte { .. } => "full-time equivalents".to_owned(),
+        Unit::Magnitude { .. } => "a bare magnitude".to_owned(),
+        Unit::Money { .. } => "money".to_owned(),
+    }
+}
+
+fn measure(d: Dimension) -> &'static str {
+    match d {
+        Dimension::Co2eMass => "a mass of CO2e",
+        Dimension::Co2Mass => "a mass of CO2",
+        Dimension::Money => "money",
+        Dimension::Energy => "energy",
+        Dimension::H2Mass => "a mass of hydrogen",
+        Dimension::Count => "a count",
+    }
+}
+
+fn examples(schema: &Schema, d: Dimension) -> String {
+    schema
+        .units
+        .examples
+        .get(&d)
+        .map_or_else(String::new, |list| list.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", "))
+}
+
+fn gas_examples(schema: &Schema) -> String {
+    schema.gwp.gases().take(5).map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ")
+}

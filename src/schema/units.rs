@@ -1,0 +1,221 @@
+//! The unit tables (`schemas/units.toml`): spellings of mass, energy, counts, substances,
+//! currencies and magnitudes, with their factors. Parsing a unit with them is the normalize
+//! stage's job; this module only loads and checks the data.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Deserialize;
+use unicode_normalization::UnicodeNormalization;
+
+use super::{Dimension, SchemaError, text, toml_file};
+
+/// A factor: a number, or a quotient written as text (`"1e3/3.6"`) so the data says how it was
+/// derived.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+enum Factor {
+    Number(f64),
+    Quotient(String),
+}
+
+impl Factor {
+    fn value(&self, file: &str, entry: &str) -> Result<f64, SchemaError> {
+        let v = match self {
+            Factor::Number(n) => Some(*n),
+            Factor::Quotient(q) => q.split_once('/').and_then(|(a, b)| {
+                let (a, b): (f64, f64) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+                Some(a / b)
+            }),
+        };
+        v.filter(|v| v.is_finite() && *v > 0.0).ok_or_else(|| SchemaError::Invalid {
+            file: file.to_owned(),
+            entry: entry.to_owned(),
+            problem: "a factor is a positive number or a quotient such as \"1e3/3.6\"".to_owned(),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LocalMagnitude {
+    factor: f64,
+    countries: Vec<String>,
+    elsewhere: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PerYear {
+    suffixes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    mass: BTreeMap<String, Factor>,
+    mass_ambiguous: BTreeMap<String, String>,
+    substances: BTreeMap<String, String>,
+    energy: BTreeMap<String, Factor>,
+    count: BTreeMap<String, Factor>,
+    fte: BTreeMap<String, Factor>,
+    magnitudes: BTreeMap<String, Factor>,
+    per_year: PerYear,
+    currency_symbols: BTreeMap<String, String>,
+    currency_ambiguous: BTreeMap<String, Vec<String>>,
+    money_magnitudes: BTreeMap<String, Factor>,
+    money_magnitudes_ambiguous: BTreeMap<String, String>,
+    money_magnitudes_local: BTreeMap<String, LocalMagnitude>,
+    examples: HashMap<Dimension, Vec<String>>,
+}
+
+/// What a spelling in a case-sensitive table means.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Meaning {
+    Factor(f64),
+    /// Refused: the text says why and what to write instead.
+    Ambiguous(String),
+}
+
+/// A table of spellings matched exactly, or ignoring case when that is unambiguous.
+#[derive(Debug, Default)]
+pub struct Spellings {
+    exact: HashMap<String, Meaning>,
+    folded: HashMap<String, Vec<Meaning>>,
+}
+
+impl Spellings {
+    fn insert(&mut self, spelling: &str, meaning: Meaning) {
+        let spelling = squeeze(spelling);
+        self.folded.entry(spelling.to_lowercase()).or_default().push(meaning.clone());
+        self.exact.insert(spelling, meaning);
+    }
+
+    /// The meaning of a spelling: exact first, then ignoring case when every spelling that
+    /// matches ignoring case means the same.
+    pub fn get(&self, spelling: &str) -> Option<Meaning> {
+        let spelling = squeeze(spelling);
+        if let Some(m) = self.exact.get(&spelling) {
+            return Some(m.clone());
+        }
+        let candidates = self.folded.get(&spelling.to_lowercase())?;
+        let first = candidates.first()?;
+        if candidates.iter().all(|m| m == first) {
+            Some(first.clone())
+        } else {
+            let reason = candidates
+                .iter()
+                .find_map(|m| match m {
+                    Meaning::Ambiguous(why) => Some(why.clone()),
+                    Meaning::Factor(_) => None,
+                })
+                .unwrap_or_else(|| format!("`{spelling}` matches several units that differ only in case"));
+            Some(Meaning::Ambiguous(reason))
+        }
+    }
+
+    /// Every spelling with its meaning, for tests and documentation.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Meaning)> {
+        self.exact.iter().map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+/// A currency as written: one ISO code, or a symbol several currencies share.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Symbol {
+    Currency(String),
+    Shared(Vec<String>),
+}
+
+/// A money magnitude.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MoneyMagnitude {
+    Factor(f64),
+    Ambiguous(String),
+    /// A factor in the languages of these countries, refused elsewhere with the text.
+    Local {
+        factor: f64,
+        countries: Vec<String>,
+        elsewhere: String,
+    },
+}
+
+/// The loaded unit tables.
+#[derive(Debug)]
+pub struct UnitTables {
+    pub mass: Spellings,
+    pub energy: Spellings,
+    pub count: Spellings,
+    pub fte: Spellings,
+    pub magnitudes: Spellings,
+    /// Substance keys (see [`substance_key`]) to substance names.
+    pub substances: HashMap<String, String>,
+    pub per_year: Vec<String>,
+    /// Symbols, longest first so `R$` is tried before `$`.
+    pub symbols: Vec<(String, Symbol)>,
+    /// Money magnitudes by [`text::key`].
+    pub money_magnitudes: HashMap<String, MoneyMagnitude>,
+    /// Example spellings for hints, by KPI dimension.
+    pub examples: HashMap<Dimension, Vec<String>>,
+}
+
+impl UnitTables {
+    pub fn from_toml(file: &str, src: &str, gases: impl Iterator<Item = String>) -> Result<Self, SchemaError> {
+        let f: File = toml_file(file, src)?;
+        let factors = |table: &BTreeMap<String, Factor>| -> Result<Spellings, SchemaError> {
+            let mut s = Spellings::default();
+            for (k, v) in table {
+                s.insert(k, Meaning::Factor(v.value(file, k)?));
+            }
+            Ok(s)
+        };
+        let mut mass = factors(&f.mass)?;
+        for (k, why) in &f.mass_ambiguous {
+            mass.insert(k, Meaning::Ambiguous(why.clone()));
+        }
+        let mut substances: HashMap<String, String> = gases.map(|g| (substance_key(&g), g)).collect();
+        for (k, v) in f.substances {
+            substances.insert(substance_key(&k), v);
+        }
+        let mut symbols: Vec<(String, Symbol)> =
+            f.currency_symbols.into_iter().map(|(k, v)| (squeeze(&k), Symbol::Currency(v))).collect();
+        symbols.extend(f.currency_ambiguous.into_iter().map(|(k, v)| (squeeze(&k), Symbol::Shared(v))));
+        symbols.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()).then(a.0.cmp(&b.0)));
+        let mut money_magnitudes = HashMap::new();
+        for (k, v) in &f.money_magnitudes {
+            money_magnitudes.insert(text::key(k), MoneyMagnitude::Factor(v.value(file, k)?));
+        }
+        for (k, why) in f.money_magnitudes_ambiguous {
+            money_magnitudes.insert(text::key(&k), MoneyMagnitude::Ambiguous(why));
+        }
+        for (k, l) in f.money_magnitudes_local {
+            money_magnitudes.insert(
+                text::key(&k),
+                MoneyMagnitude::Local { factor: l.factor, countries: l.countries, elsewhere: l.elsewhere },
+            );
+        }
+        Ok(UnitTables {
+            mass,
+            energy: factors(&f.energy)?,
+            count: factors(&f.count)?,
+            fte: factors(&f.fte)?,
+            magnitudes: factors(&f.magnitudes)?,
+            substances,
+            per_year: f.per_year.suffixes,
+            symbols,
+            money_magnitudes,
+            examples: f.examples,
+        })
+    }
+}
+
+/// A unit as compared: Unicode compatibility forms (`CO₂` is `CO2`), runs of whitespace
+/// collapsed to one space, trimmed. The tables store their spellings the same way.
+pub fn squeeze(s: &str) -> String {
+    let compatible: String = s.nfkc().collect();
+    compatible.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// How substances are compared: without spaces, dots, hyphens and underscores, lower case.
+pub fn substance_key(s: &str) -> String {
+    s.chars().filter(|c| !matches!(c, ' ' | '.' | '-' | '_')).flat_map(char::to_lowercase).collect()
+}
