@@ -24,7 +24,8 @@ use crate::schema::{Country, Dimension, GwpSet, KpiDef, MoneyMagnitude, Schema, 
 pub struct Conversion {
     /// Magnitude × unit factor, to the canonical unit (before GWP and FX).
     pub factor: f64,
-    /// The gas whose mass was reported, when a GWP was applied or a `gas` was given.
+    /// The gas the figure is about, by its GWP-table name: the gas whose mass was reported
+    /// (then `gwp` is set), or the gas a CO2e figure is broken down by.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gas: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -192,10 +193,11 @@ fn co2e(
             }
         },
     };
-    let gas = match (substance, gas_field) {
+    let gas = match (substance, gas_field.clone()) {
         (Some(s), _) if s == "CO2e" => {
+            // Already CO2e: a named gas is the breakdown this figure belongs to.
             let mut n = plain(value, &kpi.canonical_unit, factor);
-            n.conversion.gas = ctx.gas.map(|g| g.trim().to_owned());
+            n.conversion.gas = gas_field.filter(|g| g != "CO2e");
             return Ok(n);
         }
         (Some(s), Some(g)) if g != "CO2e" && g != s => {

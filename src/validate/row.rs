@@ -186,6 +186,9 @@ pub fn check(row: &RawRow, schema: &Schema, findings: &mut Vec<Finding>) -> Opti
         return None;
     }
     let (cluster, country, year, kpi, (value_at, reported), n) = (cluster?, country?, year?, kpi?, value?, normalized?);
+    // The gas by its GWP-table name when the unit or the `gas` field named one, so that
+    // `kt N2O` and `kt` with gas `nitrous oxide` are the same series.
+    let gas = n.conversion.gas.clone().or(gas);
     Some(Observation {
         cluster_id: cluster.id.clone(),
         country: country.alpha3.clone(),

@@ -348,3 +348,58 @@ proptest! {
         prop_assert!(close(m.value, v * m.conversion.factor / m.conversion.fx_rate.unwrap()));
     }
 }
+
+/// Evaluate a hand-written product/quotient such as `1883 * 1e6 / 0.924471`.
+fn eval(expr: &str) -> f64 {
+    let mut tokens = expr.split_whitespace();
+    let mut acc: f64 = tokens.next().expect("a number").parse().expect("a number");
+    while let (Some(op), Some(n)) = (tokens.next(), tokens.next()) {
+        let n: f64 = n.parse().unwrap_or_else(|_| panic!("`{n}` in `{expr}`"));
+        match op {
+            "*" => acc *= n,
+            "/" => acc /= n,
+            _ => panic!("operator `{op}` in `{expr}`"),
+        }
+    }
+    acc
+}
+
+#[test]
+fn every_canonical_value_matches_its_hand_computation() {
+    for file in ["mixed.csv", "mixed.xlsx", "mixed.ods", "mixed.json"] {
+        let report = crate::util::check_fixture(&format!("tests/fixtures/units/{file}"));
+        crate::util::assert_accounted(&report);
+        assert_eq!(report.rows_rejected, 0, "{file}: {:#?}", report.findings);
+        for f in &report.findings {
+            assert_eq!(f.code, Code::UnitAssumed, "{file}: only assumptions are reported: {f:#?}");
+        }
+        assert!(report.rows_accepted >= 9, "{file}");
+        for o in &report.observations {
+            let expr =
+                o.notes.as_deref().and_then(|n| n.strip_prefix("expect ")).expect("every row says what it expects");
+            let want = eval(expr);
+            assert!(close(o.value, want), "{file} {}: {} ≠ {expr} = {want}", o.value_loc, o.value);
+            // The recorded conversion redoes the arithmetic from the reported value alone.
+            let c = &o.conversion;
+            let redone = o.reported_value * c.factor * c.gwp.unwrap_or(1.0) / c.fx_rate.unwrap_or(1.0);
+            assert!(close(redone, o.value), "{file} {}: conversion does not redo {}", o.value_loc, o.value);
+        }
+    }
+}
+
+#[test]
+fn every_bad_unit_is_rejected_at_its_unit_cell() {
+    let report = crate::util::check_fixture("tests/fixtures/units/bad.csv");
+    crate::util::assert_accounted(&report);
+    assert_eq!(report.rows_accepted, 0);
+    assert_eq!(report.rows_rejected, 26);
+    for reject in &report.rejects {
+        let notes = reject.raw.iter().find(|(f, _)| f.as_str() == "notes").map(|(_, t)| t.as_str()).unwrap();
+        let want = notes.strip_prefix("expect ").unwrap();
+        assert_eq!(reject.codes.iter().map(|c| c.as_str()).collect::<Vec<_>>(), vec![want], "{}", reject.loc);
+        let finding =
+            report.findings.iter().find(|f| f.location.place == reject.loc.place).expect("a finding for the row");
+        assert_eq!((finding.code.as_str(), finding.location.column), (want, Some("unit")), "{}", reject.loc);
+        assert!(!finding.hint.is_empty());
+    }
+}
