@@ -22,11 +22,39 @@ pub struct Input {
     pub name: Arc<str>,
 }
 
+/// What became of a submission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Every row accepted (an empty but readable file too).
+    Accepted,
+    /// Some rows accepted, some rejected.
+    Partial,
+    /// Rows read, none accepted.
+    Rejected,
+    /// Nothing could be read.
+    Unreadable,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Accepted => "accepted",
+            Status::Partial => "partial",
+            Status::Rejected => "rejected",
+            Status::Unreadable => "unreadable",
+        }
+    }
+}
+
 /// Everything learned about one file.
 #[derive(Debug)]
 pub struct FileReport {
     pub file: Arc<str>,
     pub format: Option<Format>,
+    /// Size of the file; 0 when it could not be read.
+    pub bytes: u64,
+    /// SHA-256 of the file's bytes, when they could be read.
+    pub sha256: Option<String>,
     pub rows_read: usize,
     pub rows_accepted: usize,
     pub rows_rejected: usize,
@@ -40,6 +68,8 @@ impl FileReport {
         FileReport {
             file: file.clone(),
             format,
+            bytes: 0,
+            sha256: None,
             rows_read: 0,
             rows_accepted: 0,
             rows_rejected: 0,
@@ -51,6 +81,29 @@ impl FileReport {
 
     pub fn count(&self, severity: Severity) -> usize {
         self.findings.iter().filter(|f| f.severity == severity).count()
+    }
+
+    /// The submission's id: the SHA-256 of its bytes, or of its name when it could not be read.
+    pub fn submission_id(&self) -> String {
+        self.sha256.clone().unwrap_or_else(|| crate::plan::sha256_hex(self.file.as_bytes()))
+    }
+
+    /// The one cluster all accepted rows belong to, if they belong to one.
+    pub fn cluster_id(&self) -> Option<&str> {
+        let first = self.observations.first()?.cluster_id.as_str();
+        self.observations.iter().all(|o| o.cluster_id == first).then_some(first)
+    }
+
+    pub fn status(&self) -> Status {
+        if self.rows_read == 0 && self.count(Severity::Error) > 0 {
+            Status::Unreadable
+        } else if self.rows_rejected == 0 {
+            Status::Accepted
+        } else if self.rows_accepted == 0 {
+            Status::Rejected
+        } else {
+            Status::Partial
+        }
     }
 
     /// True when something inside clusterkpi failed on this file.
@@ -91,7 +144,10 @@ pub fn check_file(input: &Input, schema: &Schema) -> FileReport {
             );
         }
     };
-    check_bytes(&bytes, format, file, schema)
+    let mut report = check_bytes(&bytes, format, file, schema);
+    report.bytes = bytes.len() as u64;
+    report.sha256 = Some(crate::plan::sha256_hex(&bytes));
+    report
 }
 
 /// Read, map and validate a file's bytes, reported under the name `file`.
@@ -112,6 +168,8 @@ pub fn check_bytes(bytes: &[u8], format: Format, file: &Arc<str>, schema: &Schem
     FileReport {
         file: file.clone(),
         format: Some(format),
+        bytes: bytes.len() as u64,
+        sha256: None,
         rows_read: validated.rows_read,
         rows_accepted: validated.observations.len(),
         rows_rejected: validated.rejects.len(),
@@ -186,7 +244,8 @@ pub enum DiscoverError {
 
 /// The files to check: files named directly, and the submission files under folders, searched
 /// recursively in name order. Hidden files and office lock files (`~$…`) in folders are passed
-/// over, and so are files of other formats (a README beside the submissions, say).
+/// over, and so are files of other formats (a README beside the submissions, say). Files are
+/// reported under their path as found (a folder's files under the folder's path).
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>, DiscoverError> {
     let mut inputs = Vec::new();
     for path in paths {
@@ -207,6 +266,17 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>, DiscoverError> {
             }
         } else {
             return Err(DiscoverError::Missing { path: path.clone() });
+        }
+    }
+    Ok(inputs)
+}
+
+/// The submission files under `dir`, reported under their path relative to `dir`.
+pub fn discover_under(dir: &Path) -> Result<Vec<Input>, DiscoverError> {
+    let mut inputs = discover(&[dir.to_path_buf()])?;
+    for i in &mut inputs {
+        if let Ok(rel) = i.path.strip_prefix(dir) {
+            i.name = Arc::from(rel.to_string_lossy().as_ref());
         }
     }
     Ok(inputs)

@@ -1,6 +1,8 @@
 //! The command line: arguments, logging, exit statuses. clap stays here; commands turn parsed
 //! arguments into library calls and render the results.
 
+mod headline;
+mod run;
 mod validate;
 
 use std::io::Write;
@@ -47,6 +49,14 @@ struct Cli {
 enum Command {
     /// Check submission files before upload: every problem with its cell, line or pointer.
     Validate(ValidateArgs),
+    /// The main job: check every submission under the input folder and write the Parquet
+    /// tables and summary statistics under the output folder.
+    Run(RunArgs),
+    /// Print the headline of a finished run, read back from its outputs.
+    Summary(SummaryArgs),
+    /// Print the data dictionary of the output tables (Markdown).
+    #[command(hide = true)]
+    Dictionary,
 }
 
 #[derive(Debug, clap::Args)]
@@ -57,9 +67,47 @@ struct ValidateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     format: OutputFormat,
-    /// IPCC GWP set for converting masses of other gases to CO2e: AR4, AR5 or AR6.
-    #[arg(long, value_name = "SET", default_value = "AR6")]
-    gwp_set: crate::schema::GwpSet,
+    /// Check against this pipeline's schema and reference data, as the nightly run does.
+    #[arg(long, value_name = "FILE")]
+    pipeline: Option<PathBuf>,
+    /// IPCC GWP set for converting masses of other gases to CO2e: AR4, AR5 or AR6 (default:
+    /// the pipeline's, or AR6).
+    #[arg(long, value_name = "SET")]
+    gwp_set: Option<crate::schema::GwpSet>,
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// The pipeline file (TOML); default `pipelines/sample.toml` in the working directory.
+    #[arg(value_name = "PIPELINE")]
+    pipeline: Option<PathBuf>,
+    /// The folder of submissions (overrides the pipeline's `[input] dir`).
+    #[arg(long, value_name = "DIR")]
+    input: Option<PathBuf>,
+    /// Where the tables go (overrides the pipeline's `[output] dir`).
+    #[arg(long, value_name = "DIR")]
+    output: Option<PathBuf>,
+    /// IPCC GWP set (overrides the pipeline's `[reference] gwp_set`).
+    #[arg(long, value_name = "SET")]
+    gwp_set: Option<crate::schema::GwpSet>,
+    /// Output format of the headline printed at the end.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    format: SummaryFormat,
+}
+
+#[derive(Debug, clap::Args)]
+struct SummaryArgs {
+    /// The output folder of a finished run.
+    #[arg(value_name = "OUTPUT_DIR")]
+    output: PathBuf,
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    format: SummaryFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum SummaryFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -88,6 +136,12 @@ pub fn main() -> ExitCode {
     }));
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Summary(args) => run::summary(&args),
+        Command::Dictionary => {
+            let mut out = std::io::stdout().lock();
+            write!(out, "{}", crate::write::tables::dictionary_markdown()).map(|()| Exit::Clean).map_err(CliError::from)
+        }
     };
     match result {
         Ok(exit) => exit.into(),
@@ -111,8 +165,12 @@ pub fn main() -> ExitCode {
 pub enum CliError {
     #[error(transparent)]
     Discover(#[from] crate::pipeline::DiscoverError),
-    #[error("the bundled schema is invalid")]
-    Schema(#[from] crate::schema::SchemaError),
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanError),
+    #[error("the run failed")]
+    Run(#[from] crate::run::RunError),
+    #[error(transparent)]
+    ReadBack(#[from] crate::summary::read::ReadBackError),
     #[error("cannot write the report")]
     Io(#[from] std::io::Error),
     #[error("cannot render the report as JSON")]
@@ -122,8 +180,9 @@ pub enum CliError {
 impl CliError {
     fn exit(&self) -> Exit {
         match self {
-            CliError::Discover(_) | CliError::Schema(_) => Exit::Usage,
-            CliError::Io(_) | CliError::Json(_) => Exit::Internal,
+            CliError::Discover(_) | CliError::Plan(_) | CliError::ReadBack(_) => Exit::Usage,
+            CliError::Run(crate::run::RunError::NoInput { .. }) => Exit::Usage,
+            CliError::Run(_) | CliError::Io(_) | CliError::Json(_) => Exit::Internal,
         }
     }
 }

@@ -3,23 +3,20 @@
 //! Human output lists every finding (severity, code, message, location, hint), then a summary
 //! line per file and a total; `--format json` prints one document with the same content.
 
-use std::io::Write;
-use std::sync::Arc;
-
 use serde::Serialize;
+use std::io::Write;
 
 use super::{CliError, Exit, OutputFormat, ValidateArgs};
 use crate::diag::{Finding, Loc, Severity, render};
 use crate::normalize::Conversion;
 use crate::pipeline::{self, FileReport};
+use crate::plan::{self, Overrides};
 use crate::read::format_grouped;
-use crate::schema::Schema;
 use crate::validate::Observation;
 
 pub(super) fn run(args: &ValidateArgs) -> Result<Exit, CliError> {
-    let mut schema = Schema::bundled()?;
-    schema.gwp_set = args.gwp_set;
-    let schema = Arc::new(schema);
+    let overrides = Overrides { gwp_set: args.gwp_set, ..Overrides::default() };
+    let schema = plan::load(args.pipeline.as_deref(), &overrides)?.schema;
     let inputs = pipeline::discover(&args.paths)?;
     tracing::info!(files = inputs.len(), "validating");
     let reports = pipeline::check_files(inputs, schema);

@@ -106,26 +106,59 @@ impl fmt::Display for Loc {
     }
 }
 
+/// The parts of a location, as the findings table stores them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Parts<'a> {
+    pub sheet: Option<&'a str>,
+    pub cell: Option<String>,
+    /// 1-based spreadsheet row.
+    pub row: Option<u64>,
+    /// 1-based physical line.
+    pub line: Option<u64>,
+    pub pointer: Option<&'a str>,
+}
+
+impl Loc {
+    pub fn parts(&self) -> Parts<'_> {
+        match &self.place {
+            Place::File => Parts::default(),
+            Place::Sheet { sheet } => Parts { sheet: Some(sheet), ..Parts::default() },
+            Place::Cell { sheet, row, col } => Parts {
+                sheet: Some(sheet),
+                cell: Some(a1(*row, *col)),
+                row: Some(u64::from(*row) + 1),
+                ..Parts::default()
+            },
+            Place::Row { sheet, row } => {
+                Parts { sheet: Some(sheet), row: Some(u64::from(*row) + 1), ..Parts::default() }
+            }
+            Place::Line { line } => Parts { line: Some(*line), ..Parts::default() },
+            Place::Pointer { pointer } => Parts { pointer: Some(pointer), ..Parts::default() },
+        }
+    }
+}
+
 /// The structured form used by `--format json` and the findings table:
 /// `{"file", "sheet"?, "cell"?, "row"?, "column"?, "line"?, "pointer"?}`.
 impl Serialize for Loc {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let p = self.parts();
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("file", &*self.file)?;
-        match &self.place {
-            Place::File => {}
-            Place::Sheet { sheet } => m.serialize_entry("sheet", &**sheet)?,
-            Place::Cell { sheet, row, col } => {
-                m.serialize_entry("sheet", &**sheet)?;
-                m.serialize_entry("cell", &a1(*row, *col))?;
-                m.serialize_entry("row", &(*row as u64 + 1))?;
-            }
-            Place::Row { sheet, row } => {
-                m.serialize_entry("sheet", &**sheet)?;
-                m.serialize_entry("row", &(*row as u64 + 1))?;
-            }
-            Place::Line { line } => m.serialize_entry("line", line)?,
-            Place::Pointer { pointer } => m.serialize_entry("pointer", pointer)?,
+        if let Some(sheet) = p.sheet {
+            m.serialize_entry("sheet", sheet)?;
+        }
+        if let Some(cell) = &p.cell {
+            m.serialize_entry("cell", cell)?;
+        }
+        if let Some(row) = p.row {
+            m.serialize_entry("row", &row)?;
+        }
+        if let Some(line) = p.line {
+            m.serialize_entry("line", &line)?;
+        }
+        if let Some(pointer) = p.pointer {
+            m.serialize_entry("pointer", pointer)?;
         }
         if let Some(column) = self.column {
             m.serialize_entry("column", column)?;

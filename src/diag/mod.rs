@@ -8,7 +8,7 @@
 mod loc;
 pub mod render;
 
-pub use loc::{Loc, Place, a1, column_letters};
+pub use loc::{Loc, Parts, Place, a1, column_letters};
 
 use serde::Serialize;
 
@@ -120,6 +120,9 @@ codes! {
     Implausible = "W_IMPLAUSIBLE", Warning;
     /// A value jumps about 1,000× or more from one reported year to the next.
     YearJump = "W_YEAR_JUMP", Warning;
+    /// A cluster total and its facility rows are both given: the total is used, and this says
+    /// whether the facilities add up to it.
+    FacilityTotal = "W_FACILITY_TOTAL", Warning;
     /// A hidden or very hidden sheet was not read.
     SheetHidden = "W_SHEET_HIDDEN", Warning;
     /// A sheet holds no table with the canonical columns and was skipped.

@@ -7,6 +7,7 @@
 //! is dropped with a warning and counted as rejected, since it adds no observation.
 
 mod duplicates;
+mod facilities;
 pub mod number;
 mod plausible;
 mod row;
@@ -111,7 +112,7 @@ pub fn validate(mapped: Mapped, schema: &Schema) -> Validated {
             duplicates::Verdict::Drop(finding) => per_row[i].push(finding),
         }
     }
-    for (o, finding) in plausible::jumps(&observations) {
+    for (o, finding) in plausible::jumps(&observations).into_iter().chain(facilities::check(&observations)) {
         per_row[observation_row[o]].push(finding);
     }
 
@@ -142,5 +143,9 @@ pub fn validate(mapped: Mapped, schema: &Schema) -> Validated {
 }
 
 fn raw_text(row: &RawRow) -> Vec<(Field, String)> {
-    Field::ALL.iter().zip(&row.fields).filter_map(|(f, l)| Some((*f, l.as_ref()?.cell.to_string()))).collect()
+    Field::ALL
+        .iter()
+        .zip(&row.fields)
+        .filter_map(|(f, l)| Some((*f, l.as_ref().filter(|l| !l.cell.is_blank())?.cell.to_string())))
+        .collect()
 }

@@ -99,6 +99,7 @@ cases! {
     gas_mismatch: "E_GAS_MISMATCH" in Src::Text("u.csv", "cluster,country,year,kpi,value,unit,gas\nSolent,GBR,2023,ghg_emissions,5,t CH4,N2O\n") => "u.csv:line 2";
     implausible: "W_IMPLAUSIBLE" in Src::Text("u.csv", "cluster,country,year,kpi,value,unit\nSolent,GBR,2023,ghg_emissions,4000,MtCO2e\n") => "u.csv:line 2";
     year_jump: "W_YEAR_JUMP" in Src::Text("u.csv", "cluster,country,year,kpi,value,unit\nSolent,GBR,2022,ghg_emissions,4.1,MtCO2e\nSolent,GBR,2023,ghg_emissions,4200,ktCO2e\nSolent,GBR,2024,ghg_emissions,4.3,GtCO2e\n") => "u.csv:line 4";
+    facility_total: "W_FACILITY_TOTAL" in Src::Text("f.csv", "cluster,country,year,kpi,value,unit,facility\nRotterdam,NLD,2024,ghg_emissions,10,MtCO2e,\nRotterdam,NLD,2024,ghg_emissions,6,MtCO2e,Shell Pernis\nRotterdam,NLD,2024,ghg_emissions,3,MtCO2e,Uniper\n") => "f.csv:line 2";
     internal: "E_INTERNAL" in Src::Fault("tests/fixtures/cli/good.csv") => "tests/fixtures/cli/good.csv";
     sheet_hidden: "W_SHEET_HIDDEN" in Src::Fixture("tests/fixtures/sheets/many_sheets.xlsx") => "tests/fixtures/sheets/many_sheets.xlsx:calc";
     sheet_very_hidden: "W_SHEET_HIDDEN" in Src::Fixture("tests/fixtures/sheets/many_sheets.xlsx") => "tests/fixtures/sheets/many_sheets.xlsx:old";

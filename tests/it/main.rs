@@ -3,6 +3,7 @@
 
 mod cli;
 mod codes;
+mod outputs;
 mod parity;
 mod robust;
 mod sample;

@@ -1,0 +1,63 @@
+//! Facility rows against their cluster total. Where a submission gives both a cluster total and
+//! facility rows for the same (year, KPI, scope, gas, unit), the total is the cluster's figure
+//! and the facilities are its breakdown; a warning says whether they agree.
+
+use std::collections::BTreeMap;
+
+use super::Observation;
+use crate::diag::{Code, Finding};
+use crate::read::format_grouped;
+
+/// Facility sums within this fraction of the total agree with it (rounding in the source).
+const AGREE: f64 = 0.005;
+
+/// Warnings, as (index of the total into `observations`, finding) pairs.
+pub fn check(observations: &[Observation]) -> Vec<(usize, Finding)> {
+    type Key<'a> = (&'a str, i32, &'a str, Option<&'a str>, Option<&'a str>, &'a str);
+    let mut groups: BTreeMap<Key<'_>, (Option<usize>, Vec<usize>)> = BTreeMap::new();
+    for (i, o) in observations.iter().enumerate() {
+        let key =
+            (o.cluster_id.as_str(), o.year, o.kpi.as_str(), o.scope.as_deref(), o.gas.as_deref(), o.unit.as_str());
+        let entry = groups.entry(key).or_default();
+        match o.facility {
+            None => entry.0 = Some(i),
+            Some(_) => entry.1.push(i),
+        }
+    }
+    let mut out = Vec::new();
+    for (total, parts) in groups.into_values() {
+        let Some(t) = total.filter(|_| !parts.is_empty()) else { continue };
+        let total = &observations[t];
+        let sum: f64 = parts.iter().map(|&i| observations[i].value).sum();
+        let agree = (sum - total.value).abs() <= AGREE * total.value.abs();
+        let verdict = if agree {
+            "agrees with".to_owned()
+        } else {
+            format!("differs from ({:.1}% of the total)", 100.0 * sum / total.value)
+        };
+        out.push((
+            t,
+            Finding::new(
+                Code::FacilityTotal,
+                total.value_loc.clone(),
+                format!(
+                    "`{}` of `{}` for {}: the cluster total {} {} is used; the sum of its {} facility rows, {} {}, {verdict} it",
+                    total.kpi,
+                    total.cluster_id,
+                    total.year,
+                    format_grouped(total.value),
+                    total.unit,
+                    parts.len(),
+                    format_grouped(sum),
+                    total.unit,
+                ),
+                if agree {
+                    "nothing to do: the facility rows are kept as the breakdown of the total"
+                } else {
+                    "check the total and the facility rows: they should add up, or say in `notes` why they do not"
+                },
+            ),
+        ));
+    }
+    out
+}

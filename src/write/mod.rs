@@ -1,0 +1,82 @@
+//! Write: the typed output tables, as Parquet (zstd), under the output folder.
+//!
+//! Every table's columns are declared once, in [`tables`], with their type, nullability and
+//! meaning; the same declaration builds the Arrow schema, checks each batch, and renders the
+//! data dictionary in the README. Each file's footer carries the schema version, the run id and
+//! the canonical unit of each KPI.
+
+pub mod batches;
+pub mod tables;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+
+/// The version of the output schema; bumped when a column changes.
+pub const SCHEMA_VERSION: &str = "1";
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("cannot create `{}`", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot build the `{table}` table")]
+    Arrow {
+        table: &'static str,
+        #[source]
+        source: arrow::error::ArrowError,
+    },
+    #[error("cannot write `{}` as Parquet", path.display())]
+    Parquet {
+        path: PathBuf,
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+}
+
+/// Footer metadata shared by every file of a run.
+#[derive(Clone, Debug)]
+pub struct Footer {
+    pub run_id: String,
+    /// `{"kpi": "canonical unit", …}` as JSON.
+    pub value_units: String,
+}
+
+impl Footer {
+    fn key_values(&self, table: &str) -> Vec<KeyValue> {
+        vec![
+            KeyValue::new("clusterkpi.schema_version".to_owned(), SCHEMA_VERSION.to_owned()),
+            KeyValue::new("clusterkpi.table".to_owned(), table.to_owned()),
+            KeyValue::new("clusterkpi.run_id".to_owned(), self.run_id.clone()),
+            KeyValue::new("clusterkpi.value_units".to_owned(), self.value_units.clone()),
+            KeyValue::new("clusterkpi.version".to_owned(), env!("CARGO_PKG_VERSION").to_owned()),
+        ]
+    }
+}
+
+/// Write one batch as a Parquet file at `path` (its folder is created).
+pub fn write_parquet(path: &Path, table: &'static str, batch: &RecordBatch, footer: &Footer) -> Result<(), WriteError> {
+    if let Some(dir) = path.parent() {
+        fs_err::create_dir_all(dir).map_err(|source| WriteError::Io { path: dir.to_path_buf(), source })?;
+    }
+    let file = fs_err::File::create(path).map_err(|source| WriteError::Io { path: path.to_path_buf(), source })?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_dictionary_enabled(true)
+        .set_key_value_metadata(Some(footer.key_values(table)))
+        .build();
+    let parquet_err = |source| WriteError::Parquet { path: path.to_path_buf(), source };
+    let mut writer = ArrowWriter::try_new(file, Arc::clone(batch.schema_ref()), Some(props)).map_err(parquet_err)?;
+    writer.write(batch).map_err(parquet_err)?;
+    let file = writer.into_inner().map_err(parquet_err)?;
+    file.sync_all().map_err(|source| WriteError::Io { path: path.to_path_buf(), source })?;
+    Ok(())
+}
