@@ -58,6 +58,10 @@ pub struct FileReport {
     pub rows_read: usize,
     pub rows_accepted: usize,
     pub rows_rejected: usize,
+    /// Cells where a figure belongs holding a missing-value marker or nothing: not rows.
+    pub not_reported: usize,
+    /// How the layout was read, for `validate --explain`.
+    pub explanation: Vec<String>,
     pub findings: Vec<Finding>,
     pub observations: Vec<Observation>,
     pub rejects: Vec<Reject>,
@@ -73,6 +77,8 @@ impl FileReport {
             rows_read: 0,
             rows_accepted: 0,
             rows_rejected: 0,
+            not_reported: 0,
+            explanation: Vec::new(),
             findings: vec![finding],
             observations: Vec::new(),
             rejects: Vec::new(),
@@ -163,7 +169,9 @@ pub fn check_bytes(bytes: &[u8], format: Format, file: &Arc<str>, schema: &Schem
             return FileReport::failed(file, Some(format), Finding::new(code, Loc::file(file), message, hint));
         }
     };
-    let mapped = crate::map::map(content, file, &schema.fields);
+    let mut mapped = crate::map::map(content, file, schema);
+    let not_reported = mapped.not_reported;
+    let explanation = std::mem::take(&mut mapped.explanation);
     let validated = validate::validate(mapped, schema);
     FileReport {
         file: file.clone(),
@@ -173,6 +181,8 @@ pub fn check_bytes(bytes: &[u8], format: Format, file: &Arc<str>, schema: &Schem
         rows_read: validated.rows_read,
         rows_accepted: validated.observations.len(),
         rows_rejected: validated.rejects.len(),
+        not_reported,
+        explanation,
         findings: validated.findings,
         observations: validated.observations,
         rejects: validated.rejects,

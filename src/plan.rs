@@ -3,7 +3,7 @@
 //!
 //! A pipeline file is TOML with the sections `[input] dir`, `[output] dir`, `[reference]
 //! clusters, countries, currencies, fx_rates, gwp, gwp_set` and `[schema] dir` (a folder holding
-//! any of `kpis.toml`, `fields.toml`, `units.toml`). Every key is optional: a key left out takes
+//! any of `kpis.toml`, `fields.toml`, `units.toml`, `layout.toml`). Every key is optional: a key left out takes
 //! the bundled default, so a pipeline names only what it changes. Relative paths resolve against
 //! the folder that holds the pipeline file; flags win over the file. An unknown key, a wrong
 //! type or a path that does not exist is an error naming the key.
@@ -173,7 +173,7 @@ pub fn load(pipeline: Option<&Path>, overrides: &Overrides) -> Result<Plan, Plan
     };
     // (name, the file the pipeline names with the key naming it, the bundled copy)
     type Choice<'a> = (&'static str, Option<(String, PathBuf)>, Source<'a>);
-    let chosen: [Choice<'_>; 8] = [
+    let chosen: [Choice<'_>; 9] = [
         ("clusters", named("reference.clusters", &r.clusters), bundled.clusters),
         ("countries", named("reference.countries", &r.countries), bundled.countries),
         ("currencies", named("reference.currencies", &r.currencies), bundled.currencies),
@@ -182,6 +182,7 @@ pub fn load(pipeline: Option<&Path>, overrides: &Overrides) -> Result<Plan, Plan
         ("kpis", in_schema_dir("kpis.toml"), bundled.kpis),
         ("fields", in_schema_dir("fields.toml"), bundled.fields),
         ("units", in_schema_dir("units.toml"), bundled.units),
+        ("layout", in_schema_dir("layout.toml"), bundled.layout),
     ];
     let mut texts: Vec<(String, String)> = Vec::with_capacity(chosen.len());
     let mut sources = Vec::with_capacity(chosen.len());
@@ -213,6 +214,7 @@ pub fn load(pipeline: Option<&Path>, overrides: &Overrides) -> Result<Plan, Plan
         kpis: t(5),
         fields: t(6),
         units: t(7),
+        layout: t(8),
     })?;
     schema.gwp_set = overrides.gwp_set.or(r.gwp_set).unwrap_or_default();
     Ok(Plan { pipeline: pipeline.map(Path::to_path_buf), input, output, schema: Arc::new(schema), sources })

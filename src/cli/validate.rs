@@ -52,11 +52,12 @@ fn write_human(out: &mut impl Write, reports: &[FileReport]) -> std::io::Result<
         let format = r.format.map_or("unknown format", |f| f.as_str());
         writeln!(
             out,
-            "{} ({format}): {} rows read, {} accepted, {} rejected{}",
+            "{} ({format}): {} rows read, {} accepted, {} rejected{}{}",
             r.file,
             r.rows_read,
             r.rows_accepted,
             r.rows_rejected,
+            if r.not_reported > 0 { format!(", {} not reported", r.not_reported) } else { String::new() },
             counts(r.count(Severity::Error), r.count(Severity::Warning), r.count(Severity::Info)),
         )?;
         for o in &r.observations {
@@ -116,6 +117,7 @@ struct JsonFile<'a> {
     rows_read: usize,
     rows_accepted: usize,
     rows_rejected: usize,
+    not_reported: usize,
     findings: &'a [Finding],
     observations: Vec<JsonObservation<'a>>,
 }
@@ -164,6 +166,7 @@ impl<'a> From<&'a FileReport> for JsonFile<'a> {
             rows_read: r.rows_read,
             rows_accepted: r.rows_accepted,
             rows_rejected: r.rows_rejected,
+            not_reported: r.not_reported,
             findings: &r.findings,
             observations: r.observations.iter().map(JsonObservation::from).collect(),
         }

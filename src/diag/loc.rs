@@ -22,8 +22,9 @@ pub enum Place {
     Cell { sheet: Arc<str>, row: u32, col: u32 },
     /// One spreadsheet row, 0-based.
     Row { sheet: Arc<str>, row: u32 },
-    /// A physical line of a text file, 1-based.
-    Line { line: u64 },
+    /// A physical line of a text file, 1-based; with the 1-based field where a line holds
+    /// several values (a wide CSV table).
+    Line { line: u64, field: Option<u32> },
     /// A JSON pointer (RFC 6901) into a JSON document.
     Pointer { pointer: String },
 }
@@ -91,7 +92,8 @@ impl fmt::Display for Place {
             Place::Sheet { sheet } => write!(f, "{}", SheetName(sheet)),
             Place::Cell { sheet, row, col } => write!(f, "{}!{}", SheetName(sheet), a1(*row, *col)),
             Place::Row { sheet, row } => write!(f, "{}!row {}", SheetName(sheet), *row as u64 + 1),
-            Place::Line { line } => write!(f, "line {line}"),
+            Place::Line { line, field: None } => write!(f, "line {line}"),
+            Place::Line { line, field: Some(n) } => write!(f, "line {line}, field {n}"),
             Place::Pointer { pointer } => f.write_str(if pointer.is_empty() { "/" } else { pointer }),
         }
     }
@@ -115,6 +117,8 @@ pub struct Parts<'a> {
     pub row: Option<u64>,
     /// 1-based physical line.
     pub line: Option<u64>,
+    /// 1-based field of that line, in a wide table.
+    pub field: Option<u32>,
     pub pointer: Option<&'a str>,
 }
 
@@ -132,7 +136,7 @@ impl Loc {
             Place::Row { sheet, row } => {
                 Parts { sheet: Some(sheet), row: Some(u64::from(*row) + 1), ..Parts::default() }
             }
-            Place::Line { line } => Parts { line: Some(*line), ..Parts::default() },
+            Place::Line { line, field } => Parts { line: Some(*line), field: *field, ..Parts::default() },
             Place::Pointer { pointer } => Parts { pointer: Some(pointer), ..Parts::default() },
         }
     }
@@ -156,6 +160,9 @@ impl Serialize for Loc {
         }
         if let Some(line) = p.line {
             m.serialize_entry("line", &line)?;
+        }
+        if let Some(field) = p.field {
+            m.serialize_entry("field", &field)?;
         }
         if let Some(pointer) = p.pointer {
             m.serialize_entry("pointer", pointer)?;
@@ -190,8 +197,10 @@ mod tests {
         assert_eq!(cell.to_string(), "acu.xlsx:KPIs!E14");
         let quoted = Loc::new(&file, Place::Cell { sheet: "GHG data".into(), row: 0, col: 0 });
         assert_eq!(quoted.to_string(), "acu.xlsx:'GHG data'!A1");
-        let line = Loc::new(&"r.csv".into(), Place::Line { line: 17 });
+        let line = Loc::new(&"r.csv".into(), Place::Line { line: 17, field: None });
         assert_eq!(line.to_string(), "r.csv:line 17");
+        let wide = Loc::new(&"r.csv".into(), Place::Line { line: 3, field: Some(4) });
+        assert_eq!(wide.to_string(), "r.csv:line 3, field 4");
         let ptr = Loc::new(&"h.json".into(), Place::Pointer { pointer: "/observations/3/value".into() });
         assert_eq!(ptr.to_string(), "h.json:/observations/3/value");
         assert_eq!(Loc::file(&file).to_string(), "acu.xlsx");

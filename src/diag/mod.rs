@@ -82,6 +82,10 @@ codes! {
     YearRange = "E_YEAR_RANGE", Error;
     /// `value` is not a finite number.
     ValueNotNumber = "E_VALUE_NOT_NUMBER", Error;
+    /// `value` could be read two ways (`1,234`), and nothing in its column settles which.
+    NumberAmbiguous = "E_NUMBER_AMBIGUOUS", Error;
+    /// The value cell carries a unit that contradicts the unit column.
+    UnitConflict = "E_UNIT_CONFLICT", Error;
     /// `value` is negative for a KPI that cannot be.
     ValueNegative = "E_VALUE_NEGATIVE", Error;
     /// The unit is empty for a KPI that needs one.
@@ -127,6 +131,8 @@ codes! {
     SheetHidden = "W_SHEET_HIDDEN", Warning;
     /// A sheet holds no table with the canonical columns and was skipped.
     SheetSkipped = "I_SHEET_SKIPPED", Info;
+    /// A text file is not UTF-8 and was decoded from another encoding (Windows-1252, UTF-16).
+    Encoding = "I_ENCODING", Info;
     /// A column or field that is not part of the canonical submission was ignored.
     UnknownColumn = "I_UNKNOWN_COLUMN", Info;
 }

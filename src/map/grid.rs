@@ -1,34 +1,378 @@
-//! Tables in grids (spreadsheet sheets and CSV files).
+//! Tables in grids (spreadsheet sheets and CSV files), in whatever layout they come:
+//!
+//! - **long**: a header row naming `kpi` and `value` (and whichever other columns), one
+//!   observation per row below it;
+//! - **years across**: a header with an indicator column and years (`Indicator | Unit | 2022 |
+//!   2023`), KPIs down the rows;
+//! - **KPIs across**: a header with a year column and KPI names, perhaps with their units
+//!   (`Year | GHG emissions (MtCO2e) | Jobs ('000)`), years down the rows;
+//! - **two-row header**: KPI names over a row of years (merged or not), one row per cluster.
+//!
+//! The header may stand anywhere in the first rows, under titles, notes and a metadata block
+//! (`Cluster: …`, `Currency: …`) whose values are defaults for the table's rows. Each
+//! observation's cells keep their exact location: in a wide table the value's own cell.
 
 use std::sync::Arc;
 
+use super::cues::{Cue, classify, show, split_header_unit};
 use super::{Mapped, RawRow, missing_columns, unknown_column};
-use crate::diag::{Code, Finding, Loc};
+use crate::diag::{Code, Finding, Loc, Place, column_letters};
 use crate::read::{Cell, Grid, GridKind, GridRow};
-use crate::schema::{Field, Fields};
+use crate::schema::{Field, MetaKey, Schema};
 
 /// How many non-blank rows from the top are searched for the header.
 const HEADER_SCAN: usize = 30;
-/// A header names `value` and at least this many canonical columns in all.
-const HEADER_MIN_FIELDS: usize = 3;
+
+/// The layouts, with the header row(s) and the roles of their columns.
+#[derive(Debug)]
+enum Layout {
+    Long { header: usize, columns: Vec<Option<Field>> },
+    YearsAcross { header: usize, kpi: usize, unit: Option<usize>, cluster: Option<usize>, years: Vec<(usize, i32)> },
+    KpisAcross { header: usize, year: usize, cluster: Option<usize>, kpis: Vec<(usize, String, Option<String>)> },
+    TwoRow { header: usize, cluster: usize, columns: Vec<(usize, String, Option<String>, i32)> },
+}
+
+/// Values given for the whole table by a metadata block.
+#[derive(Default)]
+struct Defaults {
+    fields: Vec<(Field, Cell, Place)>,
+    currency: Option<String>,
+}
 
 /// Map one grid's table into `out`; false when the grid holds no table.
-pub(super) fn map(mut grid: Grid, file: &Arc<str>, fields: &Fields, out: &mut Mapped) -> bool {
-    let Some((h, columns)) = find_header(&grid, fields) else {
-        if let GridKind::Sheet(sheet) = &grid.kind {
+pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Mapped) -> bool {
+    let cues: Vec<Vec<Cue>> =
+        grid.rows.iter().take(HEADER_SCAN).map(|r| r.cells.iter().map(|c| classify(c, schema)).collect()).collect();
+    let where_ = match &grid.kind {
+        GridKind::Sheet(s) => format!("sheet `{s}`"),
+        GridKind::Lines => "the file".to_owned(),
+    };
+    let Some(layout) = detect(&cues) else {
+        let found: Vec<String> = grid
+            .rows
+            .iter()
+            .take(3)
+            .map(|r| {
+                let cells: Vec<String> =
+                    r.cells.iter().filter(|c| !c.is_blank()).take(6).map(|c| format!("`{}`", show(c))).collect();
+                format!("{}: {}", Loc::new(file, grid.row_place(r)).place, cells.join(", "))
+            })
+            .collect();
+        let message = format!(
+            "{where_} has no table clusterkpi recognises: no header row naming `kpi` and `value`, or KPI names beside years, in its first {HEADER_SCAN} rows{}",
+            if found.is_empty() { String::new() } else { format!(" (found {})", found.join("; ")) }
+        );
+        out.explain(format!("{where_}: skipped, no table found"));
+        if let GridKind::Sheet(_) = &grid.kind {
             out.note(Finding::new(
                 Code::SheetSkipped,
                 Loc::new(file, grid.place()),
-                format!("sheet `{sheet}` has no header row naming the canonical columns and was skipped"),
-                "if the sheet holds data to submit, give it a header row `cluster, country, year, kpi, value, unit`",
+                message,
+                "instructions, notes and charts are skipped; a sheet of data needs a header row such as `cluster, year, kpi, value, unit`",
             ));
+        } else {
+            out.no_table = Some(message);
         }
         return false;
     };
+    let header = match &layout {
+        Layout::Long { header, .. } | Layout::YearsAcross { header, .. } | Layout::KpisAcross { header, .. } => *header,
+        Layout::TwoRow { header, .. } => *header,
+    };
+    let defaults = metadata(&grid, &cues, header, file, out);
+    match layout {
+        Layout::Long { header, columns } => long(&mut grid, header, &columns, &defaults, file, schema, out),
+        Layout::YearsAcross { header, kpi, unit, cluster, years } => {
+            out.explain(format!(
+                "{where_}: years across row {} ({}), KPIs down {}",
+                row_no(&grid, header),
+                years.iter().map(|(_, y)| y.to_string()).collect::<Vec<_>>().join(", "),
+                col_name(&grid, kpi)
+            ));
+            let data: Vec<GridRow> = grid.rows.drain(header + 1..).collect();
+            let header_row = &grid.rows[header];
+            for row in &data {
+                let Some(label) = row.cells.get(kpi).filter(|c| !c.is_blank()) else { continue };
+                let (name, header_unit) = split_header_unit(&label.to_string()).to_owned_parts();
+                for &(col, year) in &years {
+                    let mut raw = RawRow::new(Loc::new(file, grid.row_place(row)));
+                    raw.set(Field::Kpi, Cell::Text(name.clone()), Loc::new(file, grid.cell_place(row, kpi)));
+                    raw.set(
+                        Field::Year,
+                        Cell::Number(f64::from(year)),
+                        Loc::new(file, grid.exact_place(header_row, col)),
+                    );
+                    if let Some(u) = unit.and_then(|u| row.cells.get(u)).filter(|c| !c.is_blank()) {
+                        raw.set(Field::Unit, u.clone(), Loc::new(file, grid.cell_place(row, unit.unwrap_or_default())));
+                    } else if let Some(u) = &header_unit {
+                        raw.set(Field::Unit, Cell::Text(u.clone()), Loc::new(file, grid.cell_place(row, kpi)));
+                    }
+                    if let Some(c) = cluster.and_then(|c| row.cells.get(c)).filter(|c| !c.is_blank()) {
+                        raw.set(
+                            Field::Cluster,
+                            c.clone(),
+                            Loc::new(file, grid.cell_place(row, cluster.unwrap_or_default())),
+                        );
+                    }
+                    value(&mut raw, row, col, &grid, &defaults, file, schema, out);
+                }
+            }
+        }
+        Layout::KpisAcross { header, year, cluster, kpis } => {
+            out.explain(format!(
+                "{where_}: KPIs across row {} ({}), years down {}",
+                row_no(&grid, header),
+                kpis.iter()
+                    .map(|(c, name, _)| format!("{} `{name}`", col_name(&grid, *c)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                col_name(&grid, year)
+            ));
+            let data: Vec<GridRow> = grid.rows.drain(header + 1..).collect();
+            let header_row = &grid.rows[header];
+            for row in &data {
+                let Some(y) = row.cells.get(year).filter(|c| !c.is_blank()) else { continue };
+                for (col, name, unit) in &kpis {
+                    let mut raw = RawRow::new(Loc::new(file, grid.row_place(row)));
+                    let head = Loc::new(file, grid.exact_place(header_row, *col));
+                    raw.set(Field::Kpi, Cell::Text(name.clone()), head.clone());
+                    if let Some(u) = unit {
+                        raw.set(Field::Unit, Cell::Text(u.clone()), head);
+                    }
+                    raw.set(Field::Year, y.clone(), Loc::new(file, grid.cell_place(row, year)));
+                    if let Some(c) = cluster.and_then(|c| row.cells.get(c)).filter(|c| !c.is_blank()) {
+                        raw.set(
+                            Field::Cluster,
+                            c.clone(),
+                            Loc::new(file, grid.cell_place(row, cluster.unwrap_or_default())),
+                        );
+                    }
+                    value(&mut raw, row, *col, &grid, &defaults, file, schema, out);
+                }
+            }
+        }
+        Layout::TwoRow { header, cluster, columns } => {
+            out.explain(format!(
+                "{where_}: two-row header at rows {}–{} (KPIs over years), clusters down {}",
+                row_no(&grid, header),
+                row_no(&grid, header + 1),
+                col_name(&grid, cluster)
+            ));
+            let data: Vec<GridRow> = grid.rows.drain(header + 2..).collect();
+            let (group_row, year_row) = (&grid.rows[header], &grid.rows[header + 1]);
+            for row in &data {
+                let Some(c) = row.cells.get(cluster).filter(|c| !c.is_blank()) else { continue };
+                for (col, name, unit, year) in &columns {
+                    let mut raw = RawRow::new(Loc::new(file, grid.row_place(row)));
+                    let group = Loc::new(file, grid.exact_place(group_row, first_of_group(&columns, *col)));
+                    raw.set(Field::Kpi, Cell::Text(name.clone()), group.clone());
+                    if let Some(u) = unit {
+                        raw.set(Field::Unit, Cell::Text(u.clone()), group);
+                    }
+                    raw.set(
+                        Field::Year,
+                        Cell::Number(f64::from(*year)),
+                        Loc::new(file, grid.exact_place(year_row, *col)),
+                    );
+                    raw.set(Field::Cluster, c.clone(), Loc::new(file, grid.cell_place(row, cluster)));
+                    value(&mut raw, row, *col, &grid, &defaults, file, schema, out);
+                }
+            }
+        }
+    }
+    true
+}
 
+trait OwnedParts {
+    fn to_owned_parts(self) -> (String, Option<String>);
+}
+
+impl OwnedParts for (&str, Option<String>) {
+    fn to_owned_parts(self) -> (String, Option<String>) {
+        (self.0.to_owned(), self.1)
+    }
+}
+
+/// The column of the group header a two-row column sits under.
+fn first_of_group(columns: &[(usize, String, Option<String>, i32)], col: usize) -> usize {
+    let Some(i) = columns.iter().position(|c| c.0 == col) else { return col };
+    let name = &columns[i].1;
+    let mut first = col;
+    for c in columns[..i].iter().rev() {
+        if &c.1 != name || c.0 + 1 != first {
+            break;
+        }
+        first = c.0;
+    }
+    first
+}
+
+/// Add the value of cell `col` of `row` to `raw` and push it, or count it as not reported.
+#[allow(clippy::too_many_arguments)]
+fn value(
+    raw: &mut RawRow,
+    row: &GridRow,
+    col: usize,
+    grid: &Grid,
+    defaults: &Defaults,
+    file: &Arc<str>,
+    schema: &Schema,
+    out: &mut Mapped,
+) {
+    let cell = row.cells.get(col).cloned().unwrap_or_default();
+    if is_not_reported(&cell, schema) {
+        out.not_reported += 1;
+        return;
+    }
+    raw.set(Field::Value, cell, Loc::new(file, grid.exact_place(row, col)));
+    apply(raw, defaults, file);
+    let fresh = RawRow::new(raw.loc.clone());
+    out.row(std::mem::replace(raw, fresh));
+}
+
+fn is_not_reported(cell: &Cell, schema: &Schema) -> bool {
+    match cell {
+        Cell::Empty => true,
+        Cell::Text(t) => schema.layout.is_marker(t),
+        _ => false,
+    }
+}
+
+/// Fill the fields a row lacks from the table's metadata.
+fn apply(raw: &mut RawRow, defaults: &Defaults, file: &Arc<str>) {
+    for (field, cell, place) in &defaults.fields {
+        if raw.get(*field).is_none() {
+            raw.set(*field, cell.clone(), Loc::new(file, place.clone()));
+        }
+    }
+    raw.currency.clone_from(&defaults.currency);
+}
+
+fn row_no(grid: &Grid, index: usize) -> String {
+    match grid.row_place(&grid.rows[index]) {
+        Place::Row { row, .. } => (u64::from(row) + 1).to_string(),
+        Place::Line { line, .. } => format!("line {line}"),
+        other => other.to_string(),
+    }
+}
+
+fn col_name(grid: &Grid, col: usize) -> String {
+    match grid.kind {
+        GridKind::Sheet(_) => format!("column {}", column_letters(grid.first_col + col as u32)),
+        GridKind::Lines => format!("field {}", col + 1),
+    }
+}
+
+/// The first row, top down, that heads a table, and its layout.
+fn detect(cues: &[Vec<Cue>]) -> Option<Layout> {
+    for (r, row) in cues.iter().enumerate() {
+        let field = |f: Field| row.iter().position(|c| *c == Cue::Field(f));
+        let kpis: Vec<(usize, String, Option<String>)> = row
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| match c {
+                Cue::Kpi { name, unit } => Some((i, name.clone(), unit.clone())),
+                _ => None,
+            })
+            .collect();
+        let years: Vec<(usize, i32)> = row
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| if let Cue::Year(y) = c { Some((i, *y)) } else { None })
+            .collect();
+        if field(Field::Value).is_some() && field(Field::Kpi).is_some() {
+            let columns = row.iter().map(|c| if let Cue::Field(f) = c { Some(*f) } else { None }).collect();
+            return Some(Layout::Long { header: r, columns });
+        }
+        if let (Some(kpi), true) = (field(Field::Kpi), years.len() >= 2) {
+            return Some(Layout::YearsAcross {
+                header: r,
+                kpi,
+                unit: field(Field::Unit),
+                cluster: field(Field::Cluster),
+                years,
+            });
+        }
+        if let (Some(year), false) = (field(Field::Year), kpis.is_empty()) {
+            return Some(Layout::KpisAcross { header: r, year, cluster: field(Field::Cluster), kpis });
+        }
+        if !kpis.is_empty()
+            && let Some(next) = cues.get(r + 1)
+        {
+            // KPI names over years: each year column takes the KPI named at or left of it.
+            let mut columns = Vec::new();
+            let mut current: Option<(String, Option<String>)> = None;
+            for (i, cue) in row.iter().enumerate().chain((row.len()..next.len()).map(|i| (i, &Cue::Other))) {
+                match cue {
+                    Cue::Kpi { name, unit } => current = Some((name.clone(), unit.clone())),
+                    Cue::Other if !matches!(next.get(i), Some(Cue::Year(_))) => current = None,
+                    _ => {}
+                }
+                if let (Some((name, unit)), Some(Cue::Year(y))) = (&current, next.get(i)) {
+                    columns.push((i, name.clone(), unit.clone(), *y));
+                }
+            }
+            let cluster = field(Field::Cluster).or_else(|| next.iter().position(|c| *c == Cue::Field(Field::Cluster)));
+            if let (Some(cluster), false) = (cluster, columns.is_empty()) {
+                return Some(Layout::TwoRow { header: r, cluster, columns });
+            }
+        }
+    }
+    None
+}
+
+/// The metadata block above the header: `Label: value` lines give defaults; other lines
+/// (titles, "prepared by") are passed over, and the explanation says so.
+fn metadata(grid: &Grid, cues: &[Vec<Cue>], header: usize, file: &Arc<str>, out: &mut Mapped) -> Defaults {
+    let mut d = Defaults::default();
+    for (r, row) in grid.rows.iter().take(header).enumerate() {
+        let Some(first) = row.cells.iter().position(|c| !c.is_blank()) else { continue };
+        let Cue::Meta { key, value } = &cues[r][first] else {
+            out.explain(format!(
+                "  {}: passed over (`{}`)",
+                Loc::new(file, grid.row_place(row)).place,
+                show(&row.cells[first])
+            ));
+            continue;
+        };
+        let (cell, place) = match value {
+            Some(v) => (Cell::Text(v.clone()), grid.cell_place(row, first)),
+            None => match row.cells.iter().enumerate().skip(first + 1).find(|(_, c)| !c.is_blank()) {
+                Some((i, c)) => (c.clone(), grid.cell_place(row, i)),
+                None => continue,
+            },
+        };
+        out.explain(format!("  {}: metadata {key:?} = `{}`", Loc::new(file, place.clone()).place, show(&cell)));
+        match key {
+            MetaKey::Cluster => d.fields.push((Field::Cluster, cell, place)),
+            MetaKey::Country => d.fields.push((Field::Country, cell, place)),
+            MetaKey::Year => d.fields.push((Field::Year, cell, place)),
+            MetaKey::Unit => d.fields.push((Field::Unit, cell, place)),
+            MetaKey::Currency => d.currency = cell.text(),
+            MetaKey::Submitted => {}
+        }
+    }
+    d
+}
+
+/// A long table: one observation per row.
+fn long(
+    grid: &mut Grid,
+    h: usize,
+    columns: &[Option<Field>],
+    defaults: &Defaults,
+    file: &Arc<str>,
+    schema: &Schema,
+    out: &mut Mapped,
+) {
+    let where_ = match &grid.kind {
+        GridKind::Sheet(s) => format!("sheet `{s}`"),
+        GridKind::Lines => "the file".to_owned(),
+    };
     let header = &grid.rows[h];
     let mut blocked = None;
     let mut found: Vec<Field> = Vec::new();
+    let mut roles = Vec::new();
     for (c, field) in columns.iter().enumerate() {
         let loc = Loc::new(file, grid.cell_place(header, c));
         match field {
@@ -41,7 +385,10 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, fields: &Fields, out: &mut Ma
                     "keep one column per canonical field and rename or delete the other",
                 ));
             }
-            Some(f) => found.push(*f),
+            Some(f) => {
+                found.push(*f);
+                roles.push(format!("{} `{}` → {}", col_name(grid, c), show(&header.cells[c]), f.as_str()));
+            }
             None => {
                 if let Some(name) = header.cells[c].text().filter(|t| !t.is_empty()) {
                     out.note(unknown_column(loc, &name));
@@ -49,18 +396,29 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, fields: &Fields, out: &mut Ma
             }
         }
     }
-    if let Some(finding) = missing_columns(&found, &Loc::new(file, grid.row_place(header)), fields) {
+    out.explain(format!("{where_}: long table, header at row {}: {}", row_no(grid, h), roles.join(", ")));
+    // The metadata block and the registry may stand in for missing columns.
+    let given: Vec<Field> = found.iter().copied().chain(defaults.fields.iter().map(|(f, _, _)| *f)).collect();
+    if let Some(finding) = missing_columns(&given, &Loc::new(file, grid.row_place(header)), &schema.fields) {
         out.note(finding);
         blocked = Some(Code::MissingColumn);
     }
 
     let data: Vec<_> = grid.rows.drain(h + 1..).collect();
-    report_unnamed_columns(&grid, &data, &columns, file, out);
+    report_unnamed_columns(grid, &data, columns, file, out);
+    let value_col = columns.iter().position(|c| *c == Some(Field::Value));
     for mut row in data {
+        if blocked.is_none() && value_col.is_some_and(|v| row.cells.get(v).is_none_or(|c| is_not_reported(c, schema))) {
+            // A row whose figure is "n/a", "-" or empty reports nothing: no observation, no error.
+            if row.cells.iter().enumerate().any(|(i, c)| Some(i) != value_col && !c.is_blank()) {
+                out.not_reported += 1;
+            }
+            continue;
+        }
         let mut raw = RawRow::new(Loc::new(file, grid.row_place(&row)));
         raw.blocked = blocked;
         if blocked.is_none()
-            && let Some(finding) = shifted(&grid, &row.cells, columns.len(), &raw.loc)
+            && let Some(finding) = shifted(grid, &row.cells, columns.len(), &raw.loc)
         {
             out.note(finding);
             raw.blocked = Some(Code::RowShape);
@@ -73,9 +431,21 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, fields: &Fields, out: &mut Ma
                 }
             }
         }
+        // A KPI cell may carry its unit: `GHG emissions (MtCO2e)`.
+        if let Some(k) = raw.get(Field::Kpi)
+            && let Cell::Text(t) = &k.cell
+            && let (name, Some(unit)) = split_header_unit(t)
+            && schema.kpis.find(name).is_some()
+        {
+            let (name, loc) = (name.to_owned(), k.loc.clone());
+            raw.set(Field::Kpi, Cell::Text(name), loc.clone());
+            if raw.get(Field::Unit).is_none_or(|u| u.cell.is_blank()) {
+                raw.set(Field::Unit, Cell::Text(unit), loc);
+            }
+        }
+        apply(&mut raw, defaults, file);
         out.row(raw);
     }
-    true
 }
 
 /// A text record with more fields than its header has had its columns shifted, most often by a
@@ -108,7 +478,7 @@ fn report_unnamed_columns(grid: &Grid, data: &[GridRow], columns: &[Option<Field
         }
         if let Some(row) = data.iter().find(|r| r.cells.get(c).is_some_and(|cell| !cell.is_blank())) {
             let loc = Loc::new(file, grid.cell_place(row, c));
-            let letter = crate::diag::column_letters(grid.first_col + c as u32);
+            let letter = column_letters(grid.first_col + c as u32);
             out.note(Finding::new(
                 Code::UnknownColumn,
                 loc,
@@ -117,20 +487,4 @@ fn report_unnamed_columns(grid: &Grid, data: &[GridRow], columns: &[Option<Field
             ));
         }
     }
-}
-
-/// The index of the header row and the field each of its columns names.
-fn find_header(grid: &Grid, fields: &Fields) -> Option<(usize, Vec<Option<Field>>)> {
-    grid.rows.iter().take(HEADER_SCAN).enumerate().find_map(|(i, row)| {
-        let columns: Vec<Option<Field>> = row
-            .cells
-            .iter()
-            .map(|c| match c {
-                Cell::Text(t) => fields.find(t),
-                _ => None,
-            })
-            .collect();
-        let named = columns.iter().flatten().count();
-        (columns.contains(&Some(Field::Value)) && named >= HEADER_MIN_FIELDS).then_some((i, columns))
-    })
 }

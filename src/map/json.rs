@@ -1,4 +1,11 @@
 //! Records in JSON documents and JSON Lines.
+//!
+//! A document is an array of records; or an object whose `observations` array holds the
+//! records and whose other scalar fields are defaults for them; or an object holding
+//! KPI-keyed objects, directly or under a container key such as `kpis`:
+//! `{"kpis": {"ghg_emissions": {"2023": {"value": 2.45, "unit": "Mt CO2e"}}}}` (a year may map
+//! to a bare number, and a KPI to one record with its own `year`). JSON Lines is one record a
+//! line. A value that is a missing-value marker (`"n/a"`, `null`) reports nothing.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -8,74 +15,144 @@ use serde_json::{Map, Value};
 use super::{Mapped, RawRow, no_table, unknown_column};
 use crate::diag::{Code, Finding, Loc, Place};
 use crate::read::{Cell, JsonLine};
-use crate::schema::{Field, Fields};
+use crate::schema::{Field, Fields, Schema};
 
 const OBSERVATIONS: &str = "observations";
 
-pub(super) fn map_document(value: Value, file: &Arc<str>, fields: &Fields, out: &mut Mapped) {
-    let (defaults, records, base) = match value {
-        Value::Array(records) => (Vec::new(), records, String::new()),
-        Value::Object(mut doc) => match doc.remove(OBSERVATIONS) {
-            Some(Value::Array(records)) => (defaults(doc, fields), records, format!("/{OBSERVATIONS}")),
-            Some(_) => {
-                out.note(no_table(file, format!("`{OBSERVATIONS}` is not an array of records")));
-                return;
+pub(super) fn map_document(value: Value, file: &Arc<str>, schema: &Schema, out: &mut Mapped) {
+    match value {
+        Value::Array(records) => {
+            out.explain("the file: a JSON array of records".to_owned());
+            let mut r = Records::new(file, schema, Vec::new());
+            for (i, record) in records.into_iter().enumerate() {
+                r.record(record, &pointer_place(format!("/{i}")), &[], out);
             }
-            None => {
-                out.note(no_table(file, format!("the JSON object has no `{OBSERVATIONS}` array")));
-                return;
-            }
-        },
-        _ => {
-            out.note(no_table(file, "the JSON document is neither an object nor an array".to_owned()));
-            return;
         }
-    };
-    let mut records_mapper = Records::new(file, fields, defaults);
-    for (i, record) in records.into_iter().enumerate() {
-        let pointer = format!("{base}/{i}");
-        let place = |key: Option<&str>| Place::Pointer {
-            pointer: key.map_or_else(|| pointer.clone(), |k| format!("{pointer}/{}", escape(k))),
-        };
-        records_mapper.record(record, &place, out);
+        Value::Object(mut doc) => {
+            if let Some(observations) = doc.remove(OBSERVATIONS) {
+                let Value::Array(records) = observations else {
+                    out.note(no_table(file, format!("`{OBSERVATIONS}` is not an array of records")));
+                    return;
+                };
+                out.explain(format!("the file: a submission document, records under `/{OBSERVATIONS}`"));
+                let mut r = Records::new(file, schema, defaults(&doc, &schema.fields));
+                for (i, record) in records.into_iter().enumerate() {
+                    r.record(record, &pointer_place(format!("/{OBSERVATIONS}/{i}")), &[], out);
+                }
+                return;
+            }
+            let defaults = defaults(&doc, &schema.fields);
+            let mut found = false;
+            let mut r = Records::new(file, schema, defaults);
+            for (key, v) in doc {
+                let Value::Object(inner) = v else { continue };
+                let base = format!("/{}", escape(&key));
+                if schema.layout.is_kpi_container(&key) {
+                    out.explain(format!("the file: KPI-keyed objects under `{base}`"));
+                    found = true;
+                    for (kpi, v) in inner {
+                        r.kpi(&kpi, v, &format!("{base}/{}", escape(&kpi)), out);
+                    }
+                } else if schema.kpis.find(&key).is_some() {
+                    out.explain(format!("the file: KPI-keyed object `{base}`"));
+                    found = true;
+                    r.kpi(&key, Value::Object(inner), &base, out);
+                }
+            }
+            if !found {
+                out.note(no_table(
+                    file,
+                    format!(
+                        "the JSON object has no `{OBSERVATIONS}` array and no KPI-keyed objects (looked for keys such as `kpis` or KPI names like `ghg_emissions`)"
+                    ),
+                ));
+            }
+        }
+        _ => out.note(no_table(file, "the JSON document is neither an object nor an array".to_owned())),
     }
 }
 
-pub(super) fn map_lines(lines: Vec<JsonLine>, file: &Arc<str>, fields: &Fields, out: &mut Mapped) {
-    let mut records = Records::new(file, fields, Vec::new());
+pub(super) fn map_lines(lines: Vec<JsonLine>, file: &Arc<str>, schema: &Schema, out: &mut Mapped) {
+    out.explain("the file: JSON Lines, one record a line".to_owned());
+    let mut records = Records::new(file, schema, Vec::new());
     for JsonLine { line, value } in lines {
-        let place = |_: Option<&str>| Place::Line { line };
+        let place = |_: Option<&str>| Place::Line { line, field: None };
         match value {
-            Ok(v) => records.record(v, &place, out),
+            Ok(v) => records.record(v, &place, &[], out),
             Err(e) => records.reject(&place, format!("line {line} is not valid JSON: {e}"), out),
         }
     }
 }
 
+fn pointer_place(base: String) -> impl Fn(Option<&str>) -> Place {
+    move |key: Option<&str>| Place::Pointer {
+        pointer: key.map_or_else(|| base.clone(), |k| format!("{base}/{}", escape(k))),
+    }
+}
+
 /// Top-level scalar fields of a submission document that name a canonical column.
-fn defaults(doc: Map<String, Value>, fields: &Fields) -> Vec<(Field, Cell, String)> {
-    doc.into_iter()
+fn defaults(doc: &Map<String, Value>, fields: &Fields) -> Vec<(Field, Cell, String)> {
+    doc.iter()
         .filter_map(|(k, v)| {
-            let field = fields.find(&k)?;
-            (!v.is_object() && !v.is_array()).then(|| (field, cell(v), format!("/{}", escape(&k))))
+            let field = fields.find(k)?;
+            (!v.is_object() && !v.is_array()).then(|| (field, cell(v.clone()), format!("/{}", escape(k))))
         })
         .collect()
 }
 
 struct Records<'a> {
     file: &'a Arc<str>,
-    fields: &'a Fields,
+    schema: &'a Schema,
     defaults: Vec<(Field, Cell, String)>,
     /// Unknown keys already reported, so each is reported once per file.
     reported: HashSet<String>,
 }
 
 impl<'a> Records<'a> {
-    fn new(file: &'a Arc<str>, fields: &'a Fields, defaults: Vec<(Field, Cell, String)>) -> Self {
-        Records { file, fields, defaults, reported: HashSet::new() }
+    fn new(file: &'a Arc<str>, schema: &'a Schema, defaults: Vec<(Field, Cell, String)>) -> Self {
+        Records { file, schema, defaults, reported: HashSet::new() }
     }
 
-    fn record(&mut self, value: Value, place: &dyn Fn(Option<&str>) -> Place, out: &mut Mapped) {
+    /// The records of one KPI-keyed object: years to records or numbers, or one record.
+    fn kpi(&mut self, kpi: &str, v: Value, base: &str, out: &mut Mapped) {
+        let kpi_cell = (Field::Kpi, Cell::Text(kpi.to_owned()), Place::Pointer { pointer: base.to_owned() });
+        match v {
+            Value::Object(m) if m.keys().any(|k| year_key(k)) => {
+                for (year, v) in m {
+                    let at = format!("{base}/{}", escape(&year));
+                    let year_cell = (Field::Year, Cell::Text(year.clone()), Place::Pointer { pointer: at.clone() });
+                    let preset = [kpi_cell.clone(), year_cell];
+                    match v {
+                        Value::Object(_) => self.record(v, &pointer_place(at), &preset, out),
+                        scalar => {
+                            let mut record = Map::new();
+                            record.insert("value".to_owned(), scalar);
+                            // The bare number's own pointer is the year's.
+                            let place = move |key: Option<&str>| match key {
+                                Some("value") | None => Place::Pointer { pointer: at.clone() },
+                                Some(k) => Place::Pointer { pointer: format!("{at}/{}", escape(k)) },
+                            };
+                            self.record(Value::Object(record), &place, &preset, out);
+                        }
+                    }
+                }
+            }
+            Value::Array(records) => {
+                for (i, record) in records.into_iter().enumerate() {
+                    self.record(record, &pointer_place(format!("{base}/{i}")), std::slice::from_ref(&kpi_cell), out);
+                }
+            }
+            other => self.record(other, &pointer_place(base.to_owned()), std::slice::from_ref(&kpi_cell), out),
+        }
+    }
+
+    fn record(
+        &mut self,
+        value: Value,
+        place: &dyn Fn(Option<&str>) -> Place,
+        preset: &[(Field, Cell, Place)],
+        out: &mut Mapped,
+    ) {
         let Value::Object(object) = value else {
             let what = json_kind(&value);
             return self.reject(place, format!("a record must be a JSON object, but this is {what}"), out);
@@ -83,7 +160,7 @@ impl<'a> Records<'a> {
         let mut row = RawRow::new(Loc::new(self.file, place(None)));
         for (key, v) in object {
             let loc = Loc::new(self.file, place(Some(&key)));
-            match self.fields.find(&key) {
+            match self.schema.fields.find(&key) {
                 Some(f) if row.get(f).is_none() => row.set(f, cell(v), loc),
                 Some(_) => {}
                 None => {
@@ -93,10 +170,24 @@ impl<'a> Records<'a> {
                 }
             }
         }
+        for (f, c, p) in preset {
+            if row.get(*f).is_none() {
+                row.set(*f, c.clone(), Loc::new(self.file, p.clone()));
+            }
+        }
         for (f, c, pointer) in &self.defaults {
             if row.get(*f).is_none() {
                 row.set(*f, c.clone(), Loc::new(self.file, Place::Pointer { pointer: pointer.clone() }));
             }
+        }
+        let not_reported = match row.get(Field::Value).map(|v| &v.cell) {
+            None | Some(Cell::Empty) => true,
+            Some(Cell::Text(t)) => self.schema.layout.is_marker(t),
+            _ => false,
+        };
+        if not_reported && row.get(Field::Value).is_some() {
+            out.not_reported += 1;
+            return;
         }
         out.row(row);
     }
@@ -113,6 +204,10 @@ impl<'a> Records<'a> {
         row.blocked = Some(Code::JsonRecord);
         out.row(row);
     }
+}
+
+fn year_key(k: &str) -> bool {
+    k.len() == 4 && k.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn cell(v: Value) -> Cell {

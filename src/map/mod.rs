@@ -9,14 +9,16 @@
 //! table as a whole (a missing or doubled column) are reported once, and the rows under it are
 //! kept, blocked, so they are still counted and rejected.
 
+mod cues;
 mod grid;
 mod json;
 
 use std::sync::Arc;
 
-use crate::diag::{Code, Finding, Loc};
+use crate::diag::{Code, Finding, Loc, Place};
 use crate::read::{Cell, Content, GridKind, Sheet};
-use crate::schema::{Field, Fields};
+use crate::schema::{Field, Fields, Schema};
+use crate::validate::number::{self, Decimal};
 
 /// A cell with its location.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,11 +36,15 @@ pub struct RawRow {
     /// Set when the row cannot be validated because of a problem already reported for its table
     /// (e.g. `E_MISSING_COLUMN`); the row is rejected with this code.
     pub blocked: Option<Code>,
+    /// Whether `,` or `.` is the decimal point of the value, from its column's evidence.
+    pub decimal: Decimal,
+    /// The currency a metadata block states for the table, for units with none of their own.
+    pub currency: Option<String>,
 }
 
 impl RawRow {
     fn new(loc: Loc) -> Self {
-        RawRow { loc, fields: Default::default(), blocked: None }
+        RawRow { loc, fields: Default::default(), blocked: None, decimal: Decimal::Unknown, currency: None }
     }
 
     pub fn get(&self, field: Field) -> Option<&Located> {
@@ -67,9 +73,19 @@ pub enum Entry {
 #[derive(Debug, Default)]
 pub struct Mapped {
     pub entries: Vec<Entry>,
+    /// Cells where a figure belongs that hold a missing-value marker or nothing.
+    pub not_reported: usize,
+    /// How the file was read, for `validate --explain`: one line per decision.
+    pub explanation: Vec<String>,
+    /// Why a file of one table holds none, said once for the file.
+    no_table: Option<String>,
 }
 
 impl Mapped {
+    fn explain(&mut self, line: String) {
+        self.explanation.push(line);
+    }
+
     fn row(&mut self, row: RawRow) {
         self.entries.push(Entry::Row(Box::new(row)));
     }
@@ -80,7 +96,7 @@ impl Mapped {
 }
 
 /// Find the table(s) in a file's content.
-pub fn map(content: Content, file: &Arc<str>, fields: &Fields) -> Mapped {
+pub fn map(content: Content, file: &Arc<str>, schema: &Schema) -> Mapped {
     let mut out = Mapped::default();
     match content {
         Content::Sheets(sheets) => {
@@ -88,19 +104,65 @@ pub fn map(content: Content, file: &Arc<str>, fields: &Fields) -> Mapped {
             let mut tables = 0;
             for sheet in sheets {
                 match sheet {
-                    Sheet::Grid(g) => tables += usize::from(grid::map(g, file, fields, &mut out)),
-                    Sheet::PassedOver(finding) => out.note(finding),
+                    Sheet::Grid(g) => tables += usize::from(grid::map(g, file, schema, &mut out)),
+                    Sheet::Note(finding) => {
+                        out.explain(format!("{}: {}", finding.location, finding.message));
+                        out.note(finding);
+                    }
                 }
             }
             if tables == 0 {
-                let what = if workbook { "no visible sheet has" } else { "the file has no" };
-                out.note(no_table(file, format!("{what} a header row naming the canonical columns")));
+                let message = match out.no_table.take() {
+                    Some(m) if !workbook => m,
+                    _ => {
+                        "no visible sheet holds a table clusterkpi recognises (each skipped sheet is listed)".to_owned()
+                    }
+                };
+                out.note(no_table(file, message));
             }
         }
-        Content::Json(value) => json::map_document(value, file, fields, &mut out),
-        Content::JsonLines(lines) => json::map_lines(lines, file, fields, &mut out),
+        Content::Json(value) => json::map_document(value, file, schema, &mut out),
+        Content::JsonLines(lines) => json::map_lines(lines, file, schema, &mut out),
     }
+    settle_decimals(&mut out);
     out
+}
+
+/// Decide each value column's decimal convention from the evidence of all its texts, and the
+/// file's for columns with none of their own.
+fn settle_decimals(out: &mut Mapped) {
+    use std::collections::HashMap;
+    let column = |row: &RawRow| -> Option<(Option<Arc<str>>, Option<u32>)> {
+        let v = row.get(Field::Value)?;
+        Some(match &v.loc.place {
+            Place::Cell { sheet, col, .. } => (Some(sheet.clone()), Some(*col)),
+            Place::Line { field, .. } => (None, *field),
+            _ => (None, None),
+        })
+    };
+    let evidence = |row: &RawRow| -> Decimal {
+        match row.get(Field::Value).map(|v| &v.cell) {
+            Some(Cell::Text(t)) => number::split(t).map_or(Decimal::Unknown, |s| number::evidence(s.core)),
+            _ => Decimal::Unknown,
+        }
+    };
+    let mut columns: HashMap<_, Vec<Decimal>> = HashMap::new();
+    for entry in &out.entries {
+        if let Entry::Row(row) = entry
+            && let Some(c) = column(row)
+        {
+            columns.entry(c).or_default().push(evidence(row));
+        }
+    }
+    let file = Decimal::settle(columns.values().flatten().copied());
+    let settled: HashMap<_, Decimal> = columns.into_iter().map(|(c, e)| (c, Decimal::settle(e))).collect();
+    for entry in &mut out.entries {
+        if let Entry::Row(row) = entry
+            && let Some(c) = column(row)
+        {
+            row.decimal = settled.get(&c).copied().unwrap_or_default().or(file);
+        }
+    }
 }
 
 fn no_table(file: &Arc<str>, message: String) -> Finding {

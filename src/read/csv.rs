@@ -5,14 +5,18 @@
 //! Each kept row records the physical line its record starts on, so a quoted cell that spans
 //! lines does not shift the line numbers of the rows after it.
 
-use super::{Cell, Content, Grid, GridKind, GridRow, ReadError, Sheet, utf8_text};
+use std::sync::Arc;
+
+use super::{Cell, Content, Grid, GridKind, GridRow, ReadError, Sheet, decode_text};
+use crate::diag::{Code, Finding, Loc};
 
 const CANDIDATES: [u8; 3] = [b',', b';', b'\t'];
 /// How many records the delimiter is judged on.
 const SNIFF_RECORDS: usize = 25;
 
-pub(super) fn read(bytes: &[u8], delimiter: Option<u8>) -> Result<Content, ReadError> {
-    let text = utf8_text(bytes, "CSV")?;
+pub(super) fn read(bytes: &[u8], delimiter: Option<u8>, file: &Arc<str>) -> Result<Content, ReadError> {
+    let (text, encoding) = decode_text(bytes)?;
+    let text = text.as_ref();
     let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(text));
     let mut reader = reader(text, delimiter);
     let mut rows = Vec::new();
@@ -31,7 +35,17 @@ pub(super) fn read(bytes: &[u8], delimiter: Option<u8>) -> Result<Content, ReadE
         let cells = record.iter().map(|f| if f.is_empty() { Cell::Empty } else { Cell::Text(f.to_owned()) }).collect();
         rows.push(GridRow { at: line, cells });
     }
-    Ok(Content::Sheets(vec![Sheet::Grid(Grid { kind: GridKind::Lines, first_col: 0, rows })]))
+    let mut sheets = Vec::with_capacity(2);
+    if let Some(encoding) = encoding {
+        sheets.push(Sheet::Note(Finding::new(
+            Code::Encoding,
+            Loc::file(file),
+            format!("the file is not UTF-8; it was read as {encoding}"),
+            "nothing to do if the names read right; to be sure, save the file as CSV UTF-8",
+        )));
+    }
+    sheets.push(Sheet::Grid(Grid { kind: GridKind::Lines, first_col: 0, rows }));
+    Ok(Content::Sheets(sheets))
 }
 
 /// Physical line numbers of records. The csv crate's own line count misses skipped blank lines,
@@ -113,7 +127,7 @@ mod tests {
         match content {
             Content::Sheets(mut sheets) => match sheets.remove(0) {
                 Sheet::Grid(g) => g,
-                Sheet::PassedOver(f) => panic!("{f:?}"),
+                Sheet::Note(f) => panic!("{f:?}"),
             },
             other => panic!("{other:?}"),
         }
@@ -121,22 +135,36 @@ mod tests {
 
     #[test]
     fn rows_keep_their_physical_line_across_multiline_cells() {
-        let lines = |text: &[u8]| grid(read(text, None).unwrap()).rows.iter().map(|r| r.at).collect::<Vec<u64>>();
+        let lines = |text: &[u8]| {
+            grid(read(text, None, &Arc::from("t.csv")).unwrap()).rows.iter().map(|r| r.at).collect::<Vec<u64>>()
+        };
         assert_eq!(lines(b"a,b\n\"multi\nline\",1\n\nx,2\n"), vec![1, 2, 5]);
         assert_eq!(lines(b"a,b\n\nx,2\n\n\ny,3\n"), vec![1, 3, 6]);
         assert_eq!(lines(b"a,b\r\n\r\nx,2\r\n\"q\r\nq\",3\r\nz,4"), vec![1, 3, 4, 6]);
         assert_eq!(lines(b"a,b\n,\n,,\nx,1\n"), vec![1, 4], "rows of empty fields are blank");
         assert_eq!(
-            grid(read(b"\xEF\xBB\xBFa,b\n1,2\n", None).unwrap()).rows[0].cells[0],
+            grid(read(b"\xEF\xBB\xBFa,b\n1,2\n", None, &Arc::from("t.csv")).unwrap()).rows[0].cells[0],
             Cell::Text("a".into()),
             "BOM stripped"
         );
     }
 
     #[test]
-    fn binary_and_invalid_utf8_are_read_errors() {
-        assert!(matches!(read(b"PK\x03\x04\x00\x00binary", None), Err(ReadError::Binary { .. })));
-        assert!(matches!(read(b"a,b\n1,2\n\xff\xfe,3\n", None), Err(ReadError::Encoding { line: 3 })));
-        assert!(matches!(read(b"  \n\n", None), Err(ReadError::Empty)));
+    fn binary_is_a_read_error_and_other_encodings_are_decoded() {
+        let f: Arc<str> = Arc::from("t.csv");
+        assert!(matches!(read(b"PK\x03\x04\x00\x00binary", None, &f), Err(ReadError::Binary { .. })));
+        assert!(matches!(read(b"  \n\n", None, &f), Err(ReadError::Empty)));
+        // Windows-1252: `\xe7` is `ç`, and a note says how the file was read.
+        let Content::Sheets(sheets) = read(b"a;b\nPorto do A\xe7u;1\n", None, &f).unwrap() else { panic!() };
+        assert!(matches!(&sheets[0], Sheet::Note(n) if n.code == Code::Encoding));
+        let Sheet::Grid(g) = &sheets[1] else { panic!() };
+        assert_eq!(g.rows[1].cells[0], Cell::Text("Porto do Açu".into()));
+        // UTF-16 with a byte-order mark.
+        let utf16: Vec<u8> =
+            [0xFF, 0xFE].into_iter().chain("a,b\nKöln,2\n".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        let Content::Sheets(sheets) = read(&utf16, None, &f).unwrap() else { panic!() };
+        let Sheet::Grid(g) = &sheets[1] else { panic!() };
+        assert_eq!(g.rows[1].cells[0], Cell::Text("Köln".into()));
+        assert_eq!(g.rows[1].at, 2);
     }
 }

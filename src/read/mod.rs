@@ -98,7 +98,16 @@ impl Grid {
             GridKind::Sheet(sheet) => {
                 Place::Cell { sheet: sheet.clone(), row: row.at as u32, col: self.first_col + col as u32 }
             }
-            GridKind::Lines => Place::Line { line: row.at },
+            GridKind::Lines => Place::Line { line: row.at, field: None },
+        }
+    }
+
+    /// The exact place of cell `col`, naming the field of a text line too: for wide tables,
+    /// whose columns are not canonical ones a finding could name instead.
+    pub fn exact_place(&self, row: &GridRow, col: usize) -> Place {
+        match &self.kind {
+            GridKind::Lines => Place::Line { line: row.at, field: Some(col as u32 + 1) },
+            GridKind::Sheet(_) => self.cell_place(row, col),
         }
     }
 
@@ -106,7 +115,7 @@ impl Grid {
     pub fn row_place(&self, row: &GridRow) -> Place {
         match &self.kind {
             GridKind::Sheet(sheet) => Place::Row { sheet: sheet.clone(), row: row.at as u32 },
-            GridKind::Lines => Place::Line { line: row.at },
+            GridKind::Lines => Place::Line { line: row.at, field: None },
         }
     }
 
@@ -131,7 +140,8 @@ pub struct JsonLine {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Sheet {
     Grid(Grid),
-    PassedOver(Finding),
+    /// A finding about the file or a sheet that was passed over, in file order.
+    Note(Finding),
 }
 
 /// What a reader found in a file.
@@ -214,8 +224,8 @@ pub fn read(bytes: &[u8], format: Format, file: &Arc<str>) -> Result<Content, Re
                 Err(ReadError::ReaderPanic { format: format.as_str(), message })
             })
         }
-        Format::Csv => csv::read(bytes, None),
-        Format::Tsv => csv::read(bytes, Some(b'\t')),
+        Format::Csv => csv::read(bytes, None, file),
+        Format::Tsv => csv::read(bytes, Some(b'\t'), file),
         Format::Json => json::read_document(bytes),
         Format::JsonLines => json::read_lines(bytes),
     }
@@ -231,7 +241,35 @@ pub fn panic_is_expected() -> bool {
     EXPECTED_PANIC.get()
 }
 
-/// The text of a text file: UTF-8, with or without a byte-order mark; never binary.
+/// The text of a CSV file and the encoding it was decoded from, when not UTF-8: a byte-order
+/// mark names UTF-8 or UTF-16; text that is not valid UTF-8 is Windows-1252 (which includes
+/// Latin-1's printable characters), the encoding spreadsheet programs save "CSV" in.
+fn decode_text<'a>(bytes: &'a [u8]) -> Result<(std::borrow::Cow<'a, str>, Option<&'static str>), ReadError> {
+    let (text, encoding) = if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(bytes)
+        && enc != encoding_rs::UTF_8
+    {
+        let (text, _) = enc.decode_without_bom_handling(&bytes[bom..]);
+        (text, Some(enc.name()))
+    } else {
+        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        if body.iter().take(8192).any(|&b| b == 0) {
+            return Err(ReadError::Binary { expected: "CSV" });
+        }
+        match std::str::from_utf8(body) {
+            Ok(t) => (std::borrow::Cow::Borrowed(t), None),
+            Err(_) => {
+                let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(body);
+                (text, Some(encoding_rs::WINDOWS_1252.name()))
+            }
+        }
+    };
+    if text.trim().is_empty() {
+        return Err(ReadError::Empty);
+    }
+    Ok((text, encoding))
+}
+
+/// The text of a JSON file: UTF-8, with or without a byte-order mark; never binary.
 fn utf8_text<'a>(bytes: &'a [u8], expected: &'static str) -> Result<&'a str, ReadError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.iter().take(8192).any(|&b| b == 0) {

@@ -31,7 +31,7 @@ pub(super) fn read(bytes: &[u8], format: Format, file: &Arc<str>) -> Result<Cont
         let loc = Loc::new(file, Place::Sheet { sheet: sheet.clone() });
         if meta.visible != SheetVisible::Visible {
             let how = if meta.visible == SheetVisible::Hidden { "hidden" } else { "very hidden" };
-            sheets.push(Sheet::PassedOver(Finding::new(
+            sheets.push(Sheet::Note(Finding::new(
                 Code::SheetHidden,
                 loc,
                 format!("sheet `{}` is {how} and was not read", meta.name),
@@ -40,7 +40,7 @@ pub(super) fn read(bytes: &[u8], format: Format, file: &Arc<str>) -> Result<Cont
             continue;
         }
         if meta.typ != SheetType::WorkSheet {
-            sheets.push(Sheet::PassedOver(Finding::new(
+            sheets.push(Sheet::Note(Finding::new(
                 Code::SheetSkipped,
                 loc,
                 format!("sheet `{}` is a {:?}, not a worksheet, and was skipped", meta.name, meta.typ),

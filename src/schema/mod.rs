@@ -12,6 +12,7 @@ mod fields;
 mod fx;
 mod gwp;
 mod kpis;
+mod layout;
 pub mod text;
 mod units;
 
@@ -21,6 +22,7 @@ pub use fields::{Field, FieldDef, Fields};
 pub use fx::{Currencies, FxRates};
 pub use gwp::{Gwp, GwpSet};
 pub use kpis::{Catalog, Dimension, KpiDef};
+pub use layout::{Layout, MetaKey};
 pub use units::{Meaning, MoneyMagnitude, Spellings, Symbol, UnitTables, squeeze, substance_key};
 
 /// Entries found by any of their spellings.
@@ -102,6 +104,7 @@ pub struct Schema {
     pub countries: Countries,
     pub kpis: Catalog,
     pub fields: Fields,
+    pub layout: Layout,
     pub units: UnitTables,
     pub gwp: Gwp,
     pub gwp_set: GwpSet,
@@ -118,6 +121,7 @@ pub struct Sources<'a> {
     pub countries: Source<'a>,
     pub kpis: Source<'a>,
     pub fields: Source<'a>,
+    pub layout: Source<'a>,
     pub units: Source<'a>,
     pub gwp: Source<'a>,
     pub fx: Source<'a>,
@@ -138,6 +142,7 @@ impl Sources<'static> {
             countries: bundled!("schemas/reference/countries.csv"),
             kpis: bundled!("schemas/kpis.toml"),
             fields: bundled!("schemas/fields.toml"),
+            layout: bundled!("schemas/layout.toml"),
             units: bundled!("schemas/units.toml"),
             gwp: bundled!("schemas/reference/gwp.csv"),
             fx: bundled!("schemas/reference/fx_rates.csv"),
@@ -160,6 +165,7 @@ impl Schema {
             countries,
             kpis: Catalog::from_toml(src.kpis.0, src.kpis.1)?,
             fields: Fields::from_toml(src.fields.0, src.fields.1)?,
+            layout: Layout::from_toml(src.layout.0, src.layout.1)?,
             units: UnitTables::from_toml(src.units.0, src.units.1, gwp.gases().map(str::to_owned))?,
             gwp,
             gwp_set: GwpSet::default(),

@@ -6,8 +6,13 @@
 //! otherwise summed (they are all CO2e). Each cluster then counts with its value at its latest
 //! reported year. Statistics are per (KPI, scope, unit): different KPIs, and headcount and
 //! FTE, are never added together.
+//!
+//! Every sum is taken over its values in ascending order, so the same inputs give the same
+//! bits whatever order parallel stages delivered the rows in.
 
 pub mod read;
+
+use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
@@ -63,31 +68,24 @@ impl From<PolarsError> for SummaryError {
 }
 
 pub fn compute(rows: &[Row<'_>]) -> Result<Summary, SummaryError> {
-    let o = |f: fn(&Observation) -> Option<&str>| rows.iter().map(|r| f(r.obs)).collect::<Vec<_>>();
+    let values = cluster_values(rows);
     let df = df!(
-        "cluster_id" => o(|o| Some(o.cluster_id.as_str())),
-        "country" => o(|o| Some(o.country.as_str())),
-        "region" => rows.iter().map(|r| r.region).collect::<Vec<_>>(),
-        "year" => rows.iter().map(|r| r.obs.year).collect::<Vec<_>>(),
-        "kpi" => o(|o| Some(o.kpi.as_str())),
-        "scope" => o(|o| o.scope.as_deref()),
-        "gas" => o(|o| o.gas.as_deref()),
-        "facility" => o(|o| o.facility.as_deref()),
-        "unit" => o(|o| Some(o.unit.as_str())),
-        "value" => rows.iter().map(|r| r.obs.value).collect::<Vec<_>>(),
+        "cluster_id" => values.iter().map(|v| v.key.0).collect::<Vec<_>>(),
+        "country" => values.iter().map(|v| v.key.1).collect::<Vec<_>>(),
+        "region" => values.iter().map(|v| v.key.2).collect::<Vec<_>>(),
+        "kpi" => values.iter().map(|v| v.key.3).collect::<Vec<_>>(),
+        "scope" => values.iter().map(|v| v.key.4).collect::<Vec<_>>(),
+        "unit" => values.iter().map(|v| v.key.5).collect::<Vec<_>>(),
+        "year" => values.iter().map(|v| v.year).collect::<Vec<_>>(),
+        "value" => values.iter().map(|v| v.value).collect::<Vec<_>>(),
     )?;
+    let series = ["cluster_id", "country", "region", "kpi", "scope", "unit"];
+    let with = |keys: &[&str]| -> Vec<Expr> { keys.iter().map(|k| col(*k)).collect() };
 
-    let cluster = ["cluster_id", "country", "region"];
-    let series = [&cluster[..], &["kpi", "scope", "unit"]].concat();
-    let with = |keys: &[&str], extra: &[&str]| -> Vec<Expr> { keys.iter().chain(extra).map(|k| col(*k)).collect() };
-
-    // Facilities add up to their cluster, unless the cluster gives its own total.
-    let per_gas = rollup(df.clone().lazy(), with(&series, &["year", "gas"]), "facility");
-    // Gases add up to the cluster's CO2e, unless the cluster gives its own total.
-    let per_cluster = rollup(per_gas, with(&series, &["year"]), "gas");
     // Each cluster's value at its latest reported year.
-    let latest = per_cluster
-        .group_by_stable(with(&series, &[]))
+    let latest = df
+        .lazy()
+        .group_by_stable(with(&series))
         .agg([col("value").filter(col("year").eq(col("year").max())).first().alias("value")]);
 
     let stats = |by: Option<&str>| -> Result<Vec<Stats>, SummaryError> {
@@ -95,10 +93,12 @@ pub fn compute(rows: &[Row<'_>]) -> Result<Summary, SummaryError> {
         keys.extend(by);
         let out = latest
             .clone()
-            .group_by_stable(with(&keys, &[]))
+            .group_by_stable(with(&keys))
             .agg([
                 col("value").len().cast(DataType::Int64).alias("clusters"),
-                col("value").sum().alias("total"),
+                // The values themselves, sorted: their total is added up below in that order,
+                // so it does not depend on how parallel stages ordered the rows.
+                col("value").sort(SortOptions::default()).alias("values"),
                 col("value").min().alias("min"),
                 col("value").median().alias("median"),
                 col("value").max().alias("max"),
@@ -117,7 +117,14 @@ pub fn compute(rows: &[Row<'_>]) -> Result<Summary, SummaryError> {
             None => vec![None; out.height()],
         };
         let clusters: Vec<i64> = out.column("clusters")?.i64()?.iter().map(|v| v.unwrap_or(0)).collect();
-        let (total, min, median, max) = (float("total")?, float("min")?, float("median")?, float("max")?);
+        let (min, median, max) = (float("min")?, float("median")?, float("max")?);
+        let lists = out.column("values")?.list()?;
+        let total: Vec<f64> = (0..out.height())
+            .map(|i| {
+                let values = lists.get_as_series(i);
+                values.and_then(|s| s.f64().ok().map(|v| v.iter().flatten().sum())).unwrap_or(f64::NAN)
+            })
+            .collect();
         Ok((0..out.height())
             .map(|i| Stats {
                 kpi: kpi[i].clone().unwrap_or_default(),
@@ -133,6 +140,11 @@ pub fn compute(rows: &[Row<'_>]) -> Result<Summary, SummaryError> {
             .collect())
     };
 
+    let df = df!(
+        "cluster_id" => rows.iter().map(|r| r.obs.cluster_id.as_str()).collect::<Vec<_>>(),
+        "kpi" => rows.iter().map(|r| r.obs.kpi.as_str()).collect::<Vec<_>>(),
+        "year" => rows.iter().map(|r| r.obs.year).collect::<Vec<_>>(),
+    )?;
     let coverage = df
         .lazy()
         .group_by_stable([col("cluster_id"), col("kpi")])
@@ -160,19 +172,50 @@ pub fn compute(rows: &[Row<'_>]) -> Result<Summary, SummaryError> {
     })
 }
 
-/// Collapse the `part` column (facility, gas): per group, the row without a part (the total)
-/// wins; without one, the parts are summed.
-fn rollup(lf: LazyFrame, keys: Vec<Expr>, part: &str) -> LazyFrame {
-    let whole = col(part).is_null();
-    lf.group_by_stable(keys)
-        .agg([
-            col("value").filter(whole.clone()).first().alias("whole"),
-            col("value").filter(whole.clone().not()).sum().alias("parts"),
-            whole.not().sum().alias("n_parts"),
-        ])
-        .with_columns([when(col("whole").is_not_null())
-            .then(col("whole"))
-            .otherwise(when(col("n_parts").gt(lit(0))).then(col("parts")).otherwise(lit(NULL)))
-            .alias("value")])
-        .filter(col("value").is_not_null())
+type SeriesKey<'a> = (&'a str, &'a str, &'a str, &'a str, Option<&'a str>, &'a str);
+
+/// A cluster's value for one series and year.
+struct ClusterValue<'a> {
+    key: SeriesKey<'a>,
+    year: i32,
+    value: f64,
+}
+
+/// Each cluster's value per (series, year): its total where it gives one, otherwise the sum of
+/// its facility rows; likewise a total over its per-gas rows. Sums are taken over the values
+/// sorted, so they are the same whatever order the rows came in.
+fn cluster_values<'a>(rows: &[Row<'a>]) -> Vec<ClusterValue<'a>> {
+    type Parts = (Option<f64>, Vec<f64>);
+    let resolve = |(whole, mut parts): Parts| -> Option<f64> {
+        whole.or_else(|| {
+            parts.sort_by(f64::total_cmp);
+            (!parts.is_empty()).then(|| parts.iter().sum())
+        })
+    };
+    // Facilities roll up into (series, year, gas) …
+    let mut by_gas: BTreeMap<(SeriesKey<'a>, i32, Option<&'a str>), Parts> = BTreeMap::new();
+    for r in rows {
+        let o = r.obs;
+        let key =
+            (o.cluster_id.as_str(), o.country.as_str(), r.region, o.kpi.as_str(), o.scope.as_deref(), o.unit.as_str());
+        let entry = by_gas.entry((key, o.year, o.gas.as_deref())).or_default();
+        match o.facility {
+            None => entry.0 = Some(entry.0.map_or(o.value, |v: f64| v.max(o.value))),
+            Some(_) => entry.1.push(o.value),
+        }
+    }
+    // … and gases into (series, year).
+    let mut by_year: BTreeMap<(SeriesKey<'a>, i32), Parts> = BTreeMap::new();
+    for ((key, year, gas), parts) in by_gas {
+        let Some(v) = resolve(parts) else { continue };
+        let entry = by_year.entry((key, year)).or_default();
+        match gas {
+            None => entry.0 = Some(v),
+            Some(_) => entry.1.push(v),
+        }
+    }
+    by_year
+        .into_iter()
+        .filter_map(|((key, year), parts)| Some(ClusterValue { key, year, value: resolve(parts)? }))
+        .collect()
 }

@@ -31,17 +31,18 @@ pub fn check(observations: &[Observation]) -> Vec<(usize, Finding)> {
         let sum: f64 = parts.iter().map(|&i| observations[i].value).sum();
         let agree = (sum - total.value).abs() <= AGREE * total.value.abs();
         let verdict = if agree {
-            "agrees with".to_owned()
+            "agrees with it".to_owned()
         } else {
-            format!("differs from ({:.1}% of the total)", 100.0 * sum / total.value)
+            format!("differs from it ({}% of the total)", format_grouped(100.0 * sum / total.value))
         };
+        let rows = if parts.len() == 1 { "row" } else { "rows" };
         out.push((
             t,
             Finding::new(
                 Code::FacilityTotal,
                 total.value_loc.clone(),
                 format!(
-                    "`{}` of `{}` for {}: the cluster total {} {} is used; the sum of its {} facility rows, {} {}, {verdict} it",
+                    "`{}` of `{}` for {}: the cluster total {} {} is used; the sum of its {} facility {rows}, {} {}, {verdict}",
                     total.kpi,
                     total.cluster_id,
                     total.year,

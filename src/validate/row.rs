@@ -4,12 +4,12 @@
 //! [`Observation`] only when none of them is an error.
 
 use super::Observation;
-use super::number::{parse_number, whole_number};
+use super::number::{self, Decimal, NumberError, whole_number};
 use crate::diag::{Code, Finding};
 use crate::map::{Located, RawRow};
 use crate::normalize::{Context, convert};
 use crate::read::{Cell, format_number};
-use crate::schema::{Field, Schema};
+use crate::schema::{Field, Schema, squeeze};
 
 pub const YEAR_MIN: i64 = 1990;
 pub const YEAR_MAX: i64 = 2100;
@@ -94,7 +94,14 @@ pub fn check(row: &RawRow, schema: &Schema, findings: &mut Vec<Finding>) -> Opti
         found
     });
 
-    let country = ck.text(Field::Country, true).and_then(|(at, text)| {
+    // Without a `country`, the registry's country of the cluster is taken.
+    let registry_country = cluster.and_then(|c| schema.countries.find(&c.country));
+    let given_country = if row.get(Field::Country).is_some() || cluster.is_none() {
+        ck.text(Field::Country, cluster.is_none())
+    } else {
+        None
+    };
+    let country = given_country.map_or(registry_country, |(at, text)| {
         let Some(country) = schema.countries.find(&text) else {
             ck.error(
                 Code::CountryUnknown,
@@ -133,7 +140,7 @@ pub fn check(row: &RawRow, schema: &Schema, findings: &mut Vec<Finding>) -> Opti
         found
     });
 
-    let value = value(&mut ck).filter(|(at, v)| {
+    let value = value(&mut ck).filter(|(at, v, _)| {
         let negative = *v < 0.0 && kpi.is_some_and(|k| k.non_negative);
         if negative {
             let k = kpi.map_or("", |k| k.id.as_str());
@@ -147,23 +154,43 @@ pub fn check(row: &RawRow, schema: &Schema, findings: &mut Vec<Finding>) -> Opti
         !negative
     });
 
-    let unit = ck.text(Field::Unit, false);
+    let unit_field = ck.text(Field::Unit, false);
+    // A unit written in the value cell stands for itself; beside a different unit column it is
+    // a contradiction, not a choice to make.
+    let unit = match (value.as_ref().and_then(|(at, _, u)| Some((*at, u.clone()?))), unit_field) {
+        (Some((at, inline)), Some((_, column))) if squeeze(&inline) != squeeze(&column) => {
+            ck.error(
+                Code::UnitConflict,
+                at,
+                format!("value `{}` carries the unit `{inline}`, but its unit column says `{column}`", at.cell),
+                "give the unit once: in the unit column, or after the number",
+            );
+            None
+        }
+        (Some((at, inline)), _) => Some((at, inline)),
+        (None, field) => field,
+    };
     let scope = ck.text(Field::Scope, false).map(|(_, t)| t);
     let gas = ck.text(Field::Gas, false).map(|(_, t)| t);
     let facility = ck.text(Field::Facility, false).map(|(_, t)| t);
     let notes = ck.text(Field::Notes, false).map(|(_, t)| t);
 
     // The unit can only be judged once the KPI, the value and the year are known.
-    let normalized = match (kpi, value, year) {
-        (Some(kpi), Some((_, reported)), Some(year)) => {
+    let normalized = match (kpi, &value, year) {
+        (Some(kpi), Some((_, reported, _)), Some(year)) => {
+            let reported = *reported;
             let ctx = Context {
                 kpi,
                 year,
                 country: cluster.and_then(|c| schema.countries.find(&c.country)),
                 gas: gas.as_deref(),
-                currency: None,
+                currency: row.currency.as_deref(),
             };
-            let unit_loc = row.get(Field::Unit).map_or_else(|| row.loc.clone().with_column("unit"), |l| l.loc.clone());
+            // The unit's own cell: the unit column's, or the value's when written in it.
+            let unit_loc = match &unit {
+                Some((at, _)) => at.loc.clone(),
+                None => row.get(Field::Unit).map_or_else(|| row.loc.clone().with_column("unit"), |l| l.loc.clone()),
+            };
             match convert(schema, &ctx, reported, unit.as_ref().map(|(_, u)| u.as_str())) {
                 Ok(n) => {
                     if let Some(a) = &n.assumed {
@@ -185,7 +212,8 @@ pub fn check(row: &RawRow, schema: &Schema, findings: &mut Vec<Finding>) -> Opti
     if failed {
         return None;
     }
-    let (cluster, country, year, kpi, (value_at, reported), n) = (cluster?, country?, year?, kpi?, value?, normalized?);
+    let (cluster, country, year, kpi, (value_at, reported, _), n) =
+        (cluster?, country?, year?, kpi?, value?, normalized?);
     // The gas by its GWP-table name when the unit or the `gas` field named one, so that
     // `kt N2O` and `kt` with gas `nitrous oxide` are the same series.
     let gas = n.conversion.gas.clone().or(gas);
@@ -236,21 +264,38 @@ fn year(ck: &mut Check<'_>) -> Option<i32> {
     i32::try_from(year).ok()
 }
 
-fn value<'a>(ck: &mut Check<'a>) -> Option<(&'a Located, f64)> {
+/// The value as a number, with the unit written in the value cell itself (`12.5 MtCO2e`).
+fn value<'a>(ck: &mut Check<'a>) -> Option<(&'a Located, f64, Option<String>)> {
     let (at, text) = ck.text(Field::Value, true)?;
-    let n = match &at.cell {
-        Cell::Number(n) => Some(*n),
-        Cell::Text(_) => parse_number(&text),
-        _ => None,
+    let parsed = match &at.cell {
+        Cell::Number(n) => Ok((*n, None)),
+        Cell::Text(_) => match number::split(&text) {
+            Some(split) => {
+                number::value(&split, ck.row.decimal).map(|n| (n, Some(split.unit).filter(|u| !u.is_empty())))
+            }
+            None => Err(NumberError::NotNumber),
+        },
+        _ => Err(NumberError::NotNumber),
     };
-    match n {
-        Some(n) if n.is_finite() => Some((at, n)),
+    match parsed {
+        Ok((n, unit)) if n.is_finite() => Some((at, n, unit)),
+        Err(NumberError::Ambiguous) => {
+            ck.error(
+                Code::NumberAmbiguous,
+                at,
+                format!("value `{text}` could be read two ways: nothing else in its column says whether `,` or `.` is the decimal point"),
+                "write it unambiguously: without grouping (`1234` or `1.234`), or with decimals (`1,234.0` or `1.234,0`)",
+            );
+            None
+        }
         _ => {
             let hint = match &at.cell {
-                Cell::Date(_) => "the cell is formatted as a date: format it as a number",
-                _ => {
-                    "write the number with `.` as the decimal point and `,` only between thousands (e.g. `1234.5` or `1,234.5`), and put the unit in the `unit` column"
-                }
+                Cell::Date(_) => "the cell is formatted as a date: format it as a number".to_owned(),
+                _ => match ck.row.decimal {
+                    Decimal::Point => "write the number as the rest of the column does, with `.` as the decimal point (e.g. `1,234.5`)".to_owned(),
+                    Decimal::Comma => "write the number as the rest of the column does, with `,` as the decimal point (e.g. `1.234,5`)".to_owned(),
+                    _ => "write a number, e.g. `1234.5` or `1,234.5`, with its unit in the `unit` column or after the number".to_owned(),
+                },
             };
             ck.error(Code::ValueNotNumber, at, format!("value `{text}` is {}, not a number", at.cell.kind()), hint);
             None

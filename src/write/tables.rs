@@ -196,6 +196,12 @@ pub const SUBMISSIONS: TableDef = TableDef {
         col("rows_read", K::Int64, false, "rows read (= rows_accepted + rows_rejected)"),
         col("rows_accepted", K::Int64, false, "rows that became observations"),
         col("rows_rejected", K::Int64, false, "rows rejected (in `rejects/`)"),
+        col(
+            "not_reported",
+            K::Int64,
+            false,
+            "cells where a figure belongs holding `n/a`, `-`, `TBD`… or nothing: not rows",
+        ),
         col("errors", K::Int64, false, "error findings"),
         col("warnings", K::Int64, false, "warning findings"),
         col(

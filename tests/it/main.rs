@@ -3,6 +3,7 @@
 
 mod cli;
 mod codes;
+mod examples;
 mod outputs;
 mod parity;
 mod robust;
