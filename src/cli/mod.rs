@@ -67,6 +67,10 @@ struct ValidateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     format: OutputFormat,
+    /// Show how each file was read: which sheet, rows and columns were taken as what, and why;
+    /// and what was passed over.
+    #[arg(long)]
+    explain: bool,
     /// Check against this pipeline's schema and reference data, as the nightly run does.
     #[arg(long, value_name = "FILE")]
     pipeline: Option<PathBuf>,

@@ -23,11 +23,16 @@ pub(super) fn run(args: &ValidateArgs) -> Result<Exit, CliError> {
 
     let mut out = std::io::stdout().lock();
     match args.format {
-        OutputFormat::Human => write_human(&mut out, &reports)?,
+        OutputFormat::Human => {
+            if args.explain {
+                write_explanations(&mut out, &reports)?;
+            }
+            write_human(&mut out, &reports)?;
+        }
         OutputFormat::Json => {
             serde_json::to_writer_pretty(
                 &mut out,
-                &JsonReport { files: reports.iter().map(JsonFile::from).collect() },
+                &JsonReport { files: reports.iter().map(|r| JsonFile::new(r, args.explain)).collect() },
             )?;
             writeln!(out)?;
         }
@@ -41,6 +46,23 @@ pub(super) fn run(args: &ValidateArgs) -> Result<Exit, CliError> {
     } else {
         Exit::Clean
     })
+}
+
+fn write_explanations(out: &mut impl Write, reports: &[FileReport]) -> std::io::Result<()> {
+    for r in reports {
+        writeln!(out, "{}: how it was read", r.file)?;
+        for line in &r.explanation {
+            writeln!(out, "  {line}")?;
+        }
+        writeln!(
+            out,
+            "  → {} values read, {} not reported{}\n",
+            r.rows_read,
+            r.not_reported,
+            if r.explanation.is_empty() { " (the file could not be read: see its error)" } else { "" }
+        )?;
+    }
+    Ok(())
 }
 
 fn write_human(out: &mut impl Write, reports: &[FileReport]) -> std::io::Result<()> {
@@ -118,6 +140,8 @@ struct JsonFile<'a> {
     rows_accepted: usize,
     rows_rejected: usize,
     not_reported: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explanation: Option<&'a [String]>,
     findings: &'a [Finding],
     observations: Vec<JsonObservation<'a>>,
 }
@@ -158,8 +182,8 @@ impl<'a> From<&'a Observation> for JsonObservation<'a> {
     }
 }
 
-impl<'a> From<&'a FileReport> for JsonFile<'a> {
-    fn from(r: &'a FileReport) -> Self {
+impl<'a> JsonFile<'a> {
+    fn new(r: &'a FileReport, explain: bool) -> Self {
         JsonFile {
             file: &r.file,
             format: r.format.map(|f| f.as_str()),
@@ -167,6 +191,7 @@ impl<'a> From<&'a FileReport> for JsonFile<'a> {
             rows_accepted: r.rows_accepted,
             rows_rejected: r.rows_rejected,
             not_reported: r.not_reported,
+            explanation: explain.then_some(r.explanation.as_slice()),
             findings: &r.findings,
             observations: r.observations.iter().map(JsonObservation::from).collect(),
         }

@@ -79,16 +79,11 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
         Layout::Long { header, .. } | Layout::YearsAcross { header, .. } | Layout::KpisAcross { header, .. } => *header,
         Layout::TwoRow { header, .. } => *header,
     };
-    let defaults = metadata(&grid, &cues, header, file, out);
+    out.explain(describe(&layout, &grid, schema, &where_));
+    let defaults = metadata(&grid, &cues, header, out);
     match layout {
         Layout::Long { header, columns } => long(&mut grid, header, &columns, &defaults, file, schema, out),
         Layout::YearsAcross { header, kpi, unit, cluster, years } => {
-            out.explain(format!(
-                "{where_}: years across row {} ({}), KPIs down {}",
-                row_no(&grid, header),
-                years.iter().map(|(_, y)| y.to_string()).collect::<Vec<_>>().join(", "),
-                col_name(&grid, kpi)
-            ));
             let data: Vec<GridRow> = grid.rows.drain(header + 1..).collect();
             let header_row = &grid.rows[header];
             for row in &data {
@@ -119,15 +114,6 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
             }
         }
         Layout::KpisAcross { header, year, cluster, kpis } => {
-            out.explain(format!(
-                "{where_}: KPIs across row {} ({}), years down {}",
-                row_no(&grid, header),
-                kpis.iter()
-                    .map(|(c, name, _)| format!("{} `{name}`", col_name(&grid, *c)))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                col_name(&grid, year)
-            ));
             let data: Vec<GridRow> = grid.rows.drain(header + 1..).collect();
             let header_row = &grid.rows[header];
             for row in &data {
@@ -152,12 +138,6 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
             }
         }
         Layout::TwoRow { header, cluster, columns } => {
-            out.explain(format!(
-                "{where_}: two-row header at rows {}–{} (KPIs over years), clusters down {}",
-                row_no(&grid, header),
-                row_no(&grid, header + 1),
-                col_name(&grid, cluster)
-            ));
             let data: Vec<GridRow> = grid.rows.drain(header + 2..).collect();
             let (group_row, year_row) = (&grid.rows[header], &grid.rows[header + 1]);
             for row in &data {
@@ -248,11 +228,75 @@ fn apply(raw: &mut RawRow, defaults: &Defaults, file: &Arc<str>) {
     raw.currency.clone_from(&defaults.currency);
 }
 
+/// `row 6` of a sheet, `line 1` of a text file.
 fn row_no(grid: &Grid, index: usize) -> String {
     match grid.row_place(&grid.rows[index]) {
-        Place::Row { row, .. } => (u64::from(row) + 1).to_string(),
+        Place::Row { row, .. } => format!("row {}", u64::from(row) + 1),
         Place::Line { line, .. } => format!("line {line}"),
         other => other.to_string(),
+    }
+}
+
+/// `` `GHG emissions (MtCO2e)` → ghg_emissions, unit `MtCO2e` `` for the explanation.
+fn kpi_role(schema: &Schema, name: &str, unit: &Option<String>) -> String {
+    let id = schema.kpis.find(name).map_or("?", |k| k.id.as_str());
+    match unit {
+        Some(u) => format!("`{name}` → {id}, unit `{u}` from the header"),
+        None => format!("`{name}` → {id}"),
+    }
+}
+
+/// The explanation of a layout: where its header is, and what each column was taken as.
+fn describe(layout: &Layout, grid: &Grid, schema: &Schema, where_: &str) -> String {
+    match layout {
+        Layout::Long { header, columns } => {
+            let roles: Vec<String> = columns
+                .iter()
+                .enumerate()
+                .filter_map(|(c, f)| {
+                    Some(format!(
+                        "{} `{}` → {}",
+                        col_name(grid, c),
+                        show(&grid.rows[*header].cells[c]),
+                        f.as_ref()?.as_str()
+                    ))
+                })
+                .collect();
+            format!("{where_}: long table, header at {}: {}", row_no(grid, *header), roles.join(", "))
+        }
+        Layout::YearsAcross { header, kpi, unit, years, .. } => format!(
+            "{where_}: years across, header at {}: {} → kpi, {}years {}; one value per KPI row and year",
+            row_no(grid, *header),
+            col_name(grid, *kpi),
+            unit.map_or(String::new(), |u| format!("{} → unit, ", col_name(grid, u))),
+            years.iter().map(|(c, y)| format!("{} {y}", col_name(grid, *c))).collect::<Vec<_>>().join(", ")
+        ),
+        Layout::KpisAcross { header, year, kpis, .. } => format!(
+            "{where_}: KPIs across, header at {}: {} → year; {}",
+            row_no(grid, *header),
+            col_name(grid, *year),
+            kpis.iter()
+                .map(|(c, name, unit)| format!("{} {}", col_name(grid, *c), kpi_role(schema, name, unit)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        Layout::TwoRow { header, cluster, columns } => {
+            let mut groups: Vec<String> = Vec::new();
+            for (c, name, unit, year) in columns {
+                let role = kpi_role(schema, name, unit);
+                match groups.last_mut() {
+                    Some(last) if last.starts_with(&role) => last.push_str(&format!(", {year}")),
+                    _ => groups.push(format!("{role} over {} {year}", col_name(grid, *c))),
+                }
+            }
+            format!(
+                "{where_}: two-row header at {} and {} (KPIs over years), clusters down {}: {}",
+                row_no(grid, *header),
+                row_no(grid, header + 1),
+                col_name(grid, *cluster),
+                groups.join("; ")
+            )
+        }
     }
 }
 
@@ -323,14 +367,14 @@ fn detect(cues: &[Vec<Cue>]) -> Option<Layout> {
 
 /// The metadata block above the header: `Label: value` lines give defaults; other lines
 /// (titles, "prepared by") are passed over, and the explanation says so.
-fn metadata(grid: &Grid, cues: &[Vec<Cue>], header: usize, file: &Arc<str>, out: &mut Mapped) -> Defaults {
+fn metadata(grid: &Grid, cues: &[Vec<Cue>], header: usize, out: &mut Mapped) -> Defaults {
     let mut d = Defaults::default();
     for (r, row) in grid.rows.iter().take(header).enumerate() {
         let Some(first) = row.cells.iter().position(|c| !c.is_blank()) else { continue };
         let Cue::Meta { key, value } = &cues[r][first] else {
             out.explain(format!(
-                "  {}: passed over (`{}`)",
-                Loc::new(file, grid.row_place(row)).place,
+                "  {} above the table: passed over (`{}`)",
+                grid.row_place(row),
                 show(&row.cells[first])
             ));
             continue;
@@ -342,7 +386,8 @@ fn metadata(grid: &Grid, cues: &[Vec<Cue>], header: usize, file: &Arc<str>, out:
                 None => continue,
             },
         };
-        out.explain(format!("  {}: metadata {key:?} = `{}`", Loc::new(file, place.clone()).place, show(&cell)));
+        let name = format!("{key:?}").to_lowercase();
+        out.explain(format!("  {place}: metadata, {name} = `{}` for every row", show(&cell)));
         match key {
             MetaKey::Cluster => d.fields.push((Field::Cluster, cell, place)),
             MetaKey::Country => d.fields.push((Field::Country, cell, place)),
@@ -365,14 +410,9 @@ fn long(
     schema: &Schema,
     out: &mut Mapped,
 ) {
-    let where_ = match &grid.kind {
-        GridKind::Sheet(s) => format!("sheet `{s}`"),
-        GridKind::Lines => "the file".to_owned(),
-    };
     let header = &grid.rows[h];
     let mut blocked = None;
     let mut found: Vec<Field> = Vec::new();
-    let mut roles = Vec::new();
     for (c, field) in columns.iter().enumerate() {
         let loc = Loc::new(file, grid.cell_place(header, c));
         match field {
@@ -385,10 +425,7 @@ fn long(
                     "keep one column per canonical field and rename or delete the other",
                 ));
             }
-            Some(f) => {
-                found.push(*f);
-                roles.push(format!("{} `{}` → {}", col_name(grid, c), show(&header.cells[c]), f.as_str()));
-            }
+            Some(f) => found.push(*f),
             None => {
                 if let Some(name) = header.cells[c].text().filter(|t| !t.is_empty()) {
                     out.note(unknown_column(loc, &name));
@@ -396,7 +433,6 @@ fn long(
             }
         }
     }
-    out.explain(format!("{where_}: long table, header at row {}: {}", row_no(grid, h), roles.join(", ")));
     // The metadata block and the registry may stand in for missing columns.
     let given: Vec<Field> = found.iter().copied().chain(defaults.fields.iter().map(|(f, _, _)| *f)).collect();
     if let Some(finding) = missing_columns(&given, &Loc::new(file, grid.row_place(header)), &schema.fields) {

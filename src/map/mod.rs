@@ -106,7 +106,7 @@ pub fn map(content: Content, file: &Arc<str>, schema: &Schema) -> Mapped {
                 match sheet {
                     Sheet::Grid(g) => tables += usize::from(grid::map(g, file, schema, &mut out)),
                     Sheet::Note(finding) => {
-                        out.explain(format!("{}: {}", finding.location, finding.message));
+                        out.explain(format!("{}: {}", finding.location.place, finding.message));
                         out.note(finding);
                     }
                 }

@@ -76,3 +76,28 @@ fn help_and_version_exit_zero() {
     assert_eq!(help.code, 0);
     assert!(help.stdout.contains("--format"));
 }
+
+#[test]
+fn explain_says_how_each_layout_was_read() {
+    let run = clusterkpi(&[
+        "validate",
+        "--explain",
+        "tests/fixtures/examples/wide_years_saraburi-sandbox.xlsx",
+        "tests/fixtures/examples/two_row_header_gbr.xlsx",
+        "tests/fixtures/examples/multi_sheet_dunkerque-dkarbonation.xlsx",
+        "tests/fixtures/examples/nested_json_kwinana.json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let explanation = run.stdout.split("\n\ninfo[").next().unwrap_or_default();
+    insta::assert_snapshot!("validate_explain", explanation);
+}
+
+#[test]
+fn an_unrecognised_layout_says_what_was_looked_for_and_found() {
+    let (_dir, path) = crate::util::temp_file("notes.csv", b"Our cluster did well this year\nTotal,5\n");
+    let run = clusterkpi(&["validate", path.to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("error[E_NO_TABLE]"), "{}", run.stdout);
+    assert!(run.stdout.contains("no header row naming `kpi` and `value`"), "{}", run.stdout);
+    assert!(run.stdout.contains("found line 1: `Our cluster did well this year`"), "{}", run.stdout);
+}
