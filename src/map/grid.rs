@@ -443,11 +443,15 @@ fn long(
     let data: Vec<_> = grid.rows.drain(h + 1..).collect();
     report_unnamed_columns(grid, &data, columns, file, out);
     let value_col = columns.iter().position(|c| *c == Some(Field::Value));
+    let kpi_col = columns.iter().position(|c| *c == Some(Field::Kpi));
     for mut row in data {
         if blocked.is_none() && value_col.is_some_and(|v| row.cells.get(v).is_none_or(|c| is_not_reported(c, schema))) {
-            // A row whose figure is "n/a", "-" or empty reports nothing: no observation, no error.
-            if row.cells.iter().enumerate().any(|(i, c)| Some(i) != value_col && !c.is_blank()) {
+            // A row whose figure is "n/a", "-" or empty reports nothing: no observation, no
+            // error. A line with no KPI either is a note under the table ("Source: …").
+            if kpi_col.is_some_and(|k| row.cells.get(k).is_some_and(|c| !c.is_blank())) {
                 out.not_reported += 1;
+            } else if let Some(first) = row.cells.iter().find(|c| !c.is_blank()) {
+                out.explain(format!("  {} below the header: passed over (`{}`)", grid.row_place(&row), show(first)));
             }
             continue;
         }

@@ -4,7 +4,8 @@
 //! records and whose other scalar fields are defaults for them; or an object holding
 //! KPI-keyed objects, directly or under a container key such as `kpis`:
 //! `{"kpis": {"ghg_emissions": {"2023": {"value": 2.45, "unit": "Mt CO2e"}}}}` (a year may map
-//! to a bare number, and a KPI to one record with its own `year`). JSON Lines is one record a
+//! to a bare number, with fields such as `"unit"` beside the years holding for all of them; and
+//! a KPI may map to one record with its own `year`, or to an array of records). JSON Lines is one record a
 //! line. A value that is a missing-value marker (`"n/a"`, `null`) reports nothing.
 
 use std::collections::HashSet;
@@ -118,10 +119,22 @@ impl<'a> Records<'a> {
         let kpi_cell = (Field::Kpi, Cell::Text(kpi.to_owned()), Place::Pointer { pointer: base.to_owned() });
         match v {
             Value::Object(m) if m.keys().any(|k| year_key(k)) => {
-                for (year, v) in m {
+                // Fields beside the years (`"unit": "MtCO2e"`) hold for every year.
+                let mut shared = vec![kpi_cell];
+                for (key, v) in &m {
+                    if let Some(f) = self.schema.fields.find(key).filter(|_| !year_key(key) && !v.is_object()) {
+                        shared.push((
+                            f,
+                            cell(v.clone()),
+                            Place::Pointer { pointer: format!("{base}/{}", escape(key)) },
+                        ));
+                    }
+                }
+                for (year, v) in m.into_iter().filter(|(k, _)| year_key(k)) {
                     let at = format!("{base}/{}", escape(&year));
                     let year_cell = (Field::Year, Cell::Text(year.clone()), Place::Pointer { pointer: at.clone() });
-                    let preset = [kpi_cell.clone(), year_cell];
+                    let mut preset = vec![year_cell];
+                    preset.extend(shared.iter().cloned());
                     match v {
                         Value::Object(_) => self.record(v, &pointer_place(at), &preset, out),
                         scalar => {

@@ -1,23 +1,35 @@
-//! The shared examples: one real-looking file per layout, each giving exactly its expected
-//! observations (same keys, values within 1e-9 relative), its count of not-reported cells, and
-//! no error.
+//! Heterogeneous layouts against their expected observations: the shared examples (one
+//! real-looking file per layout) and a corpus built from the same layouts in other languages,
+//! positions, encodings and formats. Each file gives exactly its expected observations (same
+//! keys, values within 1e-9 relative), its count of not-reported cells, and exactly its
+//! expected errors (none for the examples): nothing lost, nothing invented.
 
 use crate::util::{assert_accounted, check_fixture, root};
 
 type Key = (String, i32, String, String, Option<String>, Option<String>);
 
-#[test]
-fn every_example_gives_exactly_its_expected_observations() {
+fn check_corpus(expected: &str, folder: &str, files: usize) {
     let expected: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root().join("tests/fixtures/examples.expected.json")).unwrap())
-            .unwrap();
-    let files = expected["files"].as_object().unwrap();
-    assert_eq!(files.len(), 11);
-    for (name, case) in files {
-        let report = check_fixture(&format!("tests/fixtures/examples/{name}"));
+        serde_json::from_str(&std::fs::read_to_string(root().join(expected)).unwrap()).unwrap();
+    let cases = expected["files"].as_object().unwrap();
+    assert_eq!(cases.len(), files);
+    for (name, case) in cases {
+        let rel = format!("{folder}/{name}");
+        let report = check_fixture(&rel);
         assert_accounted(&report);
-        let errors: Vec<_> = report.findings.iter().filter(|f| f.is_error()).collect();
-        assert!(errors.is_empty(), "{name}: {errors:#?}");
+        let errors: Vec<(String, String)> = report
+            .findings
+            .iter()
+            .filter(|f| f.is_error())
+            .map(|f| (f.code.to_string(), f.location.to_string()))
+            .collect();
+        let want_errors: Vec<(String, String)> = case["errors"]
+            .as_array()
+            .map(|list| {
+                list.iter().map(|e| (e[0].as_str().unwrap().to_owned(), e[1].as_str().unwrap().to_owned())).collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(errors, want_errors, "{name}: errors");
         assert_eq!(report.not_reported as u64, case["not_reported"].as_u64().unwrap(), "{name}: not reported");
 
         let mut want: Vec<(Key, f64)> = case["observations"]
@@ -52,4 +64,33 @@ fn every_example_gives_exactly_its_expected_observations() {
             assert!((g - w).abs() <= 1e-9 * w.abs().max(1.0), "{name} {k:?}: {g} ≠ {w}");
         }
     }
+}
+
+#[test]
+fn every_shared_example_gives_exactly_its_expected_observations() {
+    check_corpus("tests/fixtures/examples.expected.json", "tests/fixtures/examples", 11);
+}
+
+#[test]
+fn the_same_layouts_in_other_languages_positions_and_formats() {
+    check_corpus("tests/fixtures/layouts.expected.json", "tests/fixtures/layouts", 9);
+}
+
+#[test]
+fn a_finding_in_a_wide_table_points_at_the_value_cell() {
+    let report = check_fixture("tests/fixtures/examples/wide_years_saraburi-sandbox.xlsx");
+    let jobs_2024 = report.observations.iter().find(|o| o.kpi == "jobs" && o.year == 2024).unwrap();
+    assert_eq!(jobs_2024.value_loc.to_string(), "tests/fixtures/examples/wide_years_saraburi-sandbox.xlsx:KPIs!E10");
+    let report = check_fixture("tests/fixtures/examples/wide_kpis_brightlands-circular-space.csv");
+    let gdp_2022 = report.observations.iter().find(|o| o.kpi == "gdp_contribution" && o.year == 2022).unwrap();
+    assert_eq!(
+        gdp_2022.value_loc.to_string(),
+        "tests/fixtures/examples/wide_kpis_brightlands-circular-space.csv:line 3, field 5"
+    );
+    let report = check_fixture("tests/fixtures/examples/nested_json_kwinana.json");
+    let jobs_2023 = report.observations.iter().find(|o| o.kpi == "jobs" && o.year == 2023).unwrap();
+    assert_eq!(
+        jobs_2023.value_loc.to_string(),
+        "tests/fixtures/examples/nested_json_kwinana.json:/kpis/jobs/2023/value"
+    );
 }
