@@ -191,6 +191,11 @@ impl CliError {
     }
 }
 
+/// `1 error`, `2 errors`.
+fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
 fn init_logging(verbose: u8) {
     let default = match verbose {
         0 => "warn",

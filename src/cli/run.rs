@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use super::headline::write_text;
-use super::{CliError, Exit, RunArgs, SummaryArgs, SummaryFormat};
+use super::{CliError, Exit, RunArgs, SummaryArgs, SummaryFormat, plural};
 use crate::plan::{self, Overrides};
 use crate::summary::Stats;
 
@@ -57,8 +57,4 @@ fn write_json(out: &mut impl Write, rows: &[Stats]) -> Result<(), CliError> {
     serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "headline": rows }))?;
     writeln!(out)?;
     Ok(())
-}
-
-fn plural(n: usize, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }

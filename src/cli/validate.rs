@@ -6,7 +6,7 @@
 use serde::Serialize;
 use std::io::Write;
 
-use super::{CliError, Exit, OutputFormat, ValidateArgs};
+use super::{CliError, Exit, OutputFormat, ValidateArgs, plural};
 use crate::diag::{Finding, Loc, Severity, render};
 use crate::normalize::Conversion;
 use crate::pipeline::{self, FileReport};
@@ -122,7 +122,7 @@ fn counts(errors: usize, warnings: usize, infos: usize) -> String {
     let parts: Vec<String> = [(errors, "error"), (warnings, "warning"), (infos, "info")]
         .into_iter()
         .filter(|(n, _)| *n > 0)
-        .map(|(n, what)| format!("{n} {what}{}", if n == 1 { "" } else { "s" }))
+        .map(|(n, what)| plural(n, what))
         .collect();
     if parts.is_empty() { String::new() } else { format!("; {}", parts.join(", ")) }
 }
