@@ -191,6 +191,11 @@ pub fn check_bytes(bytes: &[u8], format: Format, file: &Arc<str>, schema: &Schem
 
 /// Check files concurrently, at most one per available core; reports in input order.
 pub fn check_files(inputs: Vec<Input>, schema: Arc<Schema>) -> Vec<FileReport> {
+    check_files_with(inputs, schema, Arc::new(|| {}))
+}
+
+/// Like [`check_files`], calling `done` as each file is finished (for a progress bar).
+pub fn check_files_with(inputs: Vec<Input>, schema: Arc<Schema>, done: Arc<dyn Fn() + Send + Sync>) -> Vec<FileReport> {
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -205,9 +210,12 @@ pub fn check_files(inputs: Vec<Input>, schema: Arc<Schema>) -> Vec<FileReport> {
                 let schema = schema.clone();
                 let permits = permits.clone();
                 let name = input.clone();
+                let done = done.clone();
                 let task = tokio::spawn(async move {
                     let _permit = permits.acquire_owned().await;
-                    tokio::task::spawn_blocking(move || check_file(&input, &schema)).await
+                    let report = tokio::task::spawn_blocking(move || check_file(&input, &schema)).await;
+                    done();
+                    report
                 });
                 (name, task)
             })
@@ -281,15 +289,27 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>, DiscoverError> {
     Ok(inputs)
 }
 
-/// The submission files under `dir`, reported under their path relative to `dir`.
-pub fn discover_under(dir: &Path) -> Result<Vec<Input>, DiscoverError> {
+/// The submission files under `dir`, reported under their path relative to `dir`, and the
+/// other files found there (passed over: not a submission format).
+pub fn discover_under(dir: &Path) -> Result<(Vec<Input>, Vec<String>), DiscoverError> {
     let mut inputs = discover(&[dir.to_path_buf()])?;
     for i in &mut inputs {
         if let Ok(rel) = i.path.strip_prefix(dir) {
             i.name = Arc::from(rel.to_string_lossy().as_ref());
         }
     }
-    Ok(inputs)
+    let mut skipped = Vec::new();
+    for entry in walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.path()))
+        .flatten()
+    {
+        if entry.file_type().is_file() && Format::from_path(entry.path()).is_none() {
+            skipped.push(entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_string_lossy().into_owned());
+        }
+    }
+    Ok((inputs, skipped))
 }
 
 fn input(path: &Path) -> Input {

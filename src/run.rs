@@ -7,10 +7,12 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::diag::Severity;
+use crate::lock;
 use crate::pipeline::{self, DiscoverError, FileReport};
 use crate::plan::{Plan, SourceInfo};
 use crate::summary::{self, Stats, Summary, SummaryError};
@@ -37,6 +39,8 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Lock(#[from] lock::LockError),
     #[error("rows were lost: {read} read but {accepted} accepted and {rejected} rejected")]
     Unbalanced { read: usize, accepted: usize, rejected: usize },
 }
@@ -85,15 +89,23 @@ struct Counts {
     countries: usize,
 }
 
-pub fn run(plan: &Plan) -> Result<Outcome, RunError> {
+/// Called with the number of files to check; returns what to call as each one is done.
+pub type Progress<'a> = &'a dyn Fn(usize) -> Arc<dyn Fn() + Send + Sync>;
+
+pub fn run(plan: &Plan, progress: Progress<'_>) -> Result<Outcome, RunError> {
     let started = jiff::Timestamp::now();
     let run_id = format!("{}-{:04x}", started.strftime("%Y%m%dT%H%M%SZ"), std::process::id() & 0xffff);
     if !plan.input.is_dir() {
         return Err(RunError::NoInput { path: plan.input.clone() });
     }
-    let inputs = pipeline::discover_under(&plan.input)?;
-    tracing::info!(files = inputs.len(), input = %plan.input.display(), "checking submissions");
-    let reports = pipeline::check_files(inputs, plan.schema.clone());
+    let _lock = lock::acquire(&plan.output)?;
+    let mut stages = Stages::start();
+    let (inputs, skipped) = pipeline::discover_under(&plan.input)?;
+    stages.lap("discover");
+    tracing::info!(run_id, files = inputs.len(), input = %plan.input.display(), "checking submissions");
+    let done = progress(inputs.len());
+    let reports = pipeline::check_files_with(inputs, plan.schema.clone(), done);
+    stages.lap("check");
 
     let accounting = account(&reports);
     if !accounting.balanced {
@@ -114,6 +126,7 @@ pub fn run(plan: &Plan) -> Result<Outcome, RunError> {
         })
         .collect();
     let summary = summary::compute(&rows)?;
+    stages.lap("summary");
 
     let run = RunInfo { run_id: run_id.clone(), ingested_at: started.as_microsecond() };
     let value_units: std::collections::BTreeMap<&str, &str> =
@@ -153,9 +166,121 @@ pub fn run(plan: &Plan) -> Result<Outcome, RunError> {
     let text = serde_json::to_string_pretty(&json).unwrap_or_default() + "\n";
     fs_err::write(&json_path, text).map_err(|source| RunError::Publish { path: json_path.clone(), source })?;
 
+    stages.lap("write");
     publish(&staging, &plan.output, &run_id)?;
-    tracing::info!(run_id, rows_read = accounting.rows_read, accepted = accounting.rows_accepted, "run published");
+    stages.lap("publish");
+    write_manifest(plan, &run_id, started, &stages, &reports, &skipped, &accounting)?;
+    tracing::info!(
+        run_id,
+        rows_read = accounting.rows_read,
+        accepted = accounting.rows_accepted,
+        rejected = accounting.rows_rejected,
+        "run published"
+    );
     Ok(Outcome { run_id, reports, summary, accounting, output: plan.output.clone() })
+}
+
+/// How long each stage took.
+struct Stages {
+    last: std::time::Instant,
+    laps: Vec<(&'static str, u128)>,
+}
+
+impl Stages {
+    fn start() -> Self {
+        Stages { last: std::time::Instant::now(), laps: Vec::new() }
+    }
+
+    fn lap(&mut self, stage: &'static str) {
+        let now = std::time::Instant::now();
+        self.laps.push((stage, now.duration_since(self.last).as_millis()));
+        self.last = now;
+    }
+}
+
+/// `_runs/<run_id>.json`: what the run did, for operators and log shippers.
+#[derive(Serialize)]
+struct Manifest<'a> {
+    run_id: &'a str,
+    clusterkpi_version: &'static str,
+    started_at: String,
+    finished_at: String,
+    stage_ms: std::collections::BTreeMap<&'static str, u128>,
+    input: String,
+    output: String,
+    pipeline: Option<String>,
+    files_processed: Vec<ManifestFile<'a>>,
+    files_skipped: &'a [String],
+    rows: &'a Accounting,
+    rows_superseded: usize,
+    findings_by_code: std::collections::BTreeMap<&'static str, usize>,
+    sources: &'a [SourceInfo],
+    gwp_set: &'static str,
+}
+
+#[derive(Serialize)]
+struct ManifestFile<'a> {
+    path: &'a str,
+    submission_id: String,
+    status: &'static str,
+    rows_read: usize,
+    rows_accepted: usize,
+    rows_rejected: usize,
+    not_reported: usize,
+}
+
+fn write_manifest(
+    plan: &Plan,
+    run_id: &str,
+    started: jiff::Timestamp,
+    stages: &Stages,
+    reports: &[FileReport],
+    skipped: &[String],
+    accounting: &Accounting,
+) -> Result<(), RunError> {
+    let mut findings_by_code = std::collections::BTreeMap::new();
+    for f in reports.iter().flat_map(|r| &r.findings) {
+        *findings_by_code.entry(f.code.as_str()).or_insert(0) += 1;
+    }
+    let manifest = Manifest {
+        run_id,
+        clusterkpi_version: env!("CARGO_PKG_VERSION"),
+        started_at: started.to_string(),
+        finished_at: jiff::Timestamp::now().to_string(),
+        stage_ms: stages.laps.iter().copied().collect(),
+        input: plan.input.display().to_string(),
+        output: plan.output.display().to_string(),
+        pipeline: plan.pipeline.as_ref().map(|p| p.display().to_string()),
+        files_processed: reports
+            .iter()
+            .map(|r| ManifestFile {
+                path: &r.file,
+                submission_id: r.submission_id(),
+                status: r.status().as_str(),
+                rows_read: r.rows_read,
+                rows_accepted: r.rows_accepted,
+                rows_rejected: r.rows_rejected,
+                not_reported: r.not_reported,
+            })
+            .collect(),
+        files_skipped: skipped,
+        rows: accounting,
+        rows_superseded: 0,
+        findings_by_code,
+        sources: &plan.sources,
+        gwp_set: plan.schema.gwp_set.as_str(),
+    };
+    let dir = plan.output.join("_runs");
+    let err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| RunError::Publish { path, source }
+    };
+    fs_err::create_dir_all(&dir).map_err(err(&dir))?;
+    let path = dir.join(format!("{run_id}.json"));
+    let tmp = dir.join(format!(".{run_id}.json.tmp"));
+    fs_err::write(&tmp, serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n").map_err(err(&tmp))?;
+    fs_err::rename(&tmp, &path).map_err(err(&path))?;
+    Ok(())
 }
 
 fn account(reports: &[FileReport]) -> Accounting {

@@ -21,8 +21,10 @@ pub enum Exit {
     Errors = 1,
     /// Usage or configuration error.
     Usage = 2,
-    /// An internal fault.
+    /// An internal fault, or a run that failed (nothing was published).
     Internal = 3,
+    /// Another run holds the output folder's lock.
+    LockHeld = 4,
 }
 
 impl From<Exit> for ExitCode {
@@ -41,6 +43,9 @@ struct Cli {
     /// More log output on stderr (-v info, -vv debug); `CLUSTERKPI_LOG` takes a full filter.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
+    /// Log format on stderr: human-readable, or one JSON object a line for log shippers.
+    #[arg(long, value_enum, default_value_t = LogFormat::Human, global = true)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -109,6 +114,12 @@ struct SummaryArgs {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum SummaryFormat {
     Text,
     Json,
@@ -128,7 +139,7 @@ pub fn main() -> ExitCode {
             return if e.use_stderr() { Exit::Usage.into() } else { Exit::Clean.into() };
         }
     };
-    init_logging(cli.verbose);
+    init_logging(cli.verbose, cli.log_format);
     // Panics are reported as findings (`E_INTERNAL`, or `E_FILE_UNREADABLE` for a reader that
     // gave up on a damaged file); the log says where they happened.
     std::panic::set_hook(Box::new(|info| {
@@ -186,6 +197,7 @@ impl CliError {
         match self {
             CliError::Discover(_) | CliError::Plan(_) | CliError::ReadBack(_) => Exit::Usage,
             CliError::Run(crate::run::RunError::NoInput { .. }) => Exit::Usage,
+            CliError::Run(crate::run::RunError::Lock(crate::lock::LockError::Held { .. })) => Exit::LockHeld,
             CliError::Run(_) | CliError::Io(_) | CliError::Json(_) => Exit::Internal,
         }
     }
@@ -196,7 +208,7 @@ fn plural(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
-fn init_logging(verbose: u8) {
+fn init_logging(verbose: u8, format: LogFormat) {
     let default = match verbose {
         0 => "warn",
         1 => "info",
@@ -204,5 +216,9 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("CLUSTERKPI_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(false).try_init();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(false);
+    let _ = match format {
+        LogFormat::Human => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
 }

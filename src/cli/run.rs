@@ -1,6 +1,9 @@
 //! `clusterkpi run` and `clusterkpi summary`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+
+use indicatif::{ProgressBar, ProgressStyle};
 
 use super::headline::write_text;
 use super::{CliError, Exit, RunArgs, SummaryArgs, SummaryFormat, plural};
@@ -11,7 +14,7 @@ pub(super) fn run(args: &RunArgs) -> Result<Exit, CliError> {
     let pipeline = plan::pipeline_path(args.pipeline.as_deref())?;
     let overrides = Overrides { input: args.input.clone(), output: args.output.clone(), gwp_set: args.gwp_set };
     let plan = plan::load(Some(&pipeline), &overrides)?;
-    let outcome = crate::run::run(&plan)?;
+    let outcome = crate::run::run(&plan, &progress_bar)?;
     let a = &outcome.accounting;
 
     let mut out = std::io::stdout().lock();
@@ -39,6 +42,24 @@ pub(super) fn run(args: &RunArgs) -> Result<Exit, CliError> {
         Exit::Errors
     } else {
         Exit::Clean
+    })
+}
+
+/// A progress bar on stderr over the files being checked, when stderr is a terminal.
+fn progress_bar(files: usize) -> Arc<dyn Fn() + Send + Sync> {
+    if !std::io::stderr().is_terminal() || files == 0 {
+        return Arc::new(|| {});
+    }
+    let bar = ProgressBar::new(files as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} files checked ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    Arc::new(move || {
+        bar.inc(1);
+        if bar.position() >= bar.length().unwrap_or(0) {
+            bar.finish_and_clear();
+        }
     })
 }
 
