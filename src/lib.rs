@@ -17,6 +17,7 @@ pub mod plan;
 pub mod read;
 pub mod run;
 pub mod schema;
+pub mod state;
 pub mod summary;
 pub mod validate;
 pub mod write;

@@ -47,7 +47,7 @@ impl Status {
 }
 
 /// Everything learned about one file.
-#[derive(Debug)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FileReport {
     pub file: Arc<str>,
     pub format: Option<Format>,
@@ -61,7 +61,10 @@ pub struct FileReport {
     /// Cells where a figure belongs holding a missing-value marker or nothing: not rows.
     pub not_reported: usize,
     /// How the layout was read, for `validate --explain`.
+    #[serde(skip)]
     pub explanation: Vec<String>,
+    /// The submission's own date, when it gives one (a JSON `submitted_at`, a `Date:` line).
+    pub submitted_at: Option<String>,
     pub findings: Vec<Finding>,
     pub observations: Vec<Observation>,
     pub rejects: Vec<Reject>,
@@ -79,6 +82,7 @@ impl FileReport {
             rows_rejected: 0,
             not_reported: 0,
             explanation: Vec::new(),
+            submitted_at: None,
             findings: vec![finding],
             observations: Vec::new(),
             rejects: Vec::new(),
@@ -172,6 +176,7 @@ pub fn check_bytes(bytes: &[u8], format: Format, file: &Arc<str>, schema: &Schem
     let mut mapped = crate::map::map(content, file, schema);
     let not_reported = mapped.not_reported;
     let explanation = std::mem::take(&mut mapped.explanation);
+    let mapped_submitted = mapped.submitted_at.take();
     let validated = validate::validate(mapped, schema);
     FileReport {
         file: file.clone(),
@@ -183,6 +188,7 @@ pub fn check_bytes(bytes: &[u8], format: Format, file: &Arc<str>, schema: &Schem
         rows_rejected: validated.rejects.len(),
         not_reported,
         explanation,
+        submitted_at: mapped_submitted,
         findings: validated.findings,
         observations: validated.observations,
         rejects: validated.rejects,

@@ -59,6 +59,9 @@ enum Command {
     Run(RunArgs),
     /// Print the headline of a finished run, read back from its outputs.
     Summary(SummaryArgs),
+    /// Withdraw a submission: its observations leave `observations/` (they stay in
+    /// `observations_history/`, marked retracted), and the tables are published again.
+    Retract(RetractArgs),
     /// Print the data dictionary of the output tables (Markdown).
     #[command(hide = true)]
     Dictionary,
@@ -102,6 +105,23 @@ struct RunArgs {
     /// Output format of the headline printed at the end.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     format: SummaryFormat,
+    /// Read every input file again, not only new and changed ones (also rebuilds a damaged run
+    /// state).
+    #[arg(long)]
+    full: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct RetractArgs {
+    /// The submission's id (the SHA-256 of its file, as in `submissions/`), or a unique prefix.
+    #[arg(value_name = "SUBMISSION_ID")]
+    submission: String,
+    /// The pipeline file whose outputs to change; default `pipelines/sample.toml`.
+    #[arg(long, value_name = "FILE")]
+    pipeline: Option<PathBuf>,
+    /// The output folder (overrides the pipeline's `[output] dir`).
+    #[arg(long, value_name = "DIR")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -153,6 +173,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Summary(args) => run::summary(&args),
+        Command::Retract(args) => run::retract(&args),
         Command::Dictionary => {
             let mut out = std::io::stdout().lock();
             write!(out, "{}", crate::write::tables::dictionary_markdown()).map(|()| Exit::Clean).map_err(CliError::from)
@@ -196,7 +217,11 @@ impl CliError {
     fn exit(&self) -> Exit {
         match self {
             CliError::Discover(_) | CliError::Plan(_) | CliError::ReadBack(_) => Exit::Usage,
-            CliError::Run(crate::run::RunError::NoInput { .. }) => Exit::Usage,
+            CliError::Run(
+                crate::run::RunError::NoInput { .. }
+                | crate::run::RunError::State(_)
+                | crate::run::RunError::Retract { .. },
+            ) => Exit::Usage,
             CliError::Run(crate::run::RunError::Lock(crate::lock::LockError::Held { .. })) => Exit::LockHeld,
             CliError::Run(_) | CliError::Io(_) | CliError::Json(_) => Exit::Internal,
         }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::headline::write_text;
-use super::{CliError, Exit, RunArgs, SummaryArgs, SummaryFormat, plural};
+use super::{CliError, Exit, RetractArgs, RunArgs, SummaryArgs, SummaryFormat, plural};
 use crate::plan::{self, Overrides};
 use crate::summary::Stats;
 
@@ -14,26 +14,50 @@ pub(super) fn run(args: &RunArgs) -> Result<Exit, CliError> {
     let pipeline = plan::pipeline_path(args.pipeline.as_deref())?;
     let overrides = Overrides { input: args.input.clone(), output: args.output.clone(), gwp_set: args.gwp_set };
     let plan = plan::load(Some(&pipeline), &overrides)?;
-    let outcome = crate::run::run(&plan, &progress_bar)?;
-    let a = &outcome.accounting;
+    let options = crate::run::Options { full: args.full, retract: None };
+    let outcome = crate::run::run(&plan, &options, &progress_bar)?;
+    report(&outcome, args.format)
+}
 
+pub(super) fn retract(args: &RetractArgs) -> Result<Exit, CliError> {
+    let pipeline = plan::pipeline_path(args.pipeline.as_deref())?;
+    let overrides = Overrides { output: args.output.clone(), ..Overrides::default() };
+    let plan = plan::load(Some(&pipeline), &overrides)?;
+    let options = crate::run::Options { full: false, retract: Some(args.submission.clone()) };
+    let outcome = crate::run::run(&plan, &options, &progress_bar)?;
+    report(&outcome, SummaryFormat::Text)
+}
+
+fn report(outcome: &crate::run::Outcome, format: SummaryFormat) -> Result<Exit, CliError> {
+    let a = &outcome.accounting;
     let mut out = std::io::stdout().lock();
-    match args.format {
+    let Some(summary) = &outcome.summary else {
+        writeln!(
+            out,
+            "Run {}: nothing new ({} unchanged since an earlier run); the published outputs under {} stand.",
+            outcome.run_id,
+            plural(outcome.unchanged.len(), "file"),
+            outcome.output.display()
+        )?;
+        return Ok(Exit::Clean);
+    };
+    match format {
         SummaryFormat::Text => {
             writeln!(
                 out,
-                "Run {}: {} files, {} rows read, {} accepted, {} rejected; {}",
+                "Run {}: {} read ({} unchanged), {} rows read, {} accepted, {} rejected; {}",
                 outcome.run_id,
-                a.files,
+                plural(a.files, "file"),
+                outcome.unchanged.len(),
                 a.rows_read,
                 a.rows_accepted,
                 a.rows_rejected,
                 plural(a.errors, "error") + ", " + &plural(a.warnings, "warning")
             )?;
-            writeln!(out, "Tables written under {}\n", outcome.output.display())?;
-            write_text(&mut out, &outcome.summary.kpi_totals)?;
+            writeln!(out, "Tables published under {}\n", outcome.output.join(crate::run::CURRENT).display())?;
+            write_text(&mut out, &summary.kpi_totals)?;
         }
-        SummaryFormat::Json => write_json(&mut out, &outcome.summary.kpi_totals)?,
+        SummaryFormat::Json => write_json(&mut out, &summary.kpi_totals)?,
     }
     out.flush()?;
     Ok(if outcome.reports.iter().any(crate::pipeline::FileReport::internal_fault) {

@@ -174,6 +174,49 @@ impl Serialize for Loc {
     }
 }
 
+/// The inverse of the structured form, for the run's stored state.
+impl<'de> serde::Deserialize<'de> for Loc {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Raw {
+            file: String,
+            sheet: Option<String>,
+            cell: Option<String>,
+            row: Option<u64>,
+            line: Option<u64>,
+            field: Option<u32>,
+            pointer: Option<String>,
+            column: Option<String>,
+        }
+        let r = Raw::deserialize(d)?;
+        let bad = |what: &str| serde::de::Error::custom(format!("invalid location: {what}"));
+        let place = match (r.sheet, r.cell, r.row, r.line, r.pointer) {
+            (Some(sheet), Some(cell), _, _, _) => {
+                let letters: String = cell.chars().take_while(char::is_ascii_alphabetic).collect();
+                let row: u32 = cell[letters.len()..].parse().map_err(|_| bad(&cell))?;
+                let col = letters.bytes().fold(0u32, |acc, b| acc * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1));
+                Place::Cell {
+                    sheet: sheet.into(),
+                    row: row.checked_sub(1).ok_or_else(|| bad(&cell))?,
+                    col: col.saturating_sub(1),
+                }
+            }
+            (Some(sheet), None, Some(row), _, _) => {
+                Place::Row { sheet: sheet.into(), row: u32::try_from(row.saturating_sub(1)).map_err(|_| bad("row"))? }
+            }
+            (Some(sheet), None, None, _, _) => Place::Sheet { sheet: sheet.into() },
+            (None, _, _, Some(line), _) => Place::Line { line, field: r.field },
+            (None, _, _, None, Some(pointer)) => Place::Pointer { pointer },
+            _ => Place::File,
+        };
+        let column = r
+            .column
+            .as_deref()
+            .and_then(|c| crate::schema::Field::ALL.iter().find(|f| f.as_str() == c).map(|f| f.as_str()));
+        Ok(Loc { file: r.file.into(), place, column })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,6 +247,24 @@ mod tests {
         let ptr = Loc::new(&"h.json".into(), Place::Pointer { pointer: "/observations/3/value".into() });
         assert_eq!(ptr.to_string(), "h.json:/observations/3/value");
         assert_eq!(Loc::file(&file).to_string(), "acu.xlsx");
+    }
+
+    #[test]
+    fn locations_round_trip_through_their_structured_form() {
+        let file: Arc<str> = "a.xlsx".into();
+        for place in [
+            Place::File,
+            Place::Sheet { sheet: "KPIs".into() },
+            Place::Cell { sheet: "KPIs".into(), row: 13, col: 30 },
+            Place::Row { sheet: "My sheet".into(), row: 2 },
+            Place::Line { line: 7, field: None },
+            Place::Line { line: 7, field: Some(3) },
+            Place::Pointer { pointer: "/observations/2/value".into() },
+        ] {
+            let loc = Loc::new(&file, place).with_column("value");
+            let back: Loc = serde_json::from_str(&serde_json::to_string(&loc).unwrap()).unwrap();
+            assert_eq!(back, loc);
+        }
     }
 
     #[test]

@@ -37,6 +37,7 @@ enum Layout {
 struct Defaults {
     fields: Vec<(Field, Cell, Place)>,
     currency: Option<String>,
+    submitted: Option<String>,
 }
 
 /// Map one grid's table into `out`; false when the grid holds no table.
@@ -81,6 +82,9 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
     };
     out.explain(describe(&layout, &grid, schema, &where_));
     let defaults = metadata(&grid, &cues, header, out);
+    if out.submitted_at.is_none() {
+        out.submitted_at.clone_from(&defaults.submitted);
+    }
     match layout {
         Layout::Long { header, columns } => long(&mut grid, header, &columns, &defaults, file, schema, out),
         Layout::YearsAcross { header, kpi, unit, cluster, years } => {
@@ -394,7 +398,7 @@ fn metadata(grid: &Grid, cues: &[Vec<Cue>], header: usize, out: &mut Mapped) -> 
             MetaKey::Year => d.fields.push((Field::Year, cell, place)),
             MetaKey::Unit => d.fields.push((Field::Unit, cell, place)),
             MetaKey::Currency => d.currency = cell.text(),
-            MetaKey::Submitted => {}
+            MetaKey::Submitted => d.submitted = cell.text(),
         }
     }
     d

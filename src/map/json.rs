@@ -30,6 +30,9 @@ pub(super) fn map_document(value: Value, file: &Arc<str>, schema: &Schema, out: 
             }
         }
         Value::Object(mut doc) => {
+            out.submitted_at = ["submitted_at", "submitted", "submission_date", "date"]
+                .iter()
+                .find_map(|k| doc.get(*k).and_then(Value::as_str).map(str::to_owned));
             if let Some(observations) = doc.remove(OBSERVATIONS) {
                 let Value::Array(records) = observations else {
                     out.note(no_table(file, format!("`{OBSERVATIONS}` is not an array of records")));

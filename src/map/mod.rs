@@ -77,6 +77,8 @@ pub struct Mapped {
     pub not_reported: usize,
     /// How the file was read, for `validate --explain`: one line per decision.
     pub explanation: Vec<String>,
+    /// The date the submission gives itself (JSON `submitted_at`/`submitted`, a `Date:` line).
+    pub submitted_at: Option<String>,
     /// Why a file of one table holds none, said once for the file.
     no_table: Option<String>,
 }

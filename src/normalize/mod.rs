@@ -20,7 +20,7 @@ use crate::read::format_grouped;
 use crate::schema::{Country, Dimension, GwpSet, KpiDef, MoneyMagnitude, Schema, substance_key};
 
 /// How a reported value became its canonical value.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct Conversion {
     /// Magnitude × unit factor, to the canonical unit (before GWP and FX).
     pub factor: f64,

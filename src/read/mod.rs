@@ -18,7 +18,8 @@ use std::sync::Arc;
 use crate::diag::{Code, Finding, Place};
 
 /// The submission formats clusterkpi reads, by file extension.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
     Xlsx,
     Xlsm,

@@ -6,7 +6,7 @@ use validator::Validate;
 use super::{Lookup, SchemaError, check, toml_file};
 
 /// A canonical column. The set is fixed by the output schema; its spellings are data.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Field {
     Cluster,

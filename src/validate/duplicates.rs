@@ -13,9 +13,11 @@ use crate::diag::{Code, Finding};
 use crate::read::format_number;
 use crate::schema::text::key;
 
-type Key = (String, String, i32, String, String, String);
+/// An observation's identity: (cluster, facility, year, kpi, scope, gas), with facility, scope
+/// and gas compared ignoring case and accents.
+pub type Key = (String, String, i32, String, String, String);
 
-fn key_of(o: &Observation) -> Key {
+pub fn observation_key(o: &Observation) -> Key {
     let k = |s: &Option<String>| s.as_deref().map(key).unwrap_or_default();
     (o.cluster_id.clone(), k(&o.facility), o.year, o.kpi.clone(), k(&o.scope), k(&o.gas))
 }
@@ -44,7 +46,7 @@ pub enum Verdict {
 pub fn judge(candidates: &[Observation]) -> Vec<Verdict> {
     let mut groups: HashMap<Key, Vec<usize>> = HashMap::new();
     for (i, o) in candidates.iter().enumerate() {
-        groups.entry(key_of(o)).or_default().push(i);
+        groups.entry(observation_key(o)).or_default().push(i);
     }
     let mut verdicts = vec![Verdict::Keep; candidates.len()];
     for members in groups.values().filter(|m| m.len() > 1) {

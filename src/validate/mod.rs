@@ -12,6 +12,7 @@ pub mod number;
 mod plausible;
 mod row;
 
+pub use duplicates::observation_key;
 pub use row::{YEAR_MAX, YEAR_MIN};
 
 use crate::diag::{Code, Finding, Loc};
@@ -20,7 +21,7 @@ use crate::normalize::Conversion;
 use crate::schema::{Field, Schema};
 
 /// An accepted observation, with the reported value and unit as written.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Observation {
     pub cluster_id: String,
     /// ISO 3166-1 alpha-3.
@@ -45,7 +46,7 @@ pub struct Observation {
 }
 
 /// A rejected row: where it is, why, and its raw cells as text.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Reject {
     pub loc: Loc,
     pub codes: Vec<Code>,

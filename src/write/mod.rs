@@ -64,6 +64,8 @@ impl Footer {
 
 /// Write one batch as a Parquet file at `path` (its folder is created).
 pub fn write_parquet(path: &Path, table: &'static str, batch: &RecordBatch, footer: &Footer) -> Result<(), WriteError> {
+    crate::fault::fail(&format!("write:{table}"))
+        .map_err(|source| WriteError::Io { path: path.to_path_buf(), source })?;
     if let Some(dir) = path.parent() {
         fs_err::create_dir_all(dir).map_err(|source| WriteError::Io { path: dir.to_path_buf(), source })?;
     }
@@ -78,5 +80,6 @@ pub fn write_parquet(path: &Path, table: &'static str, batch: &RecordBatch, foot
     writer.write(batch).map_err(parquet_err)?;
     let file = writer.into_inner().map_err(parquet_err)?;
     file.sync_all().map_err(|source| WriteError::Io { path: path.to_path_buf(), source })?;
+    crate::fault::pause(&format!("write:{table}"));
     Ok(())
 }

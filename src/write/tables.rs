@@ -83,51 +83,77 @@ const fn col(name: &'static str, kind: Kind, nullable: bool, doc: &'static str) 
 use Kind as K;
 
 const RUN: [Column; 2] = [
-    col("run_id", K::Category, false, "the run that wrote the row"),
+    col("run_id", K::Category, false, "the run that read the submission the row comes from"),
     col("ingested_at", K::Timestamp, false, "when that run started"),
+];
+
+const OBSERVATION_COLUMNS: [Column; 25] = [
+    col("cluster_id", K::Category, false, "registry id of the cluster"),
+    col("cluster_name", K::Category, false, "registry name of the cluster"),
+    col("country", K::Category, false, "ISO 3166-1 alpha-3 code of the cluster's country"),
+    col("region", K::Category, false, "the cluster's continent, from the registry"),
+    col("year", K::Int32, false, "the year the figure refers to"),
+    col("kpi", K::Category, false, "KPI id from the catalog (`schemas/kpis.toml`)"),
+    col("value", K::Float64, false, "the figure in the canonical unit"),
+    col(
+        "unit",
+        K::Category,
+        false,
+        "the canonical unit: the KPI's (`tCO2e`, `tCO2`, `USD`, `MWh`, `t`, `jobs`) or `FTE`",
+    ),
+    col("reported_value", K::Float64, false, "the figure as submitted"),
+    col("reported_unit", K::Text, true, "the unit as submitted (null: none given, a plain count)"),
+    col("scope", K::Text, true, "emission scope, when given"),
+    col("gas", K::Text, true, "the gas, by its GWP-table name, when the figure is about one gas"),
+    col("facility", K::Text, true, "site or company inside the cluster; null for the cluster total"),
+    col("notes", K::Text, true, "the submitter's notes"),
+    col("factor", K::Float64, false, "magnitude × unit factor to the canonical unit, before GWP and FX"),
+    col("gwp_set", K::Category, true, "IPCC set of the GWP applied (AR4, AR5, AR6)"),
+    col("gwp", K::Float64, true, "100-year GWP applied to a mass of gas"),
+    col("currency", K::Category, true, "ISO 4217 currency reported in"),
+    col("fx_rate", K::Float64, true, "local currency units per USD, annual average of `fx_year`"),
+    col("fx_year", K::Int32, true, "year of the FX rate"),
+    col("submission_id", K::Category, false, "SHA-256 of the submitted file"),
+    col("source_file", K::Category, false, "the submitted file, as found under the input folder"),
+    col(
+        "source_location",
+        K::Text,
+        false,
+        "the cell, line or JSON pointer of the value (`KPIs!E14`, `line 17`, `/observations/3/value`)",
+    ),
+    RUN[0],
+    RUN[1],
 ];
 
 pub const OBSERVATIONS: TableDef = TableDef {
     name: "observations",
     path: "observations/part-00000.parquet",
-    doc: "One row per accepted observation, in its KPI's canonical unit, with the provenance of the number.",
-    columns: &[
-        col("cluster_id", K::Category, false, "registry id of the cluster"),
-        col("cluster_name", K::Category, false, "registry name of the cluster"),
-        col("country", K::Category, false, "ISO 3166-1 alpha-3 code of the cluster's country"),
-        col("region", K::Category, false, "the cluster's continent, from the registry"),
-        col("year", K::Int32, false, "the year the figure refers to"),
-        col("kpi", K::Category, false, "KPI id from the catalog (`schemas/kpis.toml`)"),
-        col("value", K::Float64, false, "the figure in the canonical unit"),
-        col(
-            "unit",
-            K::Category,
-            false,
-            "the canonical unit: the KPI's (`tCO2e`, `tCO2`, `USD`, `MWh`, `t`, `jobs`) or `FTE`",
-        ),
-        col("reported_value", K::Float64, false, "the figure as submitted"),
-        col("reported_unit", K::Text, true, "the unit as submitted (null: none given, a plain count)"),
-        col("scope", K::Text, true, "emission scope, when given"),
-        col("gas", K::Text, true, "the gas, by its GWP-table name, when the figure is about one gas"),
-        col("facility", K::Text, true, "site or company inside the cluster; null for the cluster total"),
-        col("notes", K::Text, true, "the submitter's notes"),
-        col("factor", K::Float64, false, "magnitude × unit factor to the canonical unit, before GWP and FX"),
-        col("gwp_set", K::Category, true, "IPCC set of the GWP applied (AR4, AR5, AR6)"),
-        col("gwp", K::Float64, true, "100-year GWP applied to a mass of gas"),
-        col("currency", K::Category, true, "ISO 4217 currency reported in"),
-        col("fx_rate", K::Float64, true, "local currency units per USD, annual average of `fx_year`"),
-        col("fx_year", K::Int32, true, "year of the FX rate"),
-        col("submission_id", K::Category, false, "SHA-256 of the submitted file"),
-        col("source_file", K::Category, false, "the submitted file, as found under the input folder"),
-        col(
-            "source_location",
-            K::Text,
-            false,
-            "the cell, line or JSON pointer of the value (`KPIs!E14`, `line 17`, `/observations/3/value`)",
-        ),
-        RUN[0],
-        RUN[1],
-    ],
+    doc: "The current observations: one row per accepted observation not superseded by a later submission, in its KPI's canonical unit, with the provenance of the number.",
+    columns: &OBSERVATION_COLUMNS,
+};
+
+const HISTORY_COLUMNS: [Column; 27] = {
+    let mut out = [col("", K::Text, false, ""); 27];
+    let mut i = 0;
+    while i < OBSERVATION_COLUMNS.len() {
+        out[i] = OBSERVATION_COLUMNS[i];
+        i += 1;
+    }
+    out[25] = col(
+        "superseded_by",
+        K::Category,
+        true,
+        "the submission that replaced this row (or `retracted`); null while it is current",
+    );
+    out[26] = col("superseded_at", K::Timestamp, true, "when it was superseded");
+    out
+};
+
+pub const OBSERVATIONS_HISTORY: TableDef = TableDef {
+    name: "observations_history",
+    path: "observations_history/part-00000.parquet",
+    doc: "Every version of every observation ever accepted, current or superseded: what was known on a date is the rows ingested by then and not superseded by then.",
+    columns: &HISTORY_COLUMNS,
 };
 
 pub const REJECTS: TableDef = TableDef {
@@ -196,6 +222,7 @@ pub const SUBMISSIONS: TableDef = TableDef {
         col("rows_read", K::Int64, false, "rows read (= rows_accepted + rows_rejected)"),
         col("rows_accepted", K::Int64, false, "rows that became observations"),
         col("rows_rejected", K::Int64, false, "rows rejected (in `rejects/`)"),
+        col("rows_superseded", K::Int64, false, "accepted rows since replaced by a later submission (or retracted)"),
         col(
             "not_reported",
             K::Int64,
@@ -208,8 +235,10 @@ pub const SUBMISSIONS: TableDef = TableDef {
             "status",
             K::Category,
             false,
-            "`accepted` (no row rejected), `partial`, `rejected` (no row accepted) or `unreadable`",
+            "`accepted` (no row rejected), `partial`, `rejected` (no row accepted), `unreadable`, or `retracted`",
         ),
+        col("submitted_at", K::Text, true, "the date the submission gives itself, as written"),
+        col("first_seen", K::Text, false, "when a run first saw the file (RFC 3339)"),
         RUN[0],
         RUN[1],
     ],
@@ -286,8 +315,17 @@ pub const COVERAGE: TableDef = TableDef {
 };
 
 /// Every table, in the order the data dictionary lists them.
-pub const ALL: [&TableDef; 8] =
-    [&OBSERVATIONS, &REJECTS, &FINDINGS, &SUBMISSIONS, &KPI_TOTALS, &BY_COUNTRY, &BY_REGION, &COVERAGE];
+pub const ALL: [&TableDef; 9] = [
+    &OBSERVATIONS,
+    &OBSERVATIONS_HISTORY,
+    &REJECTS,
+    &FINDINGS,
+    &SUBMISSIONS,
+    &KPI_TOTALS,
+    &BY_COUNTRY,
+    &BY_REGION,
+    &COVERAGE,
+];
 
 /// The data dictionary as Markdown, for the README.
 pub fn dictionary_markdown() -> String {

@@ -17,7 +17,7 @@ fn a_second_run_on_the_same_output_is_refused_while_the_first_holds_the_lock() {
     let run = run_into(dir.path(), &[]);
     assert_eq!(run.code, 4, "{}{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("another run"), "{}", run.stderr);
-    assert!(!dir.path().join("observations").exists(), "nothing written");
+    assert!(!dir.path().join("current").exists(), "nothing published");
 }
 
 #[test]

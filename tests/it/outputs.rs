@@ -34,11 +34,12 @@ fn shape(schema: &arrow::datatypes::Schema) -> Vec<(String, DataType, bool)> {
     schema.fields().iter().map(|f| (f.name().clone(), f.data_type().clone(), f.is_nullable())).collect()
 }
 
-fn table(out: &Path, def: &TableDef) -> RecordBatch {
-    read(&out.join(def.path)).0
+/// A table of the run published under `out`.
+pub fn table(out: &Path, def: &TableDef) -> RecordBatch {
+    read(&out.join(clusterkpi::run::CURRENT).join(def.path)).0
 }
 
-fn strings(batch: &RecordBatch, name: &str) -> Vec<Option<String>> {
+pub fn strings(batch: &RecordBatch, name: &str) -> Vec<Option<String>> {
     let c = cast(batch.column_by_name(name).unwrap(), &DataType::Utf8).unwrap();
     let a = c.as_string::<i32>();
     (0..a.len()).map(|i| a.is_valid(i).then(|| a.value(i).to_owned())).collect()
@@ -58,7 +59,7 @@ fn sample_run_writes_every_table_with_the_documented_schema() {
     let run = run_sample(dir.path());
     assert_eq!(run.code, 1, "the sample has planted mistakes\n{}{}", run.stdout, run.stderr);
     for def in tables::ALL {
-        let (batch, meta) = read(&dir.path().join(def.path));
+        let (batch, meta) = read(&dir.path().join(clusterkpi::run::CURRENT).join(def.path));
         assert_eq!(shape(&batch.schema()), shape(&def.schema()), "{}: columns, types and nullability", def.name);
         assert_eq!(meta.get("clusterkpi.schema_version").map(String::as_str), Some("1"), "{}", def.name);
         assert!(meta.get("clusterkpi.run_id").is_some_and(|r| run.stdout.contains(r.as_str())), "{}", def.name);
@@ -91,7 +92,7 @@ fn every_row_read_is_accounted_for() {
     assert_eq!(rejects.num_rows() as i64, rejected.iter().sum::<i64>());
     assert!(rejects.num_rows() >= 5, "the planted mistakes end up in rejects/");
     let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary/summary.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out.join("current/summary/summary.json")).unwrap()).unwrap();
     assert_eq!(summary["accounting"]["balanced"], true);
     assert_eq!(summary["accounting"]["rows_read"], read.iter().sum::<i64>());
     assert_eq!(summary["registry"]["clusters"], 31);
@@ -168,6 +169,7 @@ fn an_empty_input_folder_gives_empty_tables_not_an_error() {
 
 #[test]
 fn the_same_inputs_give_the_same_rows_whatever_the_scheduling() {
+    // Run ids and timestamps aside (`run_id`, `ingested_at`, `first_seen`, `superseded_at`).
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     run_sample(&a);
@@ -176,7 +178,7 @@ fn the_same_inputs_give_the_same_rows_whatever_the_scheduling() {
         let (x, y) = (table(&a, def), table(&b, def));
         assert_eq!(x.num_rows(), y.num_rows(), "{}", def.name);
         for field in def.schema().fields() {
-            if matches!(field.name().as_str(), "run_id" | "ingested_at") {
+            if matches!(field.name().as_str(), "run_id" | "ingested_at" | "first_seen" | "superseded_at") {
                 continue;
             }
             let (cx, cy) = (x.column_by_name(field.name()).unwrap(), y.column_by_name(field.name()).unwrap());
@@ -219,7 +221,7 @@ fn pipeline_files_are_validated_and_resolved_against_their_folder() {
     let ok = write("ok.toml", "[input]\ndir = \"in\"\n[output]\ndir = \"out\"\n");
     let r = clusterkpi(&["run", ok.to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    assert!(dir.path().join("out").join(tables::OBSERVATIONS.path).is_file());
+    assert!(dir.path().join("out/current").join(tables::OBSERVATIONS.path).is_file());
 }
 
 #[test]
