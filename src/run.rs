@@ -22,7 +22,7 @@ use crate::diag::Severity;
 use crate::lock;
 use crate::pipeline::{self, DiscoverError, FileReport};
 use crate::plan::{Plan, SourceInfo};
-use crate::state::{LedgerEntry, STATE_PATH, STATE_VERSION, State, Submission, Superseded};
+use crate::state::{LedgerEntry, STATE_PATH, STATE_VERSION, SUBMISSIONS_PATH, State, Submission, Superseded};
 use crate::summary::{self, Stats, Summary, SummaryError};
 use crate::write::batches::{self, ObsView, SubView};
 use crate::write::tables::{self, TableDef};
@@ -185,6 +185,13 @@ pub fn run(plan: &Plan, options: &Options, progress: Progress<'_>) -> Result<Out
         });
     }
 
+    if let Err(e) = state.load_submissions(&plan.output) {
+        if !options.full {
+            return Err(e.into());
+        }
+        tracing::warn!("{e}: rebuilding it from the input files, as `--full` asks");
+        state = State { version: STATE_VERSION, ..State::default() };
+    }
     tracing::info!(run_id, files = to_check.len(), unchanged = unchanged.len(), "checking submissions");
     let stats: Vec<Option<(u64, i128)>> = to_check.iter().map(|i| stat(&i.path)).collect();
     let names: Vec<String> = to_check.iter().map(|i| i.name.to_string()).collect();
@@ -340,7 +347,9 @@ pub fn run(plan: &Plan, options: &Options, progress: Progress<'_>) -> Result<Out
         &version.join("summary/summary.json"),
         &(serde_json::to_string_pretty(&json).unwrap_or_default() + "\n"),
     )?;
-    write_file(&version.join(STATE_PATH), &serde_json::to_string(&state).unwrap_or_default())?;
+    let (ledger, submissions) = state.to_json();
+    write_file(&version.join(SUBMISSIONS_PATH), &submissions)?;
+    write_file(&version.join(STATE_PATH), &ledger)?;
     drop(subs);
     stages.lap("write");
 

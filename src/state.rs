@@ -16,8 +16,10 @@ use serde::{Deserialize, Serialize};
 use crate::pipeline::FileReport;
 
 pub const STATE_VERSION: u32 = 1;
-/// Where the state sits inside a published version.
-pub const STATE_PATH: &str = "_state/state.json";
+/// Where the ledger sits inside a published version: small, read by every run.
+pub const STATE_PATH: &str = "_state/ledger.json";
+/// Where the submissions and their results sit: read only by a run with work to do.
+pub const SUBMISSIONS_PATH: &str = "_state/submissions.json";
 
 /// One input file as last seen.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -60,11 +62,23 @@ pub struct Submission {
     pub report: FileReport,
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default)]
 pub struct State {
     pub version: u32,
     pub files: Vec<LedgerEntry>,
     pub submissions: Vec<Submission>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct LedgerFile {
+    version: u32,
+    files: Vec<LedgerEntry>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SubmissionsFile {
+    version: u32,
+    submissions: Vec<Submission>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -76,21 +90,44 @@ pub enum StateError {
     Corrupt { path: PathBuf, problem: String },
 }
 
+fn read<T: serde::de::DeserializeOwned>(path: &Path, version: impl Fn(&T) -> u32) -> Result<T, StateError> {
+    let corrupt = |problem: String| StateError::Corrupt { path: path.to_path_buf(), problem };
+    let text = std::fs::read_to_string(path).map_err(|e| corrupt(format!("unreadable ({e})")))?;
+    let value: T = serde_json::from_str(&text).map_err(|e| corrupt(format!("damaged ({e})")))?;
+    match version(&value) {
+        STATE_VERSION => Ok(value),
+        v => Err(corrupt(format!("of version {v}, not {STATE_VERSION}"))),
+    }
+}
+
 impl State {
-    /// The state published under `output`: empty when nothing was published yet.
+    /// The ledger published under `output` (empty when nothing was published yet); the
+    /// submissions wait for [`State::load_submissions`], since a run with nothing new never
+    /// needs them.
     pub fn load(output: &Path) -> Result<State, StateError> {
         let current = output.join(crate::run::CURRENT);
         if !current.exists() {
             return Ok(State { version: STATE_VERSION, ..State::default() });
         }
-        let path = current.join(STATE_PATH);
-        let corrupt = |problem: String| StateError::Corrupt { path: path.clone(), problem };
-        let text = std::fs::read_to_string(&path).map_err(|e| corrupt(format!("unreadable ({e})")))?;
-        let state: State = serde_json::from_str(&text).map_err(|e| corrupt(format!("damaged ({e})")))?;
-        if state.version != STATE_VERSION {
-            return Err(corrupt(format!("of version {}, not {STATE_VERSION}", state.version)));
+        let ledger: LedgerFile = read(&current.join(STATE_PATH), |l: &LedgerFile| l.version)?;
+        Ok(State { version: ledger.version, files: ledger.files, submissions: Vec::new() })
+    }
+
+    /// The submissions published under `output`, with their results.
+    pub fn load_submissions(&mut self, output: &Path) -> Result<(), StateError> {
+        let current = output.join(crate::run::CURRENT);
+        if current.exists() {
+            let subs: SubmissionsFile = read(&current.join(SUBMISSIONS_PATH), |s: &SubmissionsFile| s.version)?;
+            self.submissions = subs.submissions;
         }
-        Ok(state)
+        Ok(())
+    }
+
+    /// The state as the two files of a version: (ledger, submissions).
+    pub fn to_json(&self) -> (String, String) {
+        let ledger = LedgerFile { version: STATE_VERSION, files: self.files.clone() };
+        let subs = SubmissionsFile { version: STATE_VERSION, submissions: self.submissions.clone() };
+        (serde_json::to_string(&ledger).unwrap_or_default(), serde_json::to_string(&subs).unwrap_or_default())
     }
 
     pub fn entry(&self, path: &str) -> Option<&LedgerEntry> {

@@ -4,6 +4,7 @@
 mod cli;
 mod codes;
 mod examples;
+mod nightly;
 mod operations;
 mod outputs;
 mod parity;
