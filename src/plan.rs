@@ -2,8 +2,9 @@
 //! before any work starts (paths, the compiled schema and reference data, the GWP set).
 //!
 //! A pipeline file is TOML with the sections `[input] dir`, `[output] dir`, `[reference]
-//! clusters, countries, currencies, fx_rates, gwp, gwp_set` and `[schema] dir` (a folder holding
-//! any of `kpis.toml`, `fields.toml`, `units.toml`, `layout.toml`). Every key is optional: a key left out takes
+//! clusters, countries, currencies, fx_rates, gwp, gwp_set`, `[schema] dir` (a folder holding
+//! any of `kpis.toml`, `fields.toml`, `units.toml`, `layout.toml`), and the optional `[archive]
+//! dir` and `[quarantine] dir`. Every key is optional: a key left out takes
 //! the bundled default, so a pipeline names only what it changes. Relative paths resolve against
 //! the folder that holds the pipeline file; flags win over the file. An unknown key, a wrong
 //! type or a path that does not exist is an error naming the key.
@@ -35,6 +36,12 @@ struct PipelineFile {
     #[serde(default)]
     #[validate(nested)]
     schema: Dir,
+    #[serde(default)]
+    #[validate(nested)]
+    archive: Dir,
+    #[serde(default)]
+    #[validate(nested)]
+    quarantine: Dir,
 }
 
 #[derive(Debug, Default, Deserialize, Validate)]
@@ -91,6 +98,10 @@ pub struct Plan {
     pub pipeline: Option<PathBuf>,
     pub input: PathBuf,
     pub output: PathBuf,
+    /// Where a copy of each file a run reads goes, if anywhere.
+    pub archive: Option<PathBuf>,
+    /// Where unreadable files are copied, each with a report beside it, if anywhere.
+    pub quarantine: Option<PathBuf>,
     pub schema: Arc<Schema>,
     pub sources: Vec<SourceInfo>,
 }
@@ -217,7 +228,17 @@ pub fn load(pipeline: Option<&Path>, overrides: &Overrides) -> Result<Plan, Plan
         layout: t(8),
     })?;
     schema.gwp_set = overrides.gwp_set.or(r.gwp_set).unwrap_or_default();
-    Ok(Plan { pipeline: pipeline.map(Path::to_path_buf), input, output, schema: Arc::new(schema), sources })
+    let archive = file.archive.dir.as_deref().map(resolve);
+    let quarantine = file.quarantine.dir.as_deref().map(resolve);
+    Ok(Plan {
+        pipeline: pipeline.map(Path::to_path_buf),
+        input,
+        output,
+        archive,
+        quarantine,
+        schema: Arc::new(schema),
+        sources,
+    })
 }
 
 /// A path with `.` and `name/..` folded away lexically (`pipelines/../output` is `output`), so

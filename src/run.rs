@@ -195,6 +195,7 @@ pub fn run(plan: &Plan, options: &Options, progress: Progress<'_>) -> Result<Out
     tracing::info!(run_id, files = to_check.len(), unchanged = unchanged.len(), "checking submissions");
     let stats: Vec<Option<(u64, i128)>> = to_check.iter().map(|i| stat(&i.path)).collect();
     let names: Vec<String> = to_check.iter().map(|i| i.name.to_string()).collect();
+    let paths: Vec<PathBuf> = to_check.iter().map(|i| i.path.clone()).collect();
     let done = progress(to_check.len());
     let reports = pipeline::check_files_with(to_check, plan.schema.clone(), done);
     stages.lap("check");
@@ -356,6 +357,7 @@ pub fn run(plan: &Plan, options: &Options, progress: Progress<'_>) -> Result<Out
     crate::fault::pause("publish");
     publish(&plan.output, &run_id)?;
     stages.lap("publish");
+    keep_copies(plan, &run_id, &reports, &names, &paths);
     write_manifest(plan, &run_id, started, &stages, &reports, &unchanged, &skipped, &accounting, superseded)?;
     tracing::info!(
         run_id,
@@ -366,6 +368,35 @@ pub fn run(plan: &Plan, options: &Options, progress: Progress<'_>) -> Result<Out
         "run published"
     );
     Ok(Outcome { run_id, reports, unchanged, summary: Some(summary), accounting, output: plan.output.clone() })
+}
+
+/// Copy each file read into the archive, and each unreadable one into the quarantine with a
+/// report beside it, as the pipeline asks. Input files themselves are never touched. A copy
+/// that fails is logged; it does not undo the published run.
+fn keep_copies(plan: &Plan, run_id: &str, reports: &[FileReport], names: &[String], paths: &[PathBuf]) {
+    let copy = |from: &Path, to: &Path| -> std::io::Result<()> {
+        if let Some(dir) = to.parent() {
+            fs_err::create_dir_all(dir)?;
+        }
+        fs_err::copy(from, to).map(|_| ())
+    };
+    for ((report, name), path) in reports.iter().zip(names).zip(paths) {
+        if let Some(archive) = &plan.archive
+            && let Err(e) = copy(path, &archive.join(run_id).join(name))
+        {
+            tracing::warn!("cannot archive `{}`: {e}", path.display());
+        }
+        if let Some(quarantine) = &plan.quarantine
+            && report.status() == pipeline::Status::Unreadable
+        {
+            let to = quarantine.join(name);
+            let sidecar = quarantine.join(format!("{name}.report.json"));
+            let findings = serde_json::to_string_pretty(&report.findings).unwrap_or_default();
+            if let Err(e) = copy(path, &to).and_then(|()| fs_err::write(&sidecar, findings + "\n")) {
+                tracing::warn!("cannot quarantine `{}`: {e}", path.display());
+            }
+        }
+    }
 }
 
 /// Size and modification time of a file, if it can be read.

@@ -251,3 +251,38 @@ fn a_damaged_state_is_refused_with_instructions_and_rebuilt_by_full() {
     assert_eq!(rebuilt.code, 0, "{}", rebuilt.stderr);
     assert_eq!(table(&f.output, &tables::OBSERVATIONS).num_rows(), rows, "no row duplicated");
 }
+
+#[test]
+fn processed_files_are_archived_and_unreadable_ones_quarantined_with_a_report() {
+    let f = folders(&["solent.tsv"]);
+    std::fs::write(f.input.join("broken.xlsx"), b"PK\x03\x04 not a workbook").unwrap();
+    let pipeline = f.input.parent().unwrap().join("p.toml");
+    std::fs::write(&pipeline, "[input]\ndir = \"in\"\n[output]\ndir = \"out\"\n[archive]\ndir = \"archive\"\n[quarantine]\ndir = \"quarantine\"\n").unwrap();
+    let r = clusterkpi(&["run", pipeline.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "the broken file is an error\n{}", r.stderr);
+    let base = f.input.parent().unwrap();
+    let archived: Vec<_> = walk(&base.join("archive"));
+    assert!(
+        archived.iter().any(|p| p.ends_with("solent.tsv")) && archived.iter().any(|p| p.ends_with("broken.xlsx")),
+        "{archived:?}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(base.join("quarantine/broken.xlsx.report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report[0]["code"], "E_FILE_UNREADABLE");
+    assert!(base.join("quarantine/broken.xlsx").is_file());
+    assert!(!base.join("quarantine/solent.tsv").exists(), "only unreadable files are quarantined");
+    assert!(f.input.join("broken.xlsx").is_file() && f.input.join("solent.tsv").is_file(), "inputs are left in place");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.path().is_dir() {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}
