@@ -29,15 +29,13 @@ fn folders(files: &[&str]) -> Folders {
     Folders { input, output, _dir: dir }
 }
 
+/// `run` of the sample pipeline on these folders.
+fn run_args(f: &Folders) -> Vec<&str> {
+    vec!["run", "pipelines/sample.toml", "--input", f.input.to_str().unwrap(), "--output", f.output.to_str().unwrap()]
+}
+
 fn run(f: &Folders, extra: &[&str]) -> crate::util::Run {
-    let mut args = vec![
-        "run",
-        "pipelines/sample.toml",
-        "--input",
-        f.input.to_str().unwrap(),
-        "--output",
-        f.output.to_str().unwrap(),
-    ];
+    let mut args = run_args(f);
     args.extend_from_slice(extra);
     clusterkpi(&args)
 }
@@ -174,14 +172,7 @@ fn a_deleted_input_keeps_its_data_and_a_retraction_removes_it() {
 /// Start a run that pauses at `point`, wait until it does, and kill it with SIGKILL.
 fn kill_at(f: &Folders, point: &str) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_clusterkpi"))
-        .args([
-            "run",
-            "pipelines/sample.toml",
-            "--input",
-            f.input.to_str().unwrap(),
-            "--output",
-            f.output.to_str().unwrap(),
-        ])
+        .args(run_args(f))
         .current_dir(root())
         .env(clusterkpi::fault::ENV, format!("pause:{point}"))
         .stdout(Stdio::null())
@@ -224,10 +215,7 @@ fn a_full_disk_fails_the_run_and_leaves_the_previous_outputs() {
     assert_eq!(run(&f, &[]).code, 0);
     let published = comparable(&f.output, &tables::OBSERVATIONS);
     std::fs::copy(root().join("sample_data/gopalpur.xlsx"), f.input.join("gopalpur.xlsx")).unwrap();
-    let r = crate::util::clusterkpi_env(
-        &["run", "pipelines/sample.toml", "--input", f.input.to_str().unwrap(), "--output", f.output.to_str().unwrap()],
-        &[(clusterkpi::fault::ENV, "fail:write:findings")],
-    );
+    let r = crate::util::clusterkpi_env(&run_args(&f), &[(clusterkpi::fault::ENV, "fail:write:findings")]);
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("no space left on device"), "{}", r.stderr);
     assert_eq!(comparable(&f.output, &tables::OBSERVATIONS), published);
