@@ -271,7 +271,23 @@ pub enum DiscoverError {
 /// over, and so are files of other formats (a README beside the submissions, say). Files are
 /// reported under their path as found (a folder's files under the folder's path).
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>, DiscoverError> {
-    let mut inputs = Vec::new();
+    walk(paths).map(|(inputs, _)| inputs)
+}
+
+/// The submission files under `dir`, reported under their path relative to `dir`, and the
+/// other files found there (passed over: not a submission format).
+pub fn discover_under(dir: &Path) -> Result<(Vec<Input>, Vec<String>), DiscoverError> {
+    let (mut inputs, others) = walk(&[dir.to_path_buf()])?;
+    let relative = |p: &Path| p.strip_prefix(dir).unwrap_or(p).to_string_lossy().into_owned();
+    for i in &mut inputs {
+        i.name = Arc::from(relative(&i.path));
+    }
+    Ok((inputs, others.iter().map(|p| relative(p)).collect()))
+}
+
+/// One pass over the paths: the submission files, and the other files of the folders.
+fn walk(paths: &[PathBuf]) -> Result<(Vec<Input>, Vec<PathBuf>), DiscoverError> {
+    let (mut inputs, mut others) = (Vec::new(), Vec::new());
     for path in paths {
         if path.is_file() {
             inputs.push(input(path));
@@ -282,40 +298,21 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>, DiscoverError> {
                 .filter_entry(|e| e.depth() == 0 || !is_hidden(e.path()));
             for entry in walker {
                 let entry = entry.map_err(|source| DiscoverError::Walk { path: path.clone(), source })?;
-                if entry.file_type().is_file() && Format::from_path(entry.path()).is_some() {
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                if Format::from_path(entry.path()).is_some() {
                     inputs.push(input(entry.path()));
-                } else if entry.file_type().is_file() {
+                } else {
                     tracing::debug!(path = %entry.path().display(), "not a submission format, passed over");
+                    others.push(entry.path().to_path_buf());
                 }
             }
         } else {
             return Err(DiscoverError::Missing { path: path.clone() });
         }
     }
-    Ok(inputs)
-}
-
-/// The submission files under `dir`, reported under their path relative to `dir`, and the
-/// other files found there (passed over: not a submission format).
-pub fn discover_under(dir: &Path) -> Result<(Vec<Input>, Vec<String>), DiscoverError> {
-    let mut inputs = discover(&[dir.to_path_buf()])?;
-    for i in &mut inputs {
-        if let Ok(rel) = i.path.strip_prefix(dir) {
-            i.name = Arc::from(rel.to_string_lossy().as_ref());
-        }
-    }
-    let mut skipped = Vec::new();
-    for entry in walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.path()))
-        .flatten()
-    {
-        if entry.file_type().is_file() && Format::from_path(entry.path()).is_none() {
-            skipped.push(entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_string_lossy().into_owned());
-        }
-    }
-    Ok((inputs, skipped))
+    Ok((inputs, others))
 }
 
 fn input(path: &Path) -> Input {

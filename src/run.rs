@@ -331,7 +331,7 @@ pub fn run(plan: &Plan, options: &Options, progress: Progress<'_>) -> Result<Out
     let submitted: BTreeSet<&str> = rows.iter().map(|r| r.obs.cluster_id.as_str()).collect();
     let countries: BTreeSet<&str> = rows.iter().map(|r| r.obs.country.as_str()).collect();
     let registry_countries: BTreeSet<&str> = schema.clusters.iter().map(|c| c.country.as_str()).collect();
-    let totals = account(&state.submissions.iter().map(|s| s.report.clone()).collect::<Vec<_>>());
+    let totals = account(state.submissions.iter().map(|s| &s.report));
     let json = SummaryJson {
         schema_version: crate::write::SCHEMA_VERSION,
         run_id: &run_id,
@@ -640,9 +640,10 @@ fn write_manifest(
     Ok(())
 }
 
-fn account(reports: &[FileReport]) -> Accounting {
-    let mut a = Accounting { files: reports.len(), balanced: true, ..Accounting::default() };
+fn account<'a>(reports: impl IntoIterator<Item = &'a FileReport>) -> Accounting {
+    let mut a = Accounting { balanced: true, ..Accounting::default() };
     for r in reports {
+        a.files += 1;
         a.rows_read += r.rows_read;
         a.rows_accepted += r.rows_accepted;
         a.rows_rejected += r.rows_rejected;

@@ -92,7 +92,9 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
             let header_row = &grid.rows[header];
             for row in &data {
                 let Some(label) = row.cells.get(kpi).filter(|c| !c.is_blank()) else { continue };
-                let (name, header_unit) = split_header_unit(&label.to_string()).to_owned_parts();
+                let label = label.to_string();
+                let (name, header_unit) = split_header_unit(&label);
+                let name = name.to_owned();
                 for &(col, year) in &years {
                     let mut raw = RawRow::new(Loc::new(file, grid.row_place(row)));
                     raw.set(Field::Kpi, Cell::Text(name.clone()), Loc::new(file, grid.cell_place(row, kpi)));
@@ -165,16 +167,6 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
         }
     }
     true
-}
-
-trait OwnedParts {
-    fn to_owned_parts(self) -> (String, Option<String>);
-}
-
-impl OwnedParts for (&str, Option<String>) {
-    fn to_owned_parts(self) -> (String, Option<String>) {
-        (self.0.to_owned(), self.1)
-    }
 }
 
 /// The column of the group header a two-row column sits under.

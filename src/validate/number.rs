@@ -246,13 +246,6 @@ fn grouped(int: &str, group_char: char) -> bool {
     (1..=3).contains(&first.len()) && last.len() == 3 && middle.iter().all(|g| g.len() == 2 || g.len() == 3)
 }
 
-/// Parse a canonical numeric text (`.` decimal point, optional `,` grouping), as a column with
-/// the `Point` convention would.
-pub fn parse_number(text: &str) -> Option<f64> {
-    let s = split(text).filter(|s| s.unit.is_empty())?;
-    value(&s, Decimal::Point).ok()
-}
-
 /// Parse a year: a whole number, as a number cell or as text of digits.
 pub fn whole_number(n: f64) -> Option<i64> {
     (n.is_finite() && n.fract() == 0.0 && n.abs() < 1e12).then_some(n as i64)
@@ -280,11 +273,14 @@ mod tests {
             ("2E-3", 0.002),
             ("0", 0.0),
         ];
+        // A canonical text: `.` decimal point, optional `,` grouping, nothing around it.
+        let canonical =
+            |text: &str| parse(text, Decimal::Point).ok().filter(|(_, unit)| unit.is_empty()).map(|(n, _)| n);
         for (text, want) in cases {
-            assert_eq!(parse_number(text), Some(want), "{text}");
+            assert_eq!(canonical(text), Some(want), "{text}");
         }
         for text in ["", "-", ".", "1,23", "1,2345", "NaN", "inf", "1_000", "1,234.5.6", "1e999", "abc"] {
-            assert_eq!(parse_number(text), None, "{text:?}");
+            assert_eq!(canonical(text), None, "{text:?}");
         }
     }
 
