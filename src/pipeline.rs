@@ -68,6 +68,12 @@ pub struct FileReport {
     pub findings: Vec<Finding>,
     pub observations: Vec<Observation>,
     pub rejects: Vec<Reject>,
+    /// The cells mapping read or reported (see [`crate::map::Mapped::accounted`]).
+    #[serde(skip)]
+    pub accounted: std::collections::HashSet<crate::diag::Place>,
+    /// Where each table found starts.
+    #[serde(skip)]
+    pub tables: Vec<crate::diag::Place>,
 }
 
 impl FileReport {
@@ -86,6 +92,8 @@ impl FileReport {
             findings: vec![finding],
             observations: Vec::new(),
             rejects: Vec::new(),
+            accounted: Default::default(),
+            tables: Vec::new(),
         }
     }
 
@@ -177,6 +185,8 @@ pub fn check_bytes(bytes: &[u8], format: Format, file: &Arc<str>, schema: &Schem
     let not_reported = mapped.not_reported;
     let explanation = std::mem::take(&mut mapped.explanation);
     let mapped_submitted = mapped.submitted_at.take();
+    let accounted = std::mem::take(&mut mapped.accounted);
+    let tables = std::mem::take(&mut mapped.tables);
     let validated = validate::validate(mapped, schema);
     FileReport {
         file: file.clone(),
@@ -192,6 +202,8 @@ pub fn check_bytes(bytes: &[u8], format: Format, file: &Arc<str>, schema: &Schem
         findings: validated.findings,
         observations: validated.observations,
         rejects: validated.rejects,
+        accounted,
+        tables,
     }
 }
 

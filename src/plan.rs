@@ -184,7 +184,7 @@ pub fn load(pipeline: Option<&Path>, overrides: &Overrides) -> Result<Plan, Plan
     };
     // (name, the file the pipeline names with the key naming it, the bundled copy)
     type Choice<'a> = (&'static str, Option<(String, PathBuf)>, Source<'a>);
-    let chosen: [Choice<'_>; 9] = [
+    let chosen: [Choice<'_>; 10] = [
         ("clusters", named("reference.clusters", &r.clusters), bundled.clusters),
         ("countries", named("reference.countries", &r.countries), bundled.countries),
         ("currencies", named("reference.currencies", &r.currencies), bundled.currencies),
@@ -194,6 +194,7 @@ pub fn load(pipeline: Option<&Path>, overrides: &Overrides) -> Result<Plan, Plan
         ("fields", in_schema_dir("fields.toml"), bundled.fields),
         ("units", in_schema_dir("units.toml"), bundled.units),
         ("layout", in_schema_dir("layout.toml"), bundled.layout),
+        ("language", in_schema_dir("language.toml"), bundled.language),
     ];
     let mut texts: Vec<(String, String)> = Vec::with_capacity(chosen.len());
     let mut sources = Vec::with_capacity(chosen.len());
@@ -226,6 +227,7 @@ pub fn load(pipeline: Option<&Path>, overrides: &Overrides) -> Result<Plan, Plan
         fields: t(6),
         units: t(7),
         layout: t(8),
+        language: t(9),
     })?;
     schema.gwp_set = overrides.gwp_set.or(r.gwp_set).unwrap_or_default();
     let archive = file.archive.dir.as_deref().map(resolve);

@@ -1,6 +1,7 @@
 //! The command line: arguments, logging, exit statuses. clap stays here; commands turn parsed
 //! arguments into library calls and render the results.
 
+mod explain;
 mod headline;
 mod run;
 mod validate;
@@ -62,6 +63,9 @@ enum Command {
     /// Withdraw a submission: its observations leave `observations/` (they stay in
     /// `observations_history/`, marked retracted), and the tables are published again.
     Retract(RetractArgs),
+    /// Show how KPI names or column headers are read (exactly, by their words, or refused)
+    /// and why, without a file.
+    ExplainName(ExplainArgs),
     /// Print the data dictionary of the output tables (Markdown).
     #[command(hide = true)]
     Dictionary,
@@ -86,6 +90,16 @@ struct ValidateArgs {
     /// the pipeline's, or AR6).
     #[arg(long, value_name = "SET")]
     gwp_set: Option<crate::schema::GwpSet>,
+}
+
+#[derive(Debug, clap::Args)]
+struct ExplainArgs {
+    /// The names to read, e.g. "Aantal directe banen".
+    #[arg(required = true, value_name = "NAME")]
+    names: Vec<String>,
+    /// Read with this pipeline's schema (its own aliases), as the nightly run does.
+    #[arg(long, value_name = "FILE")]
+    pipeline: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -174,6 +188,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Summary(args) => run::summary(&args),
         Command::Retract(args) => run::retract(&args),
+        Command::ExplainName(args) => explain::run(&args),
         Command::Dictionary => {
             let mut out = std::io::stdout().lock();
             write!(out, "{}", crate::write::tables::dictionary_markdown()).map(|()| Exit::Clean).map_err(CliError::from)

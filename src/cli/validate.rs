@@ -159,6 +159,8 @@ struct JsonObservation<'a> {
     unit: &'a str,
     reported_value: f64,
     reported_unit: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    qualifier: Option<&'a str>,
     conversion: &'a Conversion,
     location: &'a Loc,
 }
@@ -176,6 +178,7 @@ impl<'a> From<&'a Observation> for JsonObservation<'a> {
             unit: &o.unit,
             reported_value: o.reported_value,
             reported_unit: o.reported_unit.as_deref(),
+            qualifier: o.qualifier.as_deref(),
             conversion: &o.conversion,
             location: &o.value_loc,
         }

@@ -82,6 +82,8 @@ codes! {
     YearRange = "E_YEAR_RANGE", Error;
     /// `value` is not a finite number.
     ValueNotNumber = "E_VALUE_NOT_NUMBER", Error;
+    /// `value` is a bound (`>500`, `<0.1`, `500+`), not a value.
+    ValueBound = "E_VALUE_BOUND", Error;
     /// `value` could be read two ways (`1,234`), and nothing in its column settles which.
     NumberAmbiguous = "E_NUMBER_AMBIGUOUS", Error;
     /// The value cell carries a unit that contradicts the unit column.
@@ -127,6 +129,16 @@ codes! {
     /// A cluster total and its facility rows are both given: the total is used, and this says
     /// whether the facilities add up to it.
     FacilityTotal = "W_FACILITY_TOTAL", Warning;
+    /// A value carries a mark (`~1200`, `1,234*`, `2,3 p`): the number is read and the mark kept
+    /// in the `qualifier` column.
+    ValueQualified = "W_VALUE_QUALIFIED", Warning;
+    /// A column of numbers in a long table was not read: its header resembles a KPI or `value`.
+    ColumnUnread = "W_COLUMN_UNREAD", Warning;
+    /// A column's header words and its contents disagree about what the column holds.
+    ColumnContents = "W_COLUMN_CONTENTS", Warning;
+    /// A number inside a table stands where no column reads it (under no header, beside the
+    /// table): it was not read.
+    NumberUnread = "W_NUMBER_UNREAD", Warning;
     /// A hidden or very hidden sheet was not read.
     SheetHidden = "W_SHEET_HIDDEN", Warning;
     /// A sheet holds no table with the canonical columns and was skipped.
@@ -135,6 +147,14 @@ codes! {
     Encoding = "I_ENCODING", Info;
     /// A column or field that is not part of the canonical submission was ignored.
     UnknownColumn = "I_UNKNOWN_COLUMN", Info;
+    /// A KPI name or a column header that is no exact alias was read by its words; once per
+    /// distinct spelling per file, at its first cell.
+    NameMatched = "I_NAME_MATCHED", Info;
+    /// Text inside a table stands where no column reads it (a note under the table): it was
+    /// passed over.
+    CellUnread = "I_CELL_UNREAD", Info;
+    /// A column whose header names no column was read from its contents (years, KPI names…).
+    ColumnInferred = "I_COLUMN_INFERRED", Info;
 }
 
 impl std::fmt::Display for Code {

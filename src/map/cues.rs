@@ -2,6 +2,7 @@
 //! brackets), a year, or a metadata label. Every recognition comes from the schema's data.
 
 use crate::read::Cell;
+pub use crate::schema::text::split_header_unit;
 use crate::schema::{Field, MetaKey, Schema};
 
 /// A cell's role, as far as its content tells.
@@ -21,6 +22,8 @@ pub enum Cue {
         key: MetaKey,
         value: Option<String>,
     },
+    /// A text that names nothing the layout knows (a title, an unknown KPI).
+    Text(String),
     Other,
 }
 
@@ -52,6 +55,7 @@ fn classify_text(t: &str, schema: &Schema) -> Cue {
     {
         return Cue::Year(y);
     }
+    // Exact spellings first, then by words: a column before a KPI each time.
     if let Some(field) = schema.fields.find(t) {
         return Cue::Field(field);
     }
@@ -59,25 +63,22 @@ fn classify_text(t: &str, schema: &Schema) -> Cue {
     if schema.kpis.find(name).is_some() {
         return Cue::Kpi { name: name.to_owned(), unit };
     }
-    Cue::Other
+    if !wordy(t) {
+        return Cue::Text(t.to_owned());
+    }
+    if let Some(field) = schema.read_field(t).entry() {
+        return Cue::Field(field);
+    }
+    if schema.read_kpi(name).entry().is_some() {
+        return Cue::Kpi { name: name.to_owned(), unit };
+    }
+    Cue::Text(t.to_owned())
 }
 
-/// `Emissions (MtCO2e)` → (`Emissions`, `MtCO2e`); `GDP [EUR m]` → (`GDP`, `EUR m`);
-/// `Jobs ('000)` → (`Jobs`, `'000`). A header without a bracketed tail is all name.
-pub fn split_header_unit(t: &str) -> (&str, Option<String>) {
-    let t = t.trim();
-    for (open, close) in [('(', ')'), ('[', ']')] {
-        if let Some(inner) = t.strip_suffix(close)
-            && let Some(at) = inner.rfind(open)
-        {
-            let unit = inner[at + open.len_utf8()..].trim();
-            let name = inner[..at].trim();
-            if !name.is_empty() && !unit.is_empty() {
-                return (name, Some(unit.to_owned()));
-            }
-        }
-    }
-    (t, None)
+/// Whether a text could be a name worth reading by its words: it has letters, and is not a
+/// sentence (a note or an instruction).
+pub fn wordy(t: &str) -> bool {
+    t.chars().any(char::is_alphabetic) && t.chars().count() <= 80 && t.split_whitespace().count() <= 10
 }
 
 /// The text of a cell, for messages about what was found.
@@ -90,14 +91,6 @@ pub fn show(cell: &Cell) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn header_units() {
-        assert_eq!(split_header_unit("GHG emissions (MtCO2e)"), ("GHG emissions", Some("MtCO2e".into())));
-        assert_eq!(split_header_unit("GDP [EUR m]"), ("GDP", Some("EUR m".into())));
-        assert_eq!(split_header_unit("Jobs ('000)"), ("Jobs", Some("'000".into())));
-        assert_eq!(split_header_unit("Jobs"), ("Jobs", None));
-    }
 
     #[test]
     fn cells_in_six_languages() {

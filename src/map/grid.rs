@@ -15,10 +15,10 @@
 use std::sync::Arc;
 
 use super::cues::{Cue, classify, show, split_header_unit};
-use super::{Mapped, RawRow, missing_columns, unknown_column};
+use super::{Mapped, RawRow, header_read, kpi_refused, missing_columns, unknown_column};
 use crate::diag::{Code, Finding, Loc, Place, column_letters};
 use crate::read::{Cell, Grid, GridKind, GridRow};
-use crate::schema::{Field, MetaKey, Schema};
+use crate::schema::{Field, MetaKey, NameMatch, Schema};
 
 /// How many non-blank rows from the top are searched for the header.
 const HEADER_SCAN: usize = 30;
@@ -26,10 +26,30 @@ const HEADER_SCAN: usize = 30;
 /// The layouts, with the header row(s) and the roles of their columns.
 #[derive(Debug)]
 enum Layout {
-    Long { header: usize, columns: Vec<Option<Field>> },
-    YearsAcross { header: usize, kpi: usize, unit: Option<usize>, cluster: Option<usize>, years: Vec<(usize, i32)> },
-    KpisAcross { header: usize, year: usize, cluster: Option<usize>, kpis: Vec<(usize, String, Option<String>)> },
-    TwoRow { header: usize, cluster: usize, columns: Vec<(usize, String, Option<String>, i32)> },
+    /// `inferred`: the columns read from their contents rather than their header.
+    Long {
+        header: usize,
+        columns: Vec<Option<Field>>,
+        inferred: Vec<usize>,
+    },
+    /// `fields`: the other columns the header names (unit, cluster, country…), one per field.
+    YearsAcross {
+        header: usize,
+        kpi: usize,
+        fields: Vec<(usize, Field)>,
+        years: Vec<(usize, i32)>,
+    },
+    KpisAcross {
+        header: usize,
+        year: usize,
+        fields: Vec<(usize, Field)>,
+        kpis: Vec<(usize, String, Option<String>)>,
+    },
+    TwoRow {
+        header: usize,
+        cluster: usize,
+        columns: Vec<(usize, String, Option<String>, i32)>,
+    },
 }
 
 /// Values given for the whole table by a metadata block.
@@ -48,7 +68,7 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
         GridKind::Sheet(s) => format!("sheet `{s}`"),
         GridKind::Lines => "the file".to_owned(),
     };
-    let Some(layout) = detect(&cues) else {
+    let Some(mut layout) = detect(&cues).or_else(|| by_contents(&grid, &cues, schema)) else {
         let found: Vec<String> = grid
             .rows
             .iter()
@@ -80,65 +100,110 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
         Layout::Long { header, .. } | Layout::YearsAcross { header, .. } | Layout::KpisAcross { header, .. } => *header,
         Layout::TwoRow { header, .. } => *header,
     };
+    if let Layout::Long { header, columns, inferred } = &mut layout {
+        contents(&grid, *header, columns, inferred, file, schema, out);
+    }
     out.explain(describe(&layout, &grid, schema, &where_));
+    out.tables.push(grid.row_place(&grid.rows[header]));
+    // Every non-empty cell from the header down, to report at the end those nothing read.
+    let g = &grid;
+    let table: Vec<(usize, Place, &'static str)> = g.rows[header..]
+        .iter()
+        .enumerate()
+        .flat_map(|(r, row)| {
+            row.cells.iter().enumerate().filter(|(_, c)| !c.is_blank()).map(move |(c, cell)| {
+                (header + r, g.exact_place(row, c), if numeric(cell) { "number" } else { "text" })
+            })
+        })
+        .collect();
+    let texts: Vec<String> =
+        grid.rows[header..].iter().flat_map(|row| row.cells.iter().filter(|c| !c.is_blank()).map(show)).collect();
+    let header_rows = if matches!(layout, Layout::TwoRow { .. }) { header..header + 2 } else { header..header + 1 };
+    for r in header_rows {
+        headers_read(&grid, r, file, schema, out);
+        for (c, cell) in grid.rows[r].cells.iter().enumerate() {
+            if !cell.is_blank() {
+                out.account(grid.exact_place(&grid.rows[r], c));
+            }
+        }
+    }
+    let row_places: Vec<Place> = grid.rows.iter().map(|r| grid.row_place(r)).collect();
     let defaults = metadata(&grid, &cues, header, out);
     if out.submitted_at.is_none() {
         out.submitted_at.clone_from(&defaults.submitted);
     }
     match layout {
-        Layout::Long { header, columns } => long(&mut grid, header, &columns, &defaults, file, schema, out),
-        Layout::YearsAcross { header, kpi, unit, cluster, years } => {
+        Layout::Long { header, columns, .. } => long(&mut grid, header, &columns, &defaults, file, schema, out),
+        Layout::YearsAcross { header, kpi, fields, years } => {
+            let taken: Vec<usize> =
+                std::iter::once(kpi).chain(fields.iter().map(|f| f.0)).chain(years.iter().map(|y| y.0)).collect();
+            let unread = unread_columns(&grid, header, &taken, file, schema, out);
             let data: Vec<GridRow> = grid.rows.drain(header + 1..).collect();
             let header_row = &grid.rows[header];
             for row in &data {
-                let Some(label) = row.cells.get(kpi).filter(|c| !c.is_blank()) else { continue };
-                let label = label.to_string();
-                let (name, header_unit) = split_header_unit(&label);
-                let name = name.to_owned();
+                let label = row.cells.get(kpi).filter(|c| !c.is_blank()).map(Cell::to_string);
+                if label.is_none() && !has_values(row, years.iter().map(|y| y.0), schema) {
+                    continue;
+                }
+                let (name, header_unit) = match &label {
+                    Some(l) => {
+                        let (n, u) = split_header_unit(l);
+                        (Some(n.to_owned()), u)
+                    }
+                    None => (None, None),
+                };
                 for &(col, year) in &years {
                     let mut raw = RawRow::new(Loc::new(file, grid.row_place(row)));
-                    raw.set(Field::Kpi, Cell::Text(name.clone()), Loc::new(file, grid.cell_place(row, kpi)));
+                    raw.blocked = unread.get(&col).copied();
+                    if let Some(name) = &name {
+                        raw.set(Field::Kpi, Cell::Text(name.clone()), Loc::new(file, grid.cell_place(row, kpi)));
+                        out.account(grid.exact_place(row, kpi));
+                    }
                     raw.set(
                         Field::Year,
                         Cell::Number(f64::from(year)),
                         Loc::new(file, grid.exact_place(header_row, col)),
                     );
-                    if let Some(u) = unit.and_then(|u| row.cells.get(u)).filter(|c| !c.is_blank()) {
-                        raw.set(Field::Unit, u.clone(), Loc::new(file, grid.cell_place(row, unit.unwrap_or_default())));
-                    } else if let Some(u) = &header_unit {
+                    set_fields(&mut raw, row, &fields, &grid, file, out);
+                    if let (None, Some(u)) = (raw.get(Field::Unit), &header_unit) {
                         raw.set(Field::Unit, Cell::Text(u.clone()), Loc::new(file, grid.cell_place(row, kpi)));
-                    }
-                    if let Some(c) = cluster.and_then(|c| row.cells.get(c)).filter(|c| !c.is_blank()) {
-                        raw.set(
-                            Field::Cluster,
-                            c.clone(),
-                            Loc::new(file, grid.cell_place(row, cluster.unwrap_or_default())),
-                        );
                     }
                     value(&mut raw, row, col, &grid, &defaults, file, schema, out);
                 }
             }
         }
-        Layout::KpisAcross { header, year, cluster, kpis } => {
+        Layout::KpisAcross { header, year, fields, mut kpis } => {
+            let taken: Vec<usize> =
+                std::iter::once(year).chain(fields.iter().map(|f| f.0)).chain(kpis.iter().map(|k| k.0)).collect();
+            let unread = unread_columns(&grid, header, &taken, file, schema, out);
             let data: Vec<GridRow> = grid.rows.drain(header + 1..).collect();
             let header_row = &grid.rows[header];
+            // A column of numbers under a header that names no KPI: its values are rejected,
+            // each at its own cell, after one finding at the header.
+            for &col in unread.keys() {
+                let text = header_row.cells[col].to_string();
+                let (name, unit) = split_header_unit(&text);
+                kpis.push((col, name.to_owned(), unit));
+            }
+            kpis.sort_by_key(|k| k.0);
             for row in &data {
-                let Some(y) = row.cells.get(year).filter(|c| !c.is_blank()) else { continue };
+                let y = row.cells.get(year).filter(|c| !c.is_blank());
+                if y.is_none() && !has_values(row, kpis.iter().map(|k| k.0), schema) {
+                    continue;
+                }
                 for (col, name, unit) in &kpis {
                     let mut raw = RawRow::new(Loc::new(file, grid.row_place(row)));
+                    raw.blocked = unread.get(col).copied();
                     let head = Loc::new(file, grid.exact_place(header_row, *col));
                     raw.set(Field::Kpi, Cell::Text(name.clone()), head.clone());
                     if let Some(u) = unit {
                         raw.set(Field::Unit, Cell::Text(u.clone()), head);
                     }
-                    raw.set(Field::Year, y.clone(), Loc::new(file, grid.cell_place(row, year)));
-                    if let Some(c) = cluster.and_then(|c| row.cells.get(c)).filter(|c| !c.is_blank()) {
-                        raw.set(
-                            Field::Cluster,
-                            c.clone(),
-                            Loc::new(file, grid.cell_place(row, cluster.unwrap_or_default())),
-                        );
+                    if let Some(y) = y {
+                        raw.set(Field::Year, y.clone(), Loc::new(file, grid.cell_place(row, year)));
+                        out.account(grid.exact_place(row, year));
                     }
+                    set_fields(&mut raw, row, &fields, &grid, file, out);
                     value(&mut raw, row, *col, &grid, &defaults, file, schema, out);
                 }
             }
@@ -147,7 +212,10 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
             let data: Vec<GridRow> = grid.rows.drain(header + 2..).collect();
             let (group_row, year_row) = (&grid.rows[header], &grid.rows[header + 1]);
             for row in &data {
-                let Some(c) = row.cells.get(cluster).filter(|c| !c.is_blank()) else { continue };
+                let c = row.cells.get(cluster).filter(|c| !c.is_blank());
+                if c.is_none() && !has_values(row, columns.iter().map(|c| c.0), schema) {
+                    continue;
+                }
                 for (col, name, unit, year) in &columns {
                     let mut raw = RawRow::new(Loc::new(file, grid.row_place(row)));
                     let group = Loc::new(file, grid.exact_place(group_row, first_of_group(&columns, *col)));
@@ -160,13 +228,56 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
                         Cell::Number(f64::from(*year)),
                         Loc::new(file, grid.exact_place(year_row, *col)),
                     );
-                    raw.set(Field::Cluster, c.clone(), Loc::new(file, grid.cell_place(row, cluster)));
+                    if let Some(c) = c {
+                        raw.set(Field::Cluster, c.clone(), Loc::new(file, grid.cell_place(row, cluster)));
+                        out.account(grid.exact_place(row, cluster));
+                    }
                     value(&mut raw, row, *col, &grid, &defaults, file, schema, out);
                 }
             }
         }
     }
+    unread_cells(&table, &texts, &row_places, file, out);
     true
+}
+
+/// Report the non-empty cells of the table that nothing read, one finding per row: a note under
+/// the table, a figure in a column no header names. Nothing is dropped silently.
+fn unread_cells(
+    table: &[(usize, Place, &'static str)],
+    texts: &[String],
+    row_places: &[Place],
+    file: &Arc<str>,
+    out: &mut Mapped,
+) {
+    let mut by_row: std::collections::BTreeMap<usize, Vec<(Place, &str, &str)>> = Default::default();
+    for ((r, place, kind), text) in table.iter().zip(texts) {
+        if !out.accounted.contains(place) {
+            by_row.entry(*r).or_default().push((place.clone(), *kind, text));
+        }
+    }
+    for (r, cells) in by_row {
+        let numbers = cells.iter().any(|(_, kind, _)| *kind == "number");
+        let list = cells.iter().map(|(_, _, t)| format!("`{t}`")).collect::<Vec<_>>().join(", ");
+        let at = Loc::new(file, row_places[r].clone());
+        let (code, message, hint) = if numbers {
+            (
+                Code::NumberUnread,
+                format!("{} holds {list}, which no column of the table reads: nothing was read from it", at.place),
+                "put each figure under a column or KPI header the table has, or delete it if it is not data",
+            )
+        } else {
+            (
+                Code::CellUnread,
+                format!("{} holds {list}, which no column of the table reads; it was passed over", at.place),
+                "notes under a table are fine; to keep one with the data, put it in a `notes` column",
+            )
+        };
+        for (place, _, _) in &cells {
+            out.account(place.clone());
+        }
+        out.note(Finding::new(code, at, message, hint));
+    }
 }
 
 /// The column of the group header a two-row column sits under.
@@ -196,6 +307,7 @@ fn value(
     out: &mut Mapped,
 ) {
     let cell = row.cells.get(col).cloned().unwrap_or_default();
+    out.account(grid.exact_place(row, col));
     if is_not_reported(&cell, schema) {
         out.not_reported += 1;
         return;
@@ -204,6 +316,112 @@ fn value(
     apply(raw, defaults, file);
     let fresh = RawRow::new(raw.loc.clone());
     out.row(std::mem::replace(raw, fresh));
+}
+
+/// `I_NAME_MATCHED` for each header cell of row `r` read as a column by its words.
+fn headers_read(grid: &Grid, r: usize, file: &Arc<str>, schema: &Schema, out: &mut Mapped) {
+    let row = &grid.rows[r];
+    for (c, cell) in row.cells.iter().enumerate() {
+        let Cell::Text(t) = cell else { continue };
+        if let Cue::Field(_) = classify(cell, schema)
+            && let NameMatch::ByWords { entry, alias, lang } = schema.read_field(t.trim())
+        {
+            out.note(header_read(Loc::new(file, grid.exact_place(row, c)), t.trim(), entry, &alias, &lang));
+        }
+    }
+}
+
+/// Whether any of the row's `cols` holds something other than a not-reported marker.
+fn has_values(row: &GridRow, mut cols: impl Iterator<Item = usize>, schema: &Schema) -> bool {
+    cols.any(|c| row.cells.get(c).is_some_and(|cell| !is_not_reported(cell, schema)))
+}
+
+/// Copy the cells of the row-level columns (`Cluster`, `Unit`, `Country`…) into `raw`.
+fn set_fields(
+    raw: &mut RawRow,
+    row: &GridRow,
+    fields: &[(usize, Field)],
+    grid: &Grid,
+    file: &Arc<str>,
+    out: &mut Mapped,
+) {
+    for &(col, field) in fields {
+        if let Some(cell) = row.cells.get(col).filter(|c| !c.is_blank()) {
+            raw.set(field, cell.clone(), Loc::new(file, grid.cell_place(row, col)));
+            out.account(grid.exact_place(row, col));
+        }
+    }
+}
+
+/// Whether a cell holds a number, or a text that reads as one (`1,234`, `~1200`, `EUR 5 m`): a
+/// digit that is no part of a word (`CO2`, `H2`) comes first, after at most a currency's letters.
+pub(super) fn numeric(cell: &Cell) -> bool {
+    match cell {
+        Cell::Number(_) => true,
+        Cell::Text(t) => {
+            let t = t.trim();
+            let mut prev: Option<char> = None;
+            let start = t.char_indices().find_map(|(i, c)| {
+                let found = c.is_ascii_digit() && !prev.is_some_and(char::is_alphabetic);
+                prev = Some(c);
+                found.then_some(i)
+            });
+            let letters = |s: &str| s.chars().filter(|c| c.is_alphabetic()).count();
+            start.is_some_and(|i| letters(&t[..i]) <= 3)
+                && letters(t) <= 12
+                && crate::validate::number::split(t).is_some()
+        }
+        _ => false,
+    }
+}
+
+/// The header cells of a wide table that name neither a column of its layout nor a KPI. A
+/// column of numbers under one is an unknown KPI (`E_KPI_UNKNOWN` at the header; its rows are
+/// blocked with that code, so each value is a rejected row at its own cell); any other is an
+/// ignored column (`I_UNKNOWN_COLUMN`).
+fn unread_columns(
+    grid: &Grid,
+    header: usize,
+    taken: &[usize],
+    file: &Arc<str>,
+    schema: &Schema,
+    out: &mut Mapped,
+) -> std::collections::BTreeMap<usize, Code> {
+    let mut unread = std::collections::BTreeMap::new();
+    let head = &grid.rows[header];
+    for (c, cell) in head.cells.iter().enumerate() {
+        if taken.contains(&c) || cell.is_blank() {
+            continue;
+        }
+        let loc = Loc::new(file, grid.exact_place(head, c));
+        let text = cell.to_string();
+        let below =
+            grid.rows[header + 1..].iter().filter_map(|r| r.cells.get(c)).filter(|x| !is_not_reported(x, schema));
+        let numbers = below.clone().filter(|x| numeric(x)).count();
+        if numbers > 0 && !matches!(classify(cell, schema), Cue::Field(_)) {
+            let (name, _) = split_header_unit(&text);
+            let near = match schema.read_kpi(name) {
+                NameMatch::Refused { near, .. } => near,
+                _ => Vec::new(),
+            };
+            let (message, hint) = kpi_refused(schema, name, &near, false);
+            out.note(Finding::new(
+                Code::KpiUnknown,
+                loc.with_column("kpi"),
+                format!("{message}; the {numbers} value(s) under it are rejected"),
+                hint,
+            ));
+            unread.insert(c, Code::KpiUnknown);
+        } else {
+            out.note(unknown_column(loc, &text));
+            for r in &grid.rows[header + 1..] {
+                if r.cells.get(c).is_some_and(|x| !x.is_blank()) {
+                    out.account(grid.exact_place(r, c));
+                }
+            }
+        }
+    }
+    unread
 }
 
 fn is_not_reported(cell: &Cell, schema: &Schema) -> bool {
@@ -235,7 +453,8 @@ fn row_no(grid: &Grid, index: usize) -> String {
 
 /// `` `GHG emissions (MtCO2e)` → ghg_emissions, unit `MtCO2e` `` for the explanation.
 fn kpi_role(schema: &Schema, name: &str, unit: &Option<String>) -> String {
-    let id = schema.kpis.find(name).map_or("?", |k| k.id.as_str());
+    let kpi = schema.read_kpi(name).entry();
+    let id = kpi.map_or("?", |k| k.id.as_str());
     match unit {
         Some(u) => format!("`{name}` → {id}, unit `{u}` from the header"),
         None => format!("`{name}` → {id}"),
@@ -245,7 +464,7 @@ fn kpi_role(schema: &Schema, name: &str, unit: &Option<String>) -> String {
 /// The explanation of a layout: where its header is, and what each column was taken as.
 fn describe(layout: &Layout, grid: &Grid, schema: &Schema, where_: &str) -> String {
     match layout {
-        Layout::Long { header, columns } => {
+        Layout::Long { header, columns, .. } => {
             let roles: Vec<String> = columns
                 .iter()
                 .enumerate()
@@ -253,18 +472,18 @@ fn describe(layout: &Layout, grid: &Grid, schema: &Schema, where_: &str) -> Stri
                     Some(format!(
                         "{} `{}` → {}",
                         col_name(grid, c),
-                        show(&grid.rows[*header].cells[c]),
+                        grid.rows[*header].cells.get(c).map(show).unwrap_or_default(),
                         f.as_ref()?.as_str()
                     ))
                 })
                 .collect();
             format!("{where_}: long table, header at {}: {}", row_no(grid, *header), roles.join(", "))
         }
-        Layout::YearsAcross { header, kpi, unit, years, .. } => format!(
+        Layout::YearsAcross { header, kpi, fields, years } => format!(
             "{where_}: years across, header at {}: {} → kpi, {}years {}; one value per KPI row and year",
             row_no(grid, *header),
             col_name(grid, *kpi),
-            unit.map_or(String::new(), |u| format!("{} → unit, ", col_name(grid, u))),
+            fields.iter().map(|(c, f)| format!("{} → {}, ", col_name(grid, *c), f.as_str())).collect::<String>(),
             years.iter().map(|(c, y)| format!("{} {y}", col_name(grid, *c))).collect::<Vec<_>>().join(", ")
         ),
         Layout::KpisAcross { header, year, kpis, .. } => format!(
@@ -322,19 +541,23 @@ fn detect(cues: &[Vec<Cue>]) -> Option<Layout> {
             .collect();
         if field(Field::Value).is_some() && field(Field::Kpi).is_some() {
             let columns = row.iter().map(|c| if let Cue::Field(f) = c { Some(*f) } else { None }).collect();
-            return Some(Layout::Long { header: r, columns });
+            return Some(Layout::Long { header: r, columns, inferred: Vec::new() });
         }
         if let (Some(kpi), true) = (field(Field::Kpi), years.len() >= 2) {
             return Some(Layout::YearsAcross {
                 header: r,
                 kpi,
-                unit: field(Field::Unit),
-                cluster: field(Field::Cluster),
+                fields: row_fields(row, &[Field::Kpi, Field::Year]),
                 years,
             });
         }
         if let (Some(year), false) = (field(Field::Year), kpis.is_empty()) {
-            return Some(Layout::KpisAcross { header: r, year, cluster: field(Field::Cluster), kpis });
+            return Some(Layout::KpisAcross {
+                header: r,
+                year,
+                fields: row_fields(row, &[Field::Year, Field::Unit]),
+                kpis,
+            });
         }
         if !kpis.is_empty()
             && let Some(next) = cues.get(r + 1)
@@ -345,7 +568,13 @@ fn detect(cues: &[Vec<Cue>]) -> Option<Layout> {
             for (i, cue) in row.iter().enumerate().chain((row.len()..next.len()).map(|i| (i, &Cue::Other))) {
                 match cue {
                     Cue::Kpi { name, unit } => current = Some((name.clone(), unit.clone())),
-                    Cue::Other if !matches!(next.get(i), Some(Cue::Year(_))) => current = None,
+                    // A header that names no KPI starts a group of its own, never continues the
+                    // one before: its values are rejected as an unknown KPI, not misread.
+                    Cue::Text(text) if matches!(next.get(i), Some(Cue::Year(_))) => {
+                        let (name, unit) = split_header_unit(text);
+                        current = Some((name.to_owned(), unit));
+                    }
+                    Cue::Other | Cue::Text(_) if !matches!(next.get(i), Some(Cue::Year(_))) => current = None,
                     _ => {}
                 }
                 if let (Some((name, unit)), Some(Cue::Year(y))) = (&current, next.get(i)) {
@@ -359,6 +588,125 @@ fn detect(cues: &[Vec<Cue>]) -> Option<Layout> {
         }
     }
     None
+}
+
+/// The columns a wide table's header names, but for `except` (those its layout places itself,
+/// and `value`, which a wide table has in every KPI or year column): the first of each.
+fn row_fields(row: &[Cue], except: &[Field]) -> Vec<(usize, Field)> {
+    let mut fields: Vec<(usize, Field)> = Vec::new();
+    for (i, cue) in row.iter().enumerate() {
+        if let Cue::Field(f) = cue
+            && !except.contains(f)
+            && *f != Field::Value
+            && !fields.iter().any(|(_, g)| g == f)
+        {
+            fields.push((i, *f));
+        }
+    }
+    fields
+}
+
+/// A long table whose header names too few columns, found by what its columns hold: the first
+/// row of text, top down, under which the contents show a `kpi` and a `value` column.
+fn by_contents(grid: &Grid, cues: &[Vec<Cue>], schema: &Schema) -> Option<Layout> {
+    for (r, row) in grid.rows.iter().enumerate().take(cues.len()) {
+        let texts = row.cells.iter().filter(|c| !c.is_blank()).count();
+        if texts < 2 || row.cells.iter().any(|c| !c.is_blank() && !matches!(c, Cell::Text(_))) {
+            continue;
+        }
+        let mut columns: Vec<Option<Field>> =
+            cues[r].iter().map(|c| if let Cue::Field(f) = c { Some(*f) } else { None }).collect();
+        let width = grid.rows[r + 1..].iter().map(|x| x.cells.len()).max().unwrap_or(0).max(columns.len());
+        columns.resize(width, None);
+        let mut inferred = Vec::new();
+        assign_by_contents(grid, r, &mut columns, &mut inferred, schema);
+        if columns.contains(&Some(Field::Kpi)) && columns.contains(&Some(Field::Value)) && !inferred.is_empty() {
+            return Some(Layout::Long { header: r, columns, inferred });
+        }
+    }
+    None
+}
+
+/// Give each column without a role the role its contents show, if no column has it yet.
+fn assign_by_contents(
+    grid: &Grid,
+    header: usize,
+    columns: &mut [Option<Field>],
+    inferred: &mut Vec<usize>,
+    schema: &Schema,
+) {
+    for c in 0..columns.len() {
+        if columns[c].is_some() {
+            continue;
+        }
+        let below = grid.rows[header + 1..].iter().filter_map(|r| r.cells.get(c));
+        if let Some(f) = super::infer::role(below, schema)
+            && !columns.contains(&Some(f))
+        {
+            columns[c] = Some(f);
+            inferred.push(c);
+        }
+    }
+}
+
+/// In a long table, read the columns whose header names nothing by their contents
+/// (`I_COLUMN_INFERRED`), and say where a header and its column's contents disagree
+/// (`W_COLUMN_CONTENTS`).
+fn contents(
+    grid: &Grid,
+    header: usize,
+    columns: &mut Vec<Option<Field>>,
+    inferred: &mut Vec<usize>,
+    file: &Arc<str>,
+    schema: &Schema,
+    out: &mut Mapped,
+) {
+    let width = grid.rows[header + 1..].iter().map(|x| x.cells.len()).max().unwrap_or(0).max(columns.len());
+    if grid.kind != GridKind::Lines {
+        columns.resize(width, None);
+    }
+    assign_by_contents(grid, header, columns, inferred, schema);
+    let head = &grid.rows[header];
+    for &c in inferred.iter() {
+        let f = columns[c].map_or("?", Field::as_str);
+        let said =
+            head.cells.get(c).filter(|x| !x.is_blank()).map(|x| format!(" (its header `{}` names no column)", show(x)));
+        out.note(Finding::new(
+            Code::ColumnInferred,
+            Loc::new(file, grid.exact_place(head, c)).with_column(columns[c].map_or("?", Field::as_str)),
+            format!("{} read as `{f}` from its contents{}", col_name(grid, c), said.unwrap_or_default()),
+            format!("head the column `{f}` to say so yourself"),
+        ));
+    }
+    for (c, field) in columns.iter().enumerate() {
+        // Only the columns whose contents say what they are: a scope, a gas or a note may be
+        // anything, numbers included.
+        let Some(f) = field.filter(|f| {
+            matches!(f, Field::Year | Field::Kpi | Field::Value | Field::Unit | Field::Cluster | Field::Country)
+        }) else {
+            continue;
+        };
+        if inferred.contains(&c) {
+            continue;
+        }
+        let below = grid.rows[header + 1..].iter().filter_map(|r| r.cells.get(c));
+        let Some(shown) = super::infer::role(below, schema) else { continue };
+        let numeric_pair = matches!((f, shown), (Field::Year | Field::Value, Field::Year | Field::Value));
+        if shown != f && !numeric_pair {
+            out.note(Finding::new(
+                Code::ColumnContents,
+                Loc::new(file, grid.exact_place(head, c)).with_column(f.as_str()),
+                format!(
+                    "{} is headed as `{}`, but its contents look like `{}`; it was read as `{}`",
+                    col_name(grid, c),
+                    f.as_str(),
+                    shown.as_str(),
+                    f.as_str()
+                ),
+                "check that the header is over the right column",
+            ));
+        }
+    }
 }
 
 /// The metadata block above the header: `Label: value` lines give defaults; other lines
@@ -410,7 +758,7 @@ fn long(
     let mut blocked = None;
     let mut found: Vec<Field> = Vec::new();
     for (c, field) in columns.iter().enumerate() {
-        let loc = Loc::new(file, grid.cell_place(header, c));
+        let loc = Loc::new(file, grid.exact_place(header, c));
         match field {
             Some(f) if found.contains(f) => {
                 blocked = Some(Code::DuplicateColumn);
@@ -423,12 +771,29 @@ fn long(
             }
             Some(f) => found.push(*f),
             None => {
-                if let Some(name) = header.cells[c].text().filter(|t| !t.is_empty()) {
-                    out.note(unknown_column(loc, &name));
+                if let Some(name) = header.cells.get(c).and_then(Cell::text).filter(|t| !t.is_empty()) {
+                    let numbers = grid.rows[h + 1..].iter().filter(|r| r.cells.get(c).is_some_and(numeric)).count();
+                    if numbers > 0 && resembles_a_figure(&name, schema) {
+                        out.note(Finding::new(
+                            Code::ColumnUnread,
+                            loc,
+                            format!("column `{name}` holds {numbers} number(s) but its header names no column or KPI, so they were not read"),
+                            "head the column `value` (with `kpi` and `unit` columns beside it), or write the KPI id in the header of a KPIs-across table",
+                        ));
+                    } else {
+                        out.note(unknown_column(loc, &name));
+                    }
+                    // Reported with its column: every cell under it is accounted for.
+                    for r in &grid.rows[h + 1..] {
+                        if r.cells.get(c).is_some_and(|x| !x.is_blank()) {
+                            out.account(grid.exact_place(r, c));
+                        }
+                    }
                 }
             }
         }
     }
+    let header = &grid.rows[h];
     // The metadata block and the registry may stand in for missing columns.
     let given: Vec<Field> = found.iter().copied().chain(defaults.fields.iter().map(|(f, _, _)| *f)).collect();
     if let Some(finding) = missing_columns(&given, &Loc::new(file, grid.row_place(header)), &schema.fields) {
@@ -446,6 +811,7 @@ fn long(
             // error. A line with no KPI either is a note under the table ("Source: …").
             if kpi_col.is_some_and(|k| row.cells.get(k).is_some_and(|c| !c.is_blank())) {
                 out.not_reported += 1;
+                account_row(grid, &row, columns.len(), out);
             } else if let Some(first) = row.cells.iter().find(|c| !c.is_blank()) {
                 out.explain(format!("  {} below the header: passed over (`{}`)", grid.row_place(&row), show(first)));
             }
@@ -458,7 +824,9 @@ fn long(
         {
             out.note(finding);
             raw.blocked = Some(Code::RowShape);
+            account_row(grid, &row, row.cells.len(), out);
         }
+        account_row(grid, &row, columns.len(), out);
         for (c, field) in columns.iter().enumerate() {
             if let (Some(f), Some(cell)) = (field, row.cells.get_mut(c)) {
                 let cell = std::mem::take(cell);
@@ -471,7 +839,7 @@ fn long(
         if let Some(k) = raw.get(Field::Kpi)
             && let Cell::Text(t) = &k.cell
             && let (name, Some(unit)) = split_header_unit(t)
-            && schema.kpis.find(name).is_some()
+            && schema.read_kpi(name).entry().is_some()
         {
             let (name, loc) = (name.to_owned(), k.loc.clone());
             raw.set(Field::Kpi, Cell::Text(name), loc.clone());
@@ -482,6 +850,23 @@ fn long(
         apply(&mut raw, defaults, file);
         out.row(raw);
     }
+}
+
+/// Account for the non-empty cells of the first `width` columns of a row.
+fn account_row(grid: &Grid, row: &GridRow, width: usize, out: &mut Mapped) {
+    for (c, cell) in row.cells.iter().enumerate().take(width) {
+        if !cell.is_blank() {
+            out.account(grid.exact_place(row, c));
+        }
+    }
+}
+
+/// Whether a header that names nothing looks like it meant a figure: a KPI or `value` is among
+/// the candidates for its words.
+fn resembles_a_figure(name: &str, schema: &Schema) -> bool {
+    let (name, _) = split_header_unit(name);
+    matches!(schema.read_kpi(name), NameMatch::Refused { near, .. } if !near.is_empty())
+        || matches!(schema.read_field(name), NameMatch::Refused { near, .. } if near.contains(&Field::Value))
 }
 
 /// A text record with more fields than its header has had its columns shifted, most often by a
@@ -513,6 +898,9 @@ fn report_unnamed_columns(grid: &Grid, data: &[GridRow], columns: &[Option<Field
             continue;
         }
         if let Some(row) = data.iter().find(|r| r.cells.get(c).is_some_and(|cell| !cell.is_blank())) {
+            for r in data.iter().filter(|r| r.cells.get(c).is_some_and(|cell| !cell.is_blank())) {
+                out.account(grid.exact_place(r, c));
+            }
             let loc = Loc::new(file, grid.cell_place(row, c));
             let letter = column_letters(grid.first_col + c as u32);
             out.note(Finding::new(

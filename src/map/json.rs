@@ -13,10 +13,10 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::{Mapped, RawRow, no_table, unknown_column};
+use super::{Mapped, RawRow, header_read, no_table, unknown_column};
 use crate::diag::{Code, Finding, Loc, Place};
 use crate::read::{Cell, JsonLine};
-use crate::schema::{Field, Fields, Schema};
+use crate::schema::{Field, Fields, NameMatch, Schema};
 
 const OBSERVATIONS: &str = "observations";
 
@@ -24,15 +24,30 @@ pub(super) fn map_document(value: Value, file: &Arc<str>, schema: &Schema, out: 
     match value {
         Value::Array(records) => {
             out.explain("the file: a JSON array of records".to_owned());
+            out.tables.push(Place::Pointer { pointer: String::new() });
             let mut r = Records::new(file, schema, Vec::new());
             for (i, record) in records.into_iter().enumerate() {
                 r.record(record, &pointer_place(format!("/{i}")), &[], out);
             }
         }
         Value::Object(mut doc) => {
-            out.submitted_at = ["submitted_at", "submitted", "submission_date", "date"]
-                .iter()
-                .find_map(|k| doc.get(*k).and_then(Value::as_str).map(str::to_owned));
+            const SUBMITTED: [&str; 4] = ["submitted_at", "submitted", "submission_date", "date"];
+            out.submitted_at = SUBMITTED.iter().find_map(|k| doc.get(*k).and_then(Value::as_str).map(str::to_owned));
+            out.tables.push(Place::Pointer { pointer: String::new() });
+            // The document's own scalar fields: defaults for its records, its date, or reported;
+            // beside an `observations` array, its objects are reported too.
+            let has_records = doc.contains_key(OBSERVATIONS);
+            for (key, v) in &doc {
+                let at = Place::Pointer { pointer: format!("/{}", escape(key)) };
+                let read = SUBMITTED.contains(&key.as_str())
+                    || (schema.fields.find(key).is_some() && !v.is_object() && !v.is_array());
+                if !read && (!v.is_object() || has_records) && key != OBSERVATIONS {
+                    out.note(unknown_column(Loc::new(file, at.clone()), key));
+                }
+                if !v.is_object() || has_records {
+                    out.account(at);
+                }
+            }
             if let Some(observations) = doc.remove(OBSERVATIONS) {
                 let Value::Array(records) = observations else {
                     out.note(no_table(file, format!("`{OBSERVATIONS}` is not an array of records")));
@@ -57,10 +72,13 @@ pub(super) fn map_document(value: Value, file: &Arc<str>, schema: &Schema, out: 
                     for (kpi, v) in inner {
                         r.kpi(&kpi, v, &format!("{base}/{}", escape(&kpi)), out);
                     }
-                } else if schema.kpis.find(&key).is_some() {
+                } else if schema.read_kpi(&key).entry().is_some() {
                     out.explain(format!("the file: KPI-keyed object `{base}`"));
                     found = true;
                     r.kpi(&key, Value::Object(inner), &base, out);
+                } else {
+                    out.note(unknown_column(Loc::new(file, Place::Pointer { pointer: base.clone() }), &key));
+                    out.account(Place::Pointer { pointer: base });
                 }
             }
             if !found {
@@ -78,6 +96,7 @@ pub(super) fn map_document(value: Value, file: &Arc<str>, schema: &Schema, out: 
 
 pub(super) fn map_lines(lines: Vec<JsonLine>, file: &Arc<str>, schema: &Schema, out: &mut Mapped) {
     out.explain("the file: JSON Lines, one record a line".to_owned());
+    out.tables.extend(lines.first().map(|l| Place::Line { line: l.line, field: None }));
     let mut records = Records::new(file, schema, Vec::new());
     for JsonLine { line, value } in lines {
         let place = |_: Option<&str>| Place::Line { line, field: None };
@@ -125,13 +144,15 @@ impl<'a> Records<'a> {
                 // Fields beside the years (`"unit": "MtCO2e"`) hold for every year.
                 let mut shared = vec![kpi_cell];
                 for (key, v) in &m {
-                    if let Some(f) = self.schema.fields.find(key).filter(|_| !year_key(key) && !v.is_object()) {
-                        shared.push((
-                            f,
-                            cell(v.clone()),
-                            Place::Pointer { pointer: format!("{base}/{}", escape(key)) },
-                        ));
+                    if year_key(key) {
+                        continue;
                     }
+                    let at = Place::Pointer { pointer: format!("{base}/{}", escape(key)) };
+                    match self.schema.read_field(key).entry().filter(|_| !v.is_object()) {
+                        Some(f) => shared.push((f, cell(v.clone()), at.clone())),
+                        None => out.note(unknown_column(Loc::new(self.file, at.clone()), key)),
+                    }
+                    out.account(at);
                 }
                 for (year, v) in m.into_iter().filter(|(k, _)| year_key(k)) {
                     let at = format!("{base}/{}", escape(&year));
@@ -171,12 +192,24 @@ impl<'a> Records<'a> {
     ) {
         let Value::Object(object) = value else {
             let what = json_kind(&value);
+            out.account(place(None));
             return self.reject(place, format!("a record must be a JSON object, but this is {what}"), out);
         };
         let mut row = RawRow::new(Loc::new(self.file, place(None)));
         for (key, v) in object {
             let loc = Loc::new(self.file, place(Some(&key)));
-            match self.schema.fields.find(&key) {
+            out.account(loc.place.clone());
+            let field = match self.schema.read_field(&key) {
+                NameMatch::Exact(f) => Some(f),
+                NameMatch::ByWords { entry, alias, lang } => {
+                    if self.reported.insert(key.clone()) {
+                        out.note(header_read(loc.clone(), &key, entry, &alias, &lang));
+                    }
+                    Some(entry)
+                }
+                NameMatch::Refused { .. } => None,
+            };
+            match field {
                 Some(f) if row.get(f).is_none() => row.set(f, cell(v), loc),
                 Some(_) => {}
                 None => {
@@ -210,6 +243,7 @@ impl<'a> Records<'a> {
 
     fn reject(&mut self, place: &dyn Fn(Option<&str>) -> Place, message: String, out: &mut Mapped) {
         let loc = Loc::new(self.file, place(None));
+        out.account(loc.place.clone());
         out.note(Finding::new(
             Code::JsonRecord,
             loc.clone(),

@@ -10,14 +10,16 @@
 //! kept, blocked, so they are still counted and rejected.
 
 mod cues;
+pub use cues::split_header_unit;
 mod grid;
+mod infer;
 mod json;
 
 use std::sync::Arc;
 
 use crate::diag::{Code, Finding, Loc, Place};
 use crate::read::{Cell, Content, GridKind, Sheet};
-use crate::schema::{Field, Fields, Schema};
+use crate::schema::{Field, Fields, KpiDef, Schema};
 use crate::validate::number::{self, Decimal};
 
 /// A cell with its location.
@@ -81,6 +83,13 @@ pub struct Mapped {
     pub submitted_at: Option<String>,
     /// Why a file of one table holds none, said once for the file.
     no_table: Option<String>,
+    /// Every cell of a table that mapping read (a header, a label, a field of a row, a
+    /// not-reported marker) or reported in a finding about its column or row: each non-empty
+    /// cell of a table found is one of these (see `tests/it/invariant.rs`). Exact places: a
+    /// text line's field, a JSON leaf's pointer.
+    pub accounted: std::collections::HashSet<Place>,
+    /// Where each table found starts: its (first) header row, line or JSON pointer.
+    pub tables: Vec<Place>,
 }
 
 impl Mapped {
@@ -94,6 +103,10 @@ impl Mapped {
 
     fn note(&mut self, finding: Finding) {
         self.entries.push(Entry::Note(finding));
+    }
+
+    fn account(&mut self, place: Place) {
+        self.accounted.insert(place);
     }
 }
 
@@ -189,6 +202,45 @@ fn missing_columns(found: &[Field], header: &Loc, fields: &Fields) -> Option<Fin
         format!("the header has no {list} column; every row of this table is rejected"),
         format!("add a column headed {list}"),
     ))
+}
+
+/// The message and hint of a name read by its words (`I_NAME_MATCHED`).
+pub fn name_matched(text: &str, read_as: &str, alias: &str, lang: &str) -> (String, String) {
+    (
+        format!("read `{text}` as {read_as}"),
+        format!(
+            "read by its words, like the {lang} alias `{alias}`; if that is wrong, write the exact name, or add an alias under `schemas/`"
+        ),
+    )
+}
+
+/// The message and hint of a KPI name that cannot be read (`E_KPI_UNKNOWN`).
+pub fn kpi_refused(schema: &Schema, text: &str, near: &[&KpiDef], ambiguous: bool) -> (String, String) {
+    let list = |ks: &[&KpiDef]| ks.iter().map(|k| format!("`{}` ({})", k.id, k.label)).collect::<Vec<_>>().join(", ");
+    if ambiguous {
+        return (
+            format!("KPI `{text}` could name several KPIs of the catalog: {}", list(near)),
+            "write the KPI id, e.g. `ghg_emissions`, so the figure cannot be read as the wrong KPI".to_owned(),
+        );
+    }
+    let hint = if near.is_empty() {
+        format!(
+            "use a KPI id from the catalog: {}",
+            schema.kpis.iter().map(|k| k.id.as_str()).collect::<Vec<_>>().join(", ")
+        )
+    } else {
+        format!(
+            "did you mean {}? Write the KPI id; a figure that is no catalog KPI belongs in another file",
+            list(near)
+        )
+    };
+    (format!("KPI `{text}` is not in the catalog"), hint)
+}
+
+/// `I_NAME_MATCHED` for a header read by its words as column `field`.
+fn header_read(loc: Loc, header: &str, field: Field, alias: &str, lang: &str) -> Finding {
+    let (message, hint) = name_matched(header, &format!("the `{}` column", field.as_str()), alias, lang);
+    Finding::new(Code::NameMatched, loc, message, hint)
 }
 
 fn unknown_column(loc: Loc, name: &str) -> Finding {

@@ -58,9 +58,17 @@ pub fn parse(schema: &Schema, raw: &str) -> Result<Unit, ParseError> {
             break;
         }
     }
-    match quantity(schema, &s)? {
-        Some(unit) => Ok(unit),
-        None => money(schema, &s).ok_or(ParseError::Unknown)?,
+    match quantity(schema, &s) {
+        Ok(Some(unit)) => return Ok(unit),
+        Ok(None) => {}
+        // `ton` is ambiguous alone, but not in words that say which ton (`ton waterstof`).
+        Err(ambiguous) => return super::words::parse(schema, &s).and_then(Result::ok).ok_or(ambiguous),
+    }
+    match money(schema, &s) {
+        Some(Ok(unit)) => Ok(unit),
+        Some(Err(ParseError::Ambiguous(why))) => Err(ParseError::Ambiguous(why)),
+        // Not a spelling of the tables: perhaps a unit in words.
+        Some(Err(ParseError::Unknown)) | None => super::words::parse(schema, &s).unwrap_or(Err(ParseError::Unknown)),
     }
 }
 

@@ -1,5 +1,7 @@
 //! The canonical columns (`schemas/fields.toml`) and the header spellings that name them.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use validator::Validate;
 
@@ -62,9 +64,9 @@ impl Field {
 pub struct FieldDef {
     pub name: Field,
     pub required: bool,
+    /// Other header spellings, by language.
     #[serde(default)]
-    #[validate(length(max = 64))]
-    pub names: Vec<String>,
+    pub names: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -98,7 +100,7 @@ impl Fields {
             file,
             defs,
             |d| d.name.as_str().to_owned(),
-            |d| std::iter::once(d.name.as_str().to_owned()).chain(d.names.iter().cloned()).collect(),
+            |d| std::iter::once(d.name.as_str().to_owned()).chain(d.names.values().flatten().cloned()).collect(),
         )?;
         Ok(Fields { lookup })
     }
@@ -106,6 +108,24 @@ impl Fields {
     /// The canonical column a header spelling names.
     pub fn find(&self, header: &str) -> Option<Field> {
         self.lookup.find(header).map(|d| d.name)
+    }
+
+    /// Every column's header spellings by language, in the order of [`Fields::field_at`]; the
+    /// canonical name counts as English.
+    pub fn names_by_language(&self) -> Vec<BTreeMap<String, Vec<String>>> {
+        self.lookup
+            .iter()
+            .map(|d| {
+                let mut names = d.names.clone();
+                names.entry("en".to_owned()).or_default().push(d.name.as_str().to_owned());
+                names
+            })
+            .collect()
+    }
+
+    /// The column of the `i`-th definition.
+    pub fn field_at(&self, i: usize) -> Field {
+        self.lookup.iter().nth(i).map_or(Field::Notes, |d| d.name)
     }
 
     /// The columns a table must have.

@@ -1,6 +1,8 @@
 //! The KPI catalog (`schemas/kpis.toml`): id, label, aliases, dimension, canonical unit,
 //! plausible range and sign rule of every accepted indicator.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use validator::{Validate, ValidationError};
 
@@ -30,8 +32,13 @@ pub struct KpiDef {
     pub id: String,
     #[validate(length(min = 1))]
     pub label: String,
+    /// Other names, by language (`"*"`: a spelling of every language).
     #[serde(default)]
-    pub aliases: Vec<String>,
+    pub aliases: BTreeMap<String, Vec<String>>,
+    /// Phrases of the KPI's own definition, by language, that may accompany one of its names
+    /// without changing what it names (`all carriers`, `for storage or use`). Never a qualifier.
+    #[serde(default)]
+    pub context: BTreeMap<String, Vec<String>>,
     pub dimension: Dimension,
     #[validate(length(min = 1))]
     pub canonical_unit: String,
@@ -59,6 +66,16 @@ struct File {
 /// The KPI catalog: KPIs found by id, label or alias.
 pub type Catalog = Lookup<KpiDef>;
 
+impl KpiDef {
+    /// Every name of the KPI by language, for reading names by their words: the aliases, with
+    /// the id and the English label as English names.
+    pub fn names_by_language(&self) -> BTreeMap<String, Vec<String>> {
+        let mut names = self.aliases.clone();
+        names.entry("en".to_owned()).or_default().extend([self.id.replace('_', " "), self.label.clone()]);
+        names
+    }
+}
+
 impl Catalog {
     pub fn from_toml(file: &str, text: &str) -> Result<Self, SchemaError> {
         let kpis = toml_file::<File>(file, text)?.kpi;
@@ -69,7 +86,7 @@ impl Catalog {
             file,
             kpis,
             |k| k.id.clone(),
-            |k| [&k.id, &k.label].into_iter().chain(&k.aliases).cloned().collect(),
+            |k| [&k.id, &k.label].into_iter().chain(k.aliases.values().flatten()).cloned().collect(),
         )
     }
 }

@@ -25,12 +25,50 @@ struct Json {
     kpi_containers: Vec<String>,
 }
 
+/// What a mark on a figure says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Qualifier {
+    Approximate,
+    Estimate,
+    Provisional,
+    Footnote,
+}
+
+impl Qualifier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Qualifier::Approximate => "approximate",
+            Qualifier::Estimate => "estimate",
+            Qualifier::Provisional => "provisional",
+            Qualifier::Footnote => "footnote",
+        }
+    }
+}
+
+/// Marks written before or after a number.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Marks {
+    before: Vec<String>,
+    after: Vec<String>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
     missing_markers: Vec<String>,
     metadata: HashMap<MetaKey, Vec<String>>,
     json: Json,
+    qualifiers: HashMap<Qualifier, Marks>,
+    bounds: Marks,
+}
+
+/// A mark found on a figure: what it says, the mark as written, and the figure without it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Mark<'a> {
+    Qualified { qualifier: Qualifier, mark: String, rest: &'a str },
+    Bound { mark: String },
 }
 
 #[derive(Debug)]
@@ -38,6 +76,8 @@ pub struct Layout {
     markers: HashSet<String>,
     metadata: HashMap<String, MetaKey>,
     kpi_containers: HashSet<String>,
+    /// (mark lower-cased, before the number?, what it says), longest marks first.
+    marks: Vec<(String, bool, Option<Qualifier>)>,
 }
 
 impl Layout {
@@ -55,7 +95,62 @@ impl Layout {
             markers: f.missing_markers.iter().map(|m| m.trim().to_lowercase()).collect(),
             metadata,
             kpi_containers: f.json.kpi_containers.iter().map(|k| text::key(k)).collect(),
+            marks: {
+                let mut marks = Vec::new();
+                let mut add = |m: &Marks, q: Option<Qualifier>| {
+                    marks.extend(m.before.iter().map(|s| (s.to_lowercase(), true, q)));
+                    marks.extend(m.after.iter().map(|s| (s.to_lowercase(), false, q)));
+                };
+                for (q, m) in &f.qualifiers {
+                    add(m, Some(*q));
+                }
+                add(&f.bounds, None);
+                marks.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.cmp(b)));
+                marks
+            },
         })
+    }
+
+    /// The mark on a figure written as text, if it carries one: `~1200`, `1,234*`, `>500`.
+    /// A mark stands apart from the number's digits only by spaces, and a mark of letters never
+    /// touches other letters, so `12 Mt` or `2 kt` carry none.
+    pub fn mark<'a>(&self, text: &'a str) -> Option<Mark<'a>> {
+        let t = text.trim();
+        let lower = t.to_lowercase();
+        if lower.len() != t.len() {
+            return None;
+        }
+        let numeric = |s: &str| s.trim().starts_with(|c: char| c.is_ascii_digit() || matches!(c, '.' | ',' | '-'));
+        let ends_numeric = |s: &str| s.trim_end().ends_with(|c: char| c.is_ascii_digit());
+        let lettered = |m: &str| m.chars().next().is_some_and(char::is_alphabetic);
+        for (mark, before, qualifier) in &self.marks {
+            let (rest, ok) = if *before {
+                match lower.strip_prefix(mark.as_str()) {
+                    Some(r) => (
+                        &t[mark.len()..],
+                        numeric(r) && (!lettered(mark) || r.starts_with(' ') || !mark.ends_with(char::is_alphabetic)),
+                    ),
+                    None => continue,
+                }
+            } else {
+                match lower.strip_suffix(mark.as_str()) {
+                    Some(r) => (
+                        &t[..r.len()],
+                        ends_numeric(r)
+                            && (!lettered(mark) || r.ends_with(' ') || r.ends_with(|c: char| c.is_ascii_digit())),
+                    ),
+                    None => continue,
+                }
+            };
+            if !ok {
+                continue;
+            }
+            return Some(match qualifier {
+                Some(q) => Mark::Qualified { qualifier: *q, mark: mark.clone(), rest: rest.trim() },
+                None => Mark::Bound { mark: mark.clone() },
+            });
+        }
+        None
     }
 
     /// True for a text that means "not reported" (an empty text too).

@@ -13,6 +13,7 @@ mod fx;
 mod gwp;
 mod kpis;
 mod layout;
+mod names;
 pub mod text;
 mod units;
 
@@ -22,8 +23,9 @@ pub use fields::{Field, FieldDef, Fields};
 pub use fx::{Currencies, FxRates};
 pub use gwp::{Gwp, GwpSet};
 pub use kpis::{Catalog, Dimension, KpiDef};
-pub use layout::{Layout, MetaKey};
-pub use units::{Meaning, MoneyMagnitude, Spellings, Symbol, UnitTables, squeeze, substance_key};
+pub use layout::{Layout, Mark, MetaKey, Qualifier};
+pub use names::{Kind, Matcher, Reading, Trace, Vocabulary};
+pub use units::{Meaning, MoneyMagnitude, Spellings, Symbol, UnitTables, WordTables, squeeze, substance_key};
 
 /// Entries found by any of their spellings.
 #[derive(Debug)]
@@ -62,6 +64,11 @@ impl<T> Lookup<T> {
 
     pub fn iter(&self) -> impl Iterator<Item = &T> {
         self.entries.iter()
+    }
+
+    /// The `i`-th entry, in file order.
+    pub fn get(&self, i: usize) -> Option<&T> {
+        self.entries.get(i)
     }
 
     pub fn len(&self) -> usize {
@@ -110,6 +117,30 @@ pub struct Schema {
     pub gwp_set: GwpSet,
     pub fx: FxRates,
     pub currencies: Currencies,
+    /// KPI names read by their words, entries in catalog order.
+    pub kpi_words: Matcher,
+    /// Column headers read by their words, entries in `fields.toml` order.
+    pub field_words: Matcher,
+}
+
+/// How a name was read: exactly, by its words, or not at all.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NameMatch<T> {
+    /// An exact alias (ignoring case, accents and punctuation).
+    Exact(T),
+    /// Read by its content words through `alias` (language `lang`).
+    ByWords { entry: T, alias: String, lang: String },
+    /// Not read: `near` are the candidates to suggest; `ambiguous` when several explained it.
+    Refused { near: Vec<T>, ambiguous: bool },
+}
+
+impl<T> NameMatch<T> {
+    pub fn entry(self) -> Option<T> {
+        match self {
+            NameMatch::Exact(e) | NameMatch::ByWords { entry: e, .. } => Some(e),
+            NameMatch::Refused { .. } => None,
+        }
+    }
 }
 
 /// One schema file: the name it is reported under, and its text.
@@ -126,6 +157,7 @@ pub struct Sources<'a> {
     pub gwp: Source<'a>,
     pub fx: Source<'a>,
     pub currencies: Source<'a>,
+    pub language: Source<'a>,
 }
 
 macro_rules! bundled {
@@ -147,6 +179,7 @@ impl Sources<'static> {
             gwp: bundled!("schemas/reference/gwp.csv"),
             fx: bundled!("schemas/reference/fx_rates.csv"),
             currencies: bundled!("schemas/reference/currencies.csv"),
+            language: bundled!("schemas/language.toml"),
         }
     }
 }
@@ -160,11 +193,22 @@ impl Schema {
     pub fn load(src: &Sources<'_>) -> Result<Schema, SchemaError> {
         let countries = Countries::from_csv(src.countries.0, src.countries.1)?;
         let gwp = Gwp::from_csv(src.gwp.0, src.gwp.1)?;
+        let kpis = Catalog::from_toml(src.kpis.0, src.kpis.1)?;
+        let fields = Fields::from_toml(src.fields.0, src.fields.1)?;
+        let vocabulary = Vocabulary::from_toml(src.language.0, src.language.1)?;
+        let kpi_names: Vec<_> = kpis.iter().map(KpiDef::names_by_language).collect();
+        let kpi_context: Vec<_> = kpis.iter().map(|k| k.context.clone()).collect();
+        let kpi_words = vocabulary
+            .matcher(Kind::Kpi, &kpi_names, &kpi_context, |i| kpis.get(i).map_or_else(String::new, |k| k.id.clone()))?;
+        let field_words = vocabulary
+            .matcher(Kind::Header, &fields.names_by_language(), &[], |i| fields.field_at(i).as_str().to_owned())?;
         Ok(Schema {
             clusters: Registry::from_csv(src.clusters.0, src.clusters.1, &countries)?,
             countries,
-            kpis: Catalog::from_toml(src.kpis.0, src.kpis.1)?,
-            fields: Fields::from_toml(src.fields.0, src.fields.1)?,
+            kpis,
+            fields,
+            kpi_words,
+            field_words,
             layout: Layout::from_toml(src.layout.0, src.layout.1)?,
             units: UnitTables::from_toml(src.units.0, src.units.1, gwp.gases().map(str::to_owned))?,
             gwp,
@@ -172,6 +216,56 @@ impl Schema {
             fx: FxRates::from_csv(src.fx.0, src.fx.1)?,
             currencies: Currencies::from_csv(src.currencies.0, src.currencies.1)?,
         })
+    }
+}
+
+impl Schema {
+    /// The KPI a name designates: an exact alias, or else by its content words.
+    pub fn read_kpi(&self, name: &str) -> NameMatch<&KpiDef> {
+        if let Some(k) = self.kpis.find(name) {
+            return NameMatch::Exact(k);
+        }
+        let entry = |i: usize| self.kpis.get(i).expect("matcher entries are catalog entries");
+        match self.kpi_words.read(name) {
+            Reading::Read { entry: i, alias, lang, .. } => NameMatch::ByWords { entry: entry(i), alias, lang },
+            Reading::Ambiguous { entries, .. } => {
+                NameMatch::Refused { near: entries.into_iter().map(entry).collect(), ambiguous: true }
+            }
+            Reading::Refused { near, .. } => {
+                let mut near: Vec<&KpiDef> = near.into_iter().map(entry).collect();
+                if near.is_empty() {
+                    near.extend(self.kpis.closest(name));
+                }
+                NameMatch::Refused { near, ambiguous: false }
+            }
+        }
+    }
+
+    /// The canonical column a header names: an exact spelling, or else by its content words.
+    pub fn read_field(&self, header: &str) -> NameMatch<Field> {
+        if let Some(f) = self.fields.find(header) {
+            return NameMatch::Exact(f);
+        }
+        // `Amount (local currency)`: what the brackets say does not change the column.
+        let (bare, _) = text::split_header_unit(header);
+        if bare != header.trim()
+            && let Some(f) = self.fields.find(bare)
+        {
+            return NameMatch::Exact(f);
+        }
+        match self.field_words.read(bare) {
+            Reading::Read { entry, alias, lang, .. } => {
+                NameMatch::ByWords { entry: self.fields.field_at(entry), alias, lang }
+            }
+            Reading::Ambiguous { entries, .. } => NameMatch::Refused {
+                near: entries.into_iter().map(|i| self.fields.field_at(i)).collect(),
+                ambiguous: true,
+            },
+            Reading::Refused { near, .. } => NameMatch::Refused {
+                near: near.into_iter().map(|i| self.fields.field_at(i)).collect(),
+                ambiguous: false,
+            },
+        }
     }
 }
 

@@ -25,9 +25,35 @@ pub fn key(name: &str) -> String {
     out
 }
 
+/// `Emissions (MtCO2e)` → (`Emissions`, `MtCO2e`); `GDP [EUR m]` → (`GDP`, `EUR m`);
+/// `Jobs ('000)` → (`Jobs`, `'000`). A header without a bracketed tail is all name.
+pub fn split_header_unit(t: &str) -> (&str, Option<String>) {
+    let t = t.trim();
+    for (open, close) in [('(', ')'), ('[', ']')] {
+        if let Some(inner) = t.strip_suffix(close)
+            && let Some(at) = inner.rfind(open)
+        {
+            let unit = inner[at + open.len_utf8()..].trim();
+            let name = inner[..at].trim();
+            if !name.is_empty() && !unit.is_empty() {
+                return (name, Some(unit.to_owned()));
+            }
+        }
+    }
+    (t, None)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::key;
+    use super::{key, split_header_unit};
+
+    #[test]
+    fn header_units() {
+        assert_eq!(split_header_unit("GHG emissions (MtCO2e)"), ("GHG emissions", Some("MtCO2e".into())));
+        assert_eq!(split_header_unit("GDP [EUR m]"), ("GDP", Some("EUR m".into())));
+        assert_eq!(split_header_unit("Jobs ('000)"), ("Jobs", Some("'000".into())));
+        assert_eq!(split_header_unit("Jobs"), ("Jobs", None));
+    }
 
     #[test]
     fn folds_case_accents_and_punctuation() {

@@ -66,6 +66,39 @@ struct File {
     money_magnitudes_ambiguous: BTreeMap<String, String>,
     money_magnitudes_local: BTreeMap<String, LocalMagnitude>,
     examples: HashMap<Dimension, Vec<String>>,
+    words: WordsFile,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WordsFile {
+    filler: Vec<String>,
+    need_prefix: Vec<String>,
+    metric_in_context: Vec<String>,
+    metric_ton_words: Vec<String>,
+    prefixes: BTreeMap<String, Factor>,
+    mass: BTreeMap<String, Factor>,
+    energy: BTreeMap<String, Factor>,
+    count: BTreeMap<String, Factor>,
+    currencies: BTreeMap<String, String>,
+}
+
+/// Units in words (`[words]`): every key is a comparison key ([`text::key`]); unit words are
+/// stored without spaces, so `watt hours` and `watthours` are one spelling.
+#[derive(Debug, Default)]
+pub struct WordTables {
+    pub filler: std::collections::HashSet<String>,
+    pub need_prefix: std::collections::HashSet<String>,
+    /// The `need_prefix` words that a word of [`Self::metric_ton_words`] settles.
+    pub metric_in_context: std::collections::HashSet<String>,
+    /// Words that show a language in which a `ton` is a metric tonne.
+    pub metric_ton_words: std::collections::HashSet<String>,
+    /// SI prefixes, longest first.
+    pub prefixes: Vec<(String, f64)>,
+    pub mass: HashMap<String, f64>,
+    pub energy: HashMap<String, f64>,
+    pub count: HashMap<String, f64>,
+    pub currencies: HashMap<String, String>,
 }
 
 /// What a spelling in a case-sensitive table means.
@@ -156,6 +189,7 @@ pub struct UnitTables {
     pub money_magnitudes: HashMap<String, MoneyMagnitude>,
     /// Example spellings for hints, by KPI dimension.
     pub examples: HashMap<Dimension, Vec<String>>,
+    pub words: WordTables,
 }
 
 impl UnitTables {
@@ -193,7 +227,25 @@ impl UnitTables {
                 MoneyMagnitude::Local { factor: l.factor, countries: l.countries, elsewhere: l.elsewhere },
             );
         }
+        let joined = |t: &BTreeMap<String, Factor>| -> Result<HashMap<String, f64>, SchemaError> {
+            t.iter().map(|(k, v)| Ok((text::key(k).replace(' ', ""), v.value(file, k)?))).collect()
+        };
+        let w = &f.words;
+        let mut prefixes: Vec<(String, f64)> = joined(&w.prefixes)?.into_iter().collect();
+        prefixes.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        let words = WordTables {
+            filler: w.filler.iter().map(|x| text::key(x)).collect(),
+            need_prefix: w.need_prefix.iter().map(|x| text::key(x)).collect(),
+            metric_in_context: w.metric_in_context.iter().map(|x| text::key(x)).collect(),
+            metric_ton_words: w.metric_ton_words.iter().map(|x| text::key(x)).collect(),
+            prefixes,
+            mass: joined(&w.mass)?,
+            energy: joined(&w.energy)?,
+            count: joined(&w.count)?,
+            currencies: w.currencies.iter().map(|(k, v)| (text::key(k), v.clone())).collect(),
+        };
         Ok(UnitTables {
+            words,
             mass,
             energy: factors(&f.energy)?,
             count: factors(&f.count)?,

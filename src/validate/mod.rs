@@ -39,6 +39,9 @@ pub struct Observation {
     pub gas: Option<String>,
     pub facility: Option<String>,
     pub notes: Option<String>,
+    /// What a mark on the figure said (`estimate`, `approximate`, `provisional`, `footnote`).
+    #[serde(default)]
+    pub qualifier: Option<String>,
     /// The row it came from.
     pub row: Loc,
     /// The cell holding the value.
@@ -133,11 +136,20 @@ pub fn validate(mapped: Mapped, schema: &Schema) -> Validated {
         })
         .collect();
 
+    // One cause, one finding: a finding repeated for every row of one cell (a refused KPI label
+    // in a wide table) is reported once, and a name read by its words once per spelling.
+    let mut seen = std::collections::HashSet::new();
     let mut findings = Vec::new();
+    let mut keep = |f: Finding| {
+        let at = (f.code != Code::NameMatched).then(|| f.location.clone());
+        if seen.insert((f.code, at, f.message.clone())) {
+            findings.push(f);
+        }
+    };
     for slot in slots {
         match slot {
-            Slot::Note(f) => findings.push(f),
-            Slot::Row(i) => findings.append(&mut per_row[i]),
+            Slot::Note(f) => keep(f),
+            Slot::Row(i) => std::mem::take(&mut per_row[i]).into_iter().for_each(&mut keep),
         }
     }
     Validated { observations, rejects, findings, rows_read: rows.len() }

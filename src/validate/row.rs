@@ -6,10 +6,10 @@
 use super::Observation;
 use super::number::{self, Decimal, NumberError, whole_number};
 use crate::diag::{Code, Finding};
-use crate::map::{Located, RawRow};
+use crate::map::{Located, RawRow, kpi_refused, name_matched};
 use crate::normalize::{Context, convert};
 use crate::read::{Cell, format_number};
-use crate::schema::{Field, Schema, squeeze};
+use crate::schema::{Field, Mark, NameMatch, Qualifier, Schema, squeeze};
 
 pub const YEAR_MIN: i64 = 1990;
 pub const YEAR_MAX: i64 = 2100;
@@ -125,22 +125,21 @@ pub fn check(row: &RawRow, schema: &Schema, findings: &mut Vec<Finding>) -> Opti
 
     let year = year(&mut ck);
 
-    let kpi = ck.text(Field::Kpi, true).and_then(|(at, text)| {
-        let found = schema.kpis.find(&text);
-        if found.is_none() {
-            let hint = match schema.kpis.closest(&text) {
-                Some(k) => format!("did you mean `{}` ({})?", k.id, k.label),
-                None => format!(
-                    "use a KPI id from the catalog: {}",
-                    schema.kpis.iter().map(|k| k.id.as_str()).collect::<Vec<_>>().join(", ")
-                ),
-            };
-            ck.error(Code::KpiUnknown, at, format!("KPI `{text}` is not in the catalog"), hint);
+    let kpi = ck.text(Field::Kpi, true).and_then(|(at, text)| match schema.read_kpi(&text) {
+        NameMatch::Exact(k) => Some(k),
+        NameMatch::ByWords { entry, alias, lang } => {
+            let (message, hint) = name_matched(&text, &format!("{} ({})", entry.id, entry.label), &alias, &lang);
+            ck.findings.push(Finding::new(Code::NameMatched, at.loc.clone(), message, hint));
+            Some(entry)
         }
-        found
+        NameMatch::Refused { near, ambiguous } => {
+            let (message, hint) = kpi_refused(schema, &text, &near, ambiguous);
+            ck.error(Code::KpiUnknown, at, message, hint);
+            None
+        }
     });
 
-    let value = value(&mut ck).filter(|(at, v, _)| {
+    let value = value(&mut ck, schema).filter(|(at, v, _, _)| {
         let negative = *v < 0.0 && kpi.is_some_and(|k| k.non_negative);
         if negative {
             let k = kpi.map_or("", |k| k.id.as_str());
@@ -157,7 +156,7 @@ pub fn check(row: &RawRow, schema: &Schema, findings: &mut Vec<Finding>) -> Opti
     let unit_field = ck.text(Field::Unit, false);
     // A unit written in the value cell stands for itself; beside a different unit column it is
     // a contradiction, not a choice to make.
-    let unit = match (value.as_ref().and_then(|(at, _, u)| Some((*at, u.clone()?))), unit_field) {
+    let unit = match (value.as_ref().and_then(|(at, _, u, _)| Some((*at, u.clone()?))), unit_field) {
         (Some((at, inline)), Some((_, column))) if squeeze(&inline) != squeeze(&column) => {
             ck.error(
                 Code::UnitConflict,
@@ -177,7 +176,7 @@ pub fn check(row: &RawRow, schema: &Schema, findings: &mut Vec<Finding>) -> Opti
 
     // The unit can only be judged once the KPI, the value and the year are known.
     let normalized = match (kpi, &value, year) {
-        (Some(kpi), Some((_, reported, _)), Some(year)) => {
+        (Some(kpi), Some((_, reported, _, _)), Some(year)) => {
             let reported = *reported;
             let ctx = Context {
                 kpi,
@@ -212,7 +211,7 @@ pub fn check(row: &RawRow, schema: &Schema, findings: &mut Vec<Finding>) -> Opti
     if failed {
         return None;
     }
-    let (cluster, country, year, kpi, (value_at, reported, _), n) =
+    let (cluster, country, year, kpi, (value_at, reported, _, qualifier), n) =
         (cluster?, country?, year?, kpi?, value?, normalized?);
     // The gas by its GWP-table name when the unit or the `gas` field named one, so that
     // `kt N2O` and `kt` with gas `nitrous oxide` are the same series.
@@ -231,6 +230,7 @@ pub fn check(row: &RawRow, schema: &Schema, findings: &mut Vec<Finding>) -> Opti
         gas,
         facility,
         notes,
+        qualifier: qualifier.map(|q| q.as_str().to_owned()),
         row: row.loc.clone(),
         value_loc: value_at.loc.clone(),
     })
@@ -264,12 +264,26 @@ fn year(ck: &mut Check<'_>) -> Option<i32> {
     i32::try_from(year).ok()
 }
 
-/// The value as a number, with the unit written in the value cell itself (`12.5 MtCO2e`).
-fn value<'a>(ck: &mut Check<'a>) -> Option<(&'a Located, f64, Option<String>)> {
+/// The value as a number, with the unit written in the value cell itself (`12.5 MtCO2e`) and
+/// the qualifier its mark gives (`~1200`: approximate).
+fn value<'a>(ck: &mut Check<'a>, schema: &Schema) -> Option<(&'a Located, f64, Option<String>, Option<Qualifier>)> {
     let (at, text) = ck.text(Field::Value, true)?;
+    let (figure, qualifier) = match (&at.cell, schema.layout.mark(&text)) {
+        (Cell::Text(_), Some(Mark::Bound { mark })) => {
+            ck.error(
+                Code::ValueBound,
+                at,
+                format!("value `{text}` is a bound (`{mark}`), not a value"),
+                "report the figure itself; if only a bound is known, leave the cell empty and say so in `notes`",
+            );
+            return None;
+        }
+        (Cell::Text(_), Some(Mark::Qualified { qualifier, mark, rest })) => (rest.to_owned(), Some((qualifier, mark))),
+        _ => (text.clone(), None),
+    };
     let parsed = match &at.cell {
         Cell::Number(n) => Ok((*n, None)),
-        Cell::Text(_) => match number::split(&text) {
+        Cell::Text(_) => match number::split(&figure) {
             Some(split) => {
                 number::value(&split, ck.row.decimal).map(|n| (n, Some(split.unit).filter(|u| !u.is_empty())))
             }
@@ -278,7 +292,22 @@ fn value<'a>(ck: &mut Check<'a>) -> Option<(&'a Located, f64, Option<String>)> {
         _ => Err(NumberError::NotNumber),
     };
     match parsed {
-        Ok((n, unit)) if n.is_finite() => Some((at, n, unit)),
+        Ok((n, unit)) if n.is_finite() => {
+            if let Some((q, mark)) = &qualifier {
+                ck.findings.push(Finding::new(
+                    Code::ValueQualified,
+                    at.loc.clone(),
+                    format!(
+                        "value `{text}` is marked `{mark}` ({}): read as {}, with `{}` in the `qualifier` column",
+                        q.as_str(),
+                        format_number(n),
+                        q.as_str()
+                    ),
+                    "nothing to fix if the mark is meant; remove it once the figure is final",
+                ));
+            }
+            Some((at, n, unit, qualifier.map(|(q, _)| q)))
+        }
         Err(NumberError::Ambiguous) => {
             ck.error(
                 Code::NumberAmbiguous,

@@ -64,6 +64,7 @@ fn observation_columns(rows: &[ObsView<'_>], schema: &Schema) -> Vec<ArrayRef> {
         text(o().map(|o| o.gas.as_deref())),
         text(o().map(|o| o.facility.as_deref())),
         text(o().map(|o| o.notes.as_deref())),
+        category(o().map(|o| o.qualifier.as_deref())),
         float64(o().map(|o| Some(o.conversion.factor))),
         category(o().map(|o| o.conversion.gwp_set.map(|s| s.as_str()))),
         float64(o().map(|o| o.conversion.gwp)),

@@ -87,7 +87,7 @@ const RUN: [Column; 2] = [
     col("ingested_at", K::Timestamp, false, "when that run started"),
 ];
 
-const OBSERVATION_COLUMNS: [Column; 25] = [
+const OBSERVATION_COLUMNS: [Column; 26] = [
     col("cluster_id", K::Category, false, "registry id of the cluster"),
     col("cluster_name", K::Category, false, "registry name of the cluster"),
     col("country", K::Category, false, "ISO 3166-1 alpha-3 code of the cluster's country"),
@@ -107,6 +107,12 @@ const OBSERVATION_COLUMNS: [Column; 25] = [
     col("gas", K::Text, true, "the gas, by its GWP-table name, when the figure is about one gas"),
     col("facility", K::Text, true, "site or company inside the cluster; null for the cluster total"),
     col("notes", K::Text, true, "the submitter's notes"),
+    col(
+        "qualifier",
+        K::Category,
+        true,
+        "what a mark on the figure said (`estimate`, `approximate`, `provisional`, `footnote`); null: unmarked",
+    ),
     col("factor", K::Float64, false, "magnitude × unit factor to the canonical unit, before GWP and FX"),
     col("gwp_set", K::Category, true, "IPCC set of the GWP applied (AR4, AR5, AR6)"),
     col("gwp", K::Float64, true, "100-year GWP applied to a mass of gas"),
@@ -132,20 +138,20 @@ pub const OBSERVATIONS: TableDef = TableDef {
     columns: &OBSERVATION_COLUMNS,
 };
 
-const HISTORY_COLUMNS: [Column; 27] = {
-    let mut out = [col("", K::Text, false, ""); 27];
+const HISTORY_COLUMNS: [Column; 28] = {
+    let mut out = [col("", K::Text, false, ""); 28];
     let mut i = 0;
     while i < OBSERVATION_COLUMNS.len() {
         out[i] = OBSERVATION_COLUMNS[i];
         i += 1;
     }
-    out[25] = col(
+    out[26] = col(
         "superseded_by",
         K::Category,
         true,
         "the submission that replaced this row (or `retracted`); null while it is current",
     );
-    out[26] = col("superseded_at", K::Timestamp, true, "when it was superseded");
+    out[27] = col("superseded_at", K::Timestamp, true, "when it was superseded");
     out
 };
 

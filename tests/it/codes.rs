@@ -68,7 +68,7 @@ cases! {
     no_table_sheets: "E_NO_TABLE" in Src::Fixture("tests/fixtures/sheets/no_table.xlsx") => "tests/fixtures/sheets/no_table.xlsx";
     no_table_json: "E_NO_TABLE" in Src::Text("k.json", "{\"cluster\": \"Kwinana\", \"figures\": {\"a\": 1}}") => "k.json";
     missing_column: "E_MISSING_COLUMN" in Src::Text("m.csv", "country,year,kpi,value,unit\nGBR,2023,jobs,5,jobs\n") => "m.csv:line 1";
-    duplicate_column: "E_DUPLICATE_COLUMN" in Src::Text("d.csv", "cluster,country,year,kpi,value,Value ,unit\nSolent,GBR,2023,jobs,5,6,jobs\n") => "d.csv:line 1";
+    duplicate_column: "E_DUPLICATE_COLUMN" in Src::Text("d.csv", "cluster,country,year,kpi,value,Value ,unit\nSolent,GBR,2023,jobs,5,6,jobs\n") => "d.csv:line 1, field 6";
     row_shape: "E_ROW_SHAPE" in Src::Text("s.csv", "cluster,country,year,kpi,value,unit\nSolent,GBR,2023,ghg_emissions,12,5,tCO2e\n") => "s.csv:line 2";
     json_record: "E_JSON_RECORD" in Src::Text("r.json", "[{\"cluster\": \"Solent\"}, [1, 2]]") => "r.json:/1";
     json_record_line: "E_JSON_RECORD" in Src::Text("r.jsonl", "{\"cluster\": \"Solent\"}\n{oops}\n") => "r.jsonl:line 2";
@@ -83,7 +83,17 @@ cases! {
     unit_conflict: "E_UNIT_CONFLICT" in Src::Text("v.csv", "cluster,country,year,kpi,value,unit\nSolent,GBR,2023,ghg_emissions,12 kt CO2e,tCO2e\n") => "v.csv:line 2";
     value_not_number_date: "E_VALUE_NOT_NUMBER" in Src::Fixture("tests/fixtures/sheets/cell_values.xlsx") => "tests/fixtures/sheets/cell_values.xlsx:KPIs!E5";
     value_negative: "E_VALUE_NEGATIVE" in Src::Text("n.json", "[{\"cluster\": \"Solent\", \"country\": \"GBR\", \"year\": 2023, \"kpi\": \"jobs\", \"value\": -3}]") => "n.json:/0/value";
-    kpi_unknown: "E_KPI_UNKNOWN" in Src::Text("k.csv", "cluster,country,year,kpi,value,unit\nSolent,GBR,2023,emisions,5,tCO2e\n") => "k.csv:line 2";
+    kpi_unknown: "E_KPI_UNKNOWN" in Src::Text("k.csv", "cluster,country,year,kpi,value,unit\nSolent,GBR,2023,turnover,5,tCO2e\n") => "k.csv:line 2";
+    kpi_unknown_column: "E_KPI_UNKNOWN" in Src::Text("k.csv", "cluster,year,Jobs,Ship movements\nSolent,2023,5,31000\n") => "k.csv:line 1, field 4";
+    name_matched: "I_NAME_MATCHED" in Src::Text("n.csv", "cluster,country,year,kpi,value,unit\nSolent,GBR,2023,Total CO2-equivalent emissions,5,tCO2e\n") => "n.csv:line 2";
+    name_matched_header: "I_NAME_MATCHED" in Src::Text("h.csv", "cluster,country,Reported year,kpi,value,unit\nSolent,GBR,2023,jobs,5,jobs\n") => "h.csv:line 1, field 3";
+    column_inferred: "I_COLUMN_INFERRED" in Src::Text("i.csv", "A,B,C,D,E\nSolent,2023,ghg_emissions,5,tCO2e\nSolent,2024,gdp_contribution,7,GBP m\n") => "i.csv:line 1, field 1";
+    column_contents: "W_COLUMN_CONTENTS" in Src::Text("w.csv", "cluster,country,year,unit,value,kpi\nSolent,GBR,2023,ghg_emissions,5,tCO2e\nSolent,GBR,2024,gdp_contribution,5,GBP m\n") => "w.csv:line 1, field 4";
+    column_unread: "W_COLUMN_UNREAD" in Src::Text("c.csv", "cluster,country,year,kpi,value,unit,Emissions target\nSolent,GBR,2023,jobs,5,jobs,120\n") => "c.csv:line 1, field 7";
+    cell_unread: "I_CELL_UNREAD" in Src::Text("n.csv", "cluster,country,year,kpi,value,unit\nSolent,GBR,2023,jobs,5,jobs\nSource: national statistics,,,,,\n") => "n.csv:line 3";
+    number_unread: "W_NUMBER_UNREAD" in Src::Text("w.csv", "cluster,year,Jobs,\nSolent,2023,5,7\n") => "w.csv:line 2";
+    value_qualified: "W_VALUE_QUALIFIED" in Src::Text("q.csv", "cluster,country,year,kpi,value,unit\nSolent,GBR,2023,jobs,~1200,jobs\n") => "q.csv:line 2";
+    value_bound: "E_VALUE_BOUND" in Src::Text("b.csv", "cluster,country,year,kpi,value,unit\nSolent,GBR,2023,jobs,>500,jobs\n") => "b.csv:line 2";
     cluster_unknown: "E_CLUSTER_UNKNOWN" in Src::Text("c.json", "{\"cluster\": \"Atlantis\", \"country\": \"GBR\", \"observations\": [{\"year\": 2023, \"kpi\": \"jobs\", \"value\": 5}]}") => "c.json:/cluster";
     country_unknown: "E_COUNTRY_UNKNOWN" in Src::Text("c.csv", "cluster,country,year,kpi,value,unit\nSolent,Wessex,2023,jobs,5,jobs\n") => "c.csv:line 2";
     country_mismatch: "E_COUNTRY_MISMATCH" in Src::Text("c.jsonl", "{\"cluster\": \"Solent\", \"country\": \"FR\", \"year\": 2023, \"kpi\": \"jobs\", \"value\": 5}\n") => "c.jsonl:line 1";
@@ -106,7 +116,31 @@ cases! {
     sheet_hidden: "W_SHEET_HIDDEN" in Src::Fixture("tests/fixtures/sheets/many_sheets.xlsx") => "tests/fixtures/sheets/many_sheets.xlsx:calc";
     sheet_very_hidden: "W_SHEET_HIDDEN" in Src::Fixture("tests/fixtures/sheets/many_sheets.xlsx") => "tests/fixtures/sheets/many_sheets.xlsx:old";
     sheet_skipped: "I_SHEET_SKIPPED" in Src::Fixture("tests/fixtures/sheets/many_sheets.xlsx") => "tests/fixtures/sheets/many_sheets.xlsx:'Read me'";
-    unknown_column: "I_UNKNOWN_COLUMN" in Src::Text("u.csv", "cluster,country,year,kpi,value,unit,source\nSolent,GBR,2023,jobs,5,jobs,survey\n") => "u.csv:line 1";
+    unknown_column: "I_UNKNOWN_COLUMN" in Src::Text("u.csv", "cluster,country,year,kpi,value,unit,source\nSolent,GBR,2023,jobs,5,jobs,survey\n") => "u.csv:line 1, field 7";
+}
+
+/// One cause, one finding: a malformed value gives exactly one finding, never a second one that
+/// only follows from the first.
+#[test]
+fn each_malformed_value_gives_exactly_one_finding() {
+    for (value, code) in [
+        ("~1200", "W_VALUE_QUALIFIED"),
+        ("c. 1200", "W_VALUE_QUALIFIED"),
+        ("1234*", "W_VALUE_QUALIFIED"),
+        ("1234 (e)", "W_VALUE_QUALIFIED"),
+        ("1 200 (est.)", "W_VALUE_QUALIFIED"),
+        ("1200 p", "W_VALUE_QUALIFIED"),
+        (">500", "E_VALUE_BOUND"),
+        ("<0.1", "E_VALUE_BOUND"),
+        ("500+", "E_VALUE_BOUND"),
+        ("twelve", "E_VALUE_NOT_NUMBER"),
+        ("12 kt CO2e", "E_UNIT_CONFLICT"),
+        ("-5", "E_VALUE_NEGATIVE"),
+    ] {
+        let text = format!("{HEAD}Solent,GBR,2023,jobs,\"{value}\",jobs\n");
+        let found = in_temp("one.csv", text.as_bytes());
+        assert_eq!(found, vec![(code.to_owned(), "one.csv:line 2".to_owned())], "value `{value}`");
+    }
 }
 
 #[test]

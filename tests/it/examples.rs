@@ -30,6 +30,37 @@ fn check_corpus(expected: &str, folder: &str, files: usize) {
             })
             .unwrap_or_default();
         assert_eq!(errors, want_errors, "{name}: errors");
+        let pairs = |key: &str| -> Option<Vec<(String, String)>> {
+            case[key].as_array().map(|list| {
+                list.iter().map(|e| (e[0].as_str().unwrap().to_owned(), e[1].as_str().unwrap().to_owned())).collect()
+            })
+        };
+        if let Some(want) = pairs("warnings") {
+            let got: Vec<(String, String)> = report
+                .findings
+                .iter()
+                .filter(|f| f.code.as_str() == "W_VALUE_QUALIFIED")
+                .map(|f| (f.code.to_string(), f.location.to_string()))
+                .collect();
+            assert_eq!(got, want, "{name}: qualified values");
+        }
+        if let Some(n) = case["rows_rejected"].as_u64() {
+            assert_eq!(report.rows_rejected as u64, n, "{name}: rows rejected");
+        }
+        // Every name the case says a reader should understand is read as what it says.
+        if let Some(read_as) = case["read_as"].as_object() {
+            let schema = crate::util::schema();
+            for (spelling, want) in read_as {
+                let want = want.as_str().unwrap();
+                let (bare, _) = clusterkpi::map::split_header_unit(spelling);
+                let got = schema
+                    .read_field(spelling)
+                    .entry()
+                    .map(|f| f.as_str().to_owned())
+                    .or_else(|| schema.read_kpi(bare).entry().map(|k| k.id.clone()));
+                assert_eq!(got.as_deref(), Some(want), "{name}: `{spelling}`");
+            }
+        }
         assert_eq!(report.not_reported as u64, case["not_reported"].as_u64().unwrap(), "{name}: not reported");
 
         let mut want: Vec<(Key, f64)> = case["observations"]
@@ -74,6 +105,11 @@ fn every_shared_example_gives_exactly_its_expected_observations() {
 #[test]
 fn the_same_layouts_in_other_languages_positions_and_formats() {
     check_corpus("tests/fixtures/layouts.expected.json", "tests/fixtures/layouts", 9);
+}
+
+#[test]
+fn submissions_written_as_coordinators_write_them() {
+    check_corpus("tests/fixtures/unseen.expected.json", "tests/fixtures/unseen", 36);
 }
 
 #[test]

@@ -1,9 +1,12 @@
 //! The one integration-test binary: the CLI as users see it, and the hard parts against
 //! hand-computed expectations.
 
+mod cells;
 mod cli;
 mod codes;
 mod examples;
+mod invariant;
+mod meaning;
 mod nightly;
 mod operations;
 mod outputs;

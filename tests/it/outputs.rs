@@ -61,7 +61,7 @@ fn sample_run_writes_every_table_with_the_documented_schema() {
     for def in tables::ALL {
         let (batch, meta) = read(&dir.path().join(clusterkpi::run::CURRENT).join(def.path));
         assert_eq!(shape(&batch.schema()), shape(&def.schema()), "{}: columns, types and nullability", def.name);
-        assert_eq!(meta.get("clusterkpi.schema_version").map(String::as_str), Some("1"), "{}", def.name);
+        assert_eq!(meta.get("clusterkpi.schema_version").map(String::as_str), Some("2"), "{}", def.name);
         assert!(meta.get("clusterkpi.run_id").is_some_and(|r| run.stdout.contains(r.as_str())), "{}", def.name);
         let units: serde_json::Value = serde_json::from_str(&meta["clusterkpi.value_units"]).unwrap();
         assert_eq!(units["gdp_contribution"], "USD");

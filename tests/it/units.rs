@@ -74,11 +74,18 @@ fn every_mass_with_every_substance_spelling() {
     let substances: Vec<(String, String)> = s.units.substances.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     for (mass, meaning) in s.units.mass.iter() {
         for (key, substance) in &substances {
-            for text in [format!("{mass}{key}"), format!("{mass} {}", key.to_uppercase())] {
+            for (text, apart) in [(format!("{mass}{key}"), false), (format!("{mass} {}", key.to_uppercase()), true)] {
                 let got = parse(&s, &text);
+                // `ton koldioxid`: a word of a language in which a ton is a metric tonne settles it.
+                let settled = apart
+                    && s.units.words.metric_in_context.contains(&mass.to_lowercase())
+                    && s.units.words.metric_ton_words.contains(key.as_str());
                 match meaning {
                     Meaning::Factor(f) => {
                         assert_eq!(got, Ok(Unit::Mass { factor: *f, substance: Some(substance.clone()) }), "`{text}`")
+                    }
+                    Meaning::Ambiguous(_) if settled => {
+                        assert_eq!(got, Ok(Unit::Mass { factor: 1.0, substance: Some(substance.clone()) }), "`{text}`")
                     }
                     Meaning::Ambiguous(_) => assert!(matches!(got, Err(ParseError::Ambiguous(_))), "`{text}`"),
                 }

@@ -1,0 +1,88 @@
+//! Columns read by their contents, as a person would when a header says nothing useful: a
+//! column of years is the year column, a column of KPI names the kpi column, a column of unit
+//! spellings the unit column, a column of registry cluster names the cluster column, a column
+//! of numbers beside them the value column.
+//!
+//! Contract: a role is given only on clear evidence: at least [`SHARE`] of the column's
+//! non-empty, reported cells fit it, and no other role's evidence comes near ([`RIVAL`]). A
+//! column that fits two roles (a column of `jobs` is KPI names and units alike) gets none.
+
+use crate::normalize;
+use crate::read::Cell;
+use crate::schema::{Field, Schema};
+
+use super::cues::{split_header_unit, wordy};
+
+/// The share of cells that must fit a role.
+const SHARE: f64 = 0.8;
+/// A second role fitting this share of the cells makes the column ambiguous.
+const RIVAL: f64 = 0.5;
+/// How many cells of a column are looked at.
+const SAMPLE: usize = 60;
+
+/// The role a column's cells show, if they show one clearly.
+pub(super) fn role<'a>(cells: impl Iterator<Item = &'a Cell>, schema: &Schema) -> Option<Field> {
+    let cells: Vec<&Cell> = cells
+        .filter(|c| !c.is_blank() && !matches!(c, Cell::Text(t) if schema.layout.is_marker(t)))
+        .take(SAMPLE)
+        .collect();
+    if cells.is_empty() {
+        return None;
+    }
+    let n = cells.len() as f64;
+    let share = |fits: &dyn Fn(&Cell) -> bool| cells.iter().filter(|c| fits(c)).count() as f64 / n;
+    let year = share(&|c| year_of(c).is_some());
+    if year >= SHARE && distinct_years(&cells) {
+        return Some(Field::Year);
+    }
+    let text = |c: &Cell| match c {
+        Cell::Text(t) if wordy(t) => Some(t.trim().to_owned()),
+        _ => None,
+    };
+    let kpi = share(&|c| text(c).is_some_and(|t| schema.read_kpi(split_header_unit(&t).0).entry().is_some()));
+    let cluster = share(&|c| text(c).is_some_and(|t| schema.clusters.find(&t).is_some()));
+    let country = share(&|c| text(c).is_some_and(|t| schema.countries.find(&t).is_some()));
+    let unit = share(&|c| text(c).is_some_and(|t| normalize::parse(schema, &t).is_ok()));
+    let number = share(&|c| super::grid::numeric(c));
+    let roles = [
+        (Field::Kpi, kpi),
+        (Field::Cluster, cluster),
+        (Field::Country, country),
+        (Field::Unit, unit),
+        (Field::Value, number),
+    ];
+    let (best, best_share) = roles.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let rivals = roles.iter().filter(|(f, s)| *f != best && *s >= RIVAL).count();
+    (best_share >= SHARE && rivals == 0).then_some(best)
+}
+
+fn year_of(c: &Cell) -> Option<i64> {
+    let y = match c {
+        Cell::Number(n) if n.fract() == 0.0 => *n as i64,
+        Cell::Text(t) if t.trim().len() == 4 => t.trim().parse().ok()?,
+        _ => return None,
+    };
+    (1990..=2100).contains(&y).then_some(y)
+}
+
+/// A year column repeats a few years; a column of figures that happen to lie between 1990 and
+/// 2100 rarely does, and never in a file of one row.
+fn distinct_years(cells: &[&Cell]) -> bool {
+    let mut years: Vec<i64> = cells.iter().filter_map(|c| year_of(c)).collect();
+    years.sort_unstable();
+    years.dedup();
+    cells.len() >= 2 && years.len() < cells.len() || cells.len() <= 3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_column_of_units_is_the_unit_column() {
+        let s = Schema::bundled().unwrap();
+        let cells: Vec<Cell> =
+            ["Mt CO2e", "Mt CO2e", "GBP m", "jobs", "t H2"].iter().map(|t| Cell::Text((*t).into())).collect();
+        assert_eq!(role(cells.iter(), &s), Some(Field::Unit));
+    }
+}

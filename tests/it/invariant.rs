@@ -1,0 +1,99 @@
+//! Nothing is silently dropped: inside every table found, every non-empty cell is the source of
+//! an observation, a rejected value, a not-reported marker, a header or label that was read, or
+//! named by a finding, over every fixture, sample and example.
+//!
+//! The non-empty cells are listed by reading each file directly (`cells.rs`: calamine, csv,
+//! serde_json), not through clusterkpi's reading and mapping, so the check cannot agree with a
+//! bug in them. The tables' places (where each starts) and the cells mapping accounted for come
+//! from the report.
+
+use std::path::Path;
+
+use clusterkpi::diag::Place;
+use clusterkpi::pipeline::FileReport;
+
+use crate::cells::nonempty_cells;
+use crate::util::{assert_accounted, check_fixture, root};
+
+/// Whether `place` lies inside a table that starts at one of `tables`: at or below its header
+/// row or line, on the same sheet; anywhere in a JSON document whose root is a table.
+fn in_table(place: &Place, tables: &[Place]) -> bool {
+    tables.iter().any(|t| match (t, place) {
+        (Place::Row { sheet: ts, row: tr }, Place::Cell { sheet, row, .. }) => ts == sheet && row >= tr,
+        (Place::Line { line: tl, .. }, Place::Line { line, .. }) => line >= tl,
+        (Place::Pointer { pointer: tp }, Place::Pointer { pointer }) => pointer.starts_with(tp.as_str()),
+        _ => false,
+    })
+}
+
+/// Whether mapping accounted for `place`: exactly, or (a JSON leaf) through a pointer above it
+/// that a finding names as a whole.
+fn accounted(place: &Place, report: &FileReport) -> bool {
+    if report.accounted.contains(place) {
+        return true;
+    }
+    let Place::Pointer { pointer } = place else { return false };
+    let mut p = pointer.as_str();
+    while let Some(at) = p.rfind('/') {
+        p = &p[..at];
+        if report.accounted.contains(&Place::Pointer { pointer: p.to_owned() }) {
+            return true;
+        }
+    }
+    false
+}
+
+fn files_under(rel: &str, out: &mut Vec<String>) {
+    let dir = root().join(rel);
+    let Ok(entries) = std::fs::read_dir(&dir) else { return };
+    let mut names: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    names.sort();
+    for path in names {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let rel = format!("{rel}/{name}");
+        if path.is_dir() {
+            files_under(&rel, out);
+        } else if is_submission(&path) {
+            out.push(rel);
+        }
+    }
+}
+
+fn is_submission(path: &Path) -> bool {
+    let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "ods" | "csv" | "tsv" | "json" | "jsonl" | "ndjson")
+}
+
+#[test]
+#[allow(clippy::print_stdout)] // how much was checked, for the log
+fn every_nonempty_cell_of_every_table_is_accounted_for() {
+    let mut files = Vec::new();
+    files_under("tests/fixtures", &mut files);
+    files_under("sample_data", &mut files);
+    assert!(files.len() >= 60, "found only {} files", files.len());
+    let mut checked_cells = 0;
+    let mut tables = 0;
+    let mut lost: Vec<String> = Vec::new();
+    for rel in &files {
+        let report = check_fixture(rel);
+        assert_accounted(&report);
+        if report.tables.is_empty() {
+            // No table: the file is refused as a whole, and a finding says so.
+            assert!(!report.findings.is_empty() || report.rows_read == 0, "{rel}: no table and no finding");
+            continue;
+        }
+        tables += report.tables.len();
+        for cell in nonempty_cells(&root().join(rel)) {
+            if !in_table(&cell.place, &report.tables) {
+                continue;
+            }
+            checked_cells += 1;
+            if !accounted(&cell.place, &report) {
+                lost.push(format!("{rel}:{} `{}`", cell.place, cell.text));
+            }
+        }
+    }
+    println!("{} files, {tables} tables, {checked_cells} cells checked", files.len());
+    assert!(checked_cells > 1000, "too few cells checked: {checked_cells}");
+    assert!(lost.is_empty(), "cells neither read nor reported:\n{lost:#?}");
+}
