@@ -89,7 +89,14 @@ pub struct Matcher {
     absorbed: Vec<(String, String)>,
     /// By entry, then language: the content words of its context phrases.
     context: Vec<Vec<Vec<String>>>,
+    /// The length in characters of the longest compound part.
+    longest: usize,
+    /// Readings already made: a file repeats its few spellings on every row.
+    cache: std::sync::Mutex<std::collections::HashMap<String, Reading>>,
 }
+
+/// How many readings the cache keeps before it starts again.
+const CACHE: usize = 4096;
 
 /// The language data, before aliases are added.
 #[derive(Debug)]
@@ -164,9 +171,19 @@ impl Vocabulary {
         parts.retain(|p| {
             p.chars().count() >= 2 && !p.chars().any(|c| c.is_ascii_digit()) && (!stop.contains(p) || extra.contains(p))
         });
+        let longest = parts.iter().map(|p| p.chars().count()).max().unwrap_or(0);
         let absorbed = f.absorbed.iter().map(|(w, by)| (format!("={w}"), format!("={by}"))).collect();
-        let mut m =
-            Matcher { langs: Vec::new(), tokens, parts, aliases: Vec::new(), kind, absorbed, context: Vec::new() };
+        let mut m = Matcher {
+            langs: Vec::new(),
+            tokens,
+            parts,
+            aliases: Vec::new(),
+            kind,
+            absorbed,
+            context: Vec::new(),
+            cache: Default::default(),
+            longest,
+        };
         for (code, algo) in &f.languages {
             let stop_of = |map: &BTreeMap<String, Vec<String>>| map.get(code).cloned().unwrap_or_default();
             let mut stop: Vec<Vec<String>> = stop_of(&f.stop).iter().map(|s| split(s)).collect();
@@ -178,13 +195,18 @@ impl Vocabulary {
             let stemmer = Stemmer::create(algorithm(algo).expect("checked on load"));
             m.langs.push(Language { code: code.clone(), stemmer, stop, fillers, concepts: Vec::new() });
         }
+        // The tokens of each concept spelling, once for all languages.
+        let spellings: Vec<(&String, Vec<String>)> = {
+            let m = &m;
+            f.concepts.iter().flat_map(|(c, list)| list.iter().map(move |s| (c, m.tokens(s)))).collect()
+        };
         for l in 0..m.langs.len() {
             let mut concepts: Vec<(Vec<String>, String)> = Vec::new();
-            for (concept, list) in &f.concepts {
-                for s in list {
-                    let stems = m.stems(s, l);
+            for (concept, tokens) in &spellings {
+                {
+                    let stems = m.stems_of(tokens, l);
                     if !stems.is_empty() {
-                        concepts.push((stems, concept.clone()));
+                        concepts.push((stems, (*concept).clone()));
                     }
                 }
             }
@@ -205,8 +227,9 @@ impl Vocabulary {
                     vec![l]
                 };
                 for spelling in list {
+                    let tokens = m.tokens(spelling);
                     for &lang in &langs {
-                        let words = m.words(spelling, lang);
+                        let words = m.words_of(&tokens, lang);
                         if words.is_empty() {
                             continue;
                         }
@@ -270,8 +293,12 @@ fn same(a: &str, b: &str) -> bool {
         return true;
     }
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    // Cheap tests first: a byte is at most one character, and the prefix must hold at all.
+    if short.len() < 5 || short.starts_with('=') || !long.starts_with(short) {
+        return false;
+    }
     let (s, l) = (short.chars().count(), long.chars().count());
-    s >= 5 && l.saturating_sub(s) <= 3 && !short.starts_with('=') && long.starts_with(short)
+    s >= 5 && l.saturating_sub(s) <= 3
 }
 
 /// Every word of `a` is explained by a word of `b`.
@@ -311,53 +338,56 @@ impl Matcher {
     /// two) that are all known words, allowing a linking `s` or `e` between parts; the word
     /// itself when there is none.
     fn split_compound(&self, word: &str) -> Vec<String> {
-        let chars: Vec<char> = word.chars().collect();
-        let n = chars.len();
-        if n < 5 || chars.iter().any(char::is_ascii_digit) {
+        // Byte offsets of the characters, so parts are slices, not new strings.
+        let at: Vec<usize> = word.char_indices().map(|(i, _)| i).chain(std::iter::once(word.len())).collect();
+        let n = at.len() - 1;
+        if n < 5 || word.bytes().any(|b| b.is_ascii_digit()) {
             return vec![word.to_owned()];
         }
-        // best[i]: fewest parts covering chars[..i], with the split points.
-        let mut best: Vec<Option<Vec<(usize, usize)>>> = vec![None; n + 1];
-        best[0] = Some(Vec::new());
+        let char_at = |i: usize| word[at[i]..].chars().next();
+        // best[i]: (fewest parts covering the first i characters, where the last part starts).
+        let mut best: Vec<Option<(usize, usize)>> = vec![None; n + 1];
+        best[0] = Some((0, 0));
         for end in 1..=n {
-            let mut choice: Option<Vec<(usize, usize)>> = None;
-            for start in 0..end {
+            for start in end.saturating_sub(self.longest)..end {
                 if end - start == n {
                     continue;
                 }
-                let part: String = chars[start..end].iter().collect();
                 // A two-letter part (`el`, `år`) only opens or closes a compound: inside one it is
                 // too easily a piece of another word.
-                if !self.parts.contains(&part) || (end - start < 3 && start > 0 && end < n) {
+                if (end - start < 3 && start > 0 && end < n) || !self.parts.contains(&word[at[start]..at[end]]) {
                     continue;
                 }
                 // A linking letter (`s`, `e`) may stand between the previous part and this one.
-                let linked = (start > 1 && matches!(chars[start - 1], 's' | 'e')).then(|| start - 1);
+                let linked = (start > 1 && matches!(char_at(start - 1), Some('s' | 'e'))).then(|| start - 1);
                 for from in std::iter::once(start).chain(linked) {
-                    if let Some(prev) = &best[from]
-                        && choice.as_ref().is_none_or(|c| prev.len() + 1 < c.len())
+                    if let Some((parts, _)) = best[from]
+                        && best[end].is_none_or(|(c, _)| parts + 1 < c)
                     {
-                        let mut v = prev.clone();
-                        v.push((start, end));
-                        choice = Some(v);
+                        best[end] = Some((parts + 1, start));
                     }
                 }
             }
-            best[end] = choice;
         }
-        match &best[n] {
-            // Each part may be a compound of the vocabulary itself (`reductiepotentieel`).
-            Some(split) if split.len() >= 2 => {
-                split.iter().flat_map(|&(a, b)| self.split_compound(&chars[a..b].iter().collect::<String>())).collect()
-            }
-            _ => vec![word.to_owned()],
+        let Some((parts, _)) = best[n].filter(|(parts, _)| *parts >= 2) else {
+            return vec![word.to_owned()];
+        };
+        // Walk back through the starts, skipping a linking letter where one was taken.
+        let mut bounds = Vec::with_capacity(parts);
+        let mut end = n;
+        while end > 0 {
+            let Some((count, start)) = best[end] else { break };
+            bounds.push((start, end));
+            end = if start == 0 || best[start].is_some_and(|(c, _)| c + 1 == count) { start } else { start - 1 };
         }
+        bounds.reverse();
+        // Each part may be a compound of the vocabulary itself (`reductiepotentieel`).
+        bounds.into_iter().flat_map(|(a, b)| self.split_compound(&word[at[a]..at[b]])).collect()
     }
 
     /// The stems of a name in language `l`, stop words dropped, before concepts.
-    fn stems(&self, name: &str, l: usize) -> Vec<String> {
+    fn stems_of(&self, tokens: &[String], l: usize) -> Vec<String> {
         let lang = &self.langs[l];
-        let tokens = self.tokens(name);
         let mut kept = Vec::with_capacity(tokens.len());
         let mut i = 0;
         'outer: while i < tokens.len() {
@@ -381,7 +411,12 @@ impl Matcher {
 
     /// The content words of a name in language `l`: stems with concepts joined, sorted, unique.
     fn words(&self, name: &str, l: usize) -> Vec<String> {
-        let stems = self.stems(name, l);
+        self.words_of(&self.tokens(name), l)
+    }
+
+    /// [`Self::words`] of a name's tokens.
+    fn words_of(&self, tokens: &[String], l: usize) -> Vec<String> {
+        let stems = self.stems_of(tokens, l);
         let mut out = BTreeSet::new();
         let mut i = 0;
         'outer: while i < stems.len() {
@@ -406,7 +441,18 @@ impl Matcher {
 
     /// Read a name by its words.
     pub fn read(&self, name: &str) -> Reading {
-        self.read_traced(name).0
+        // A poisoned lock only means another thread panicked mid-insert: the map is still valid.
+        let cached = self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(name).cloned();
+        if let Some(r) = cached {
+            return r;
+        }
+        let reading = self.read_traced(name).0;
+        let mut cache = self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if cache.len() >= CACHE {
+            cache.clear();
+        }
+        cache.insert(name.to_owned(), reading.clone());
+        reading
     }
 
     /// Read a name by its words, with what each language made of it.
@@ -415,8 +461,9 @@ impl Matcher {
         let mut found: BTreeMap<usize, (String, String, Vec<String>)> = BTreeMap::new();
         let mut near: BTreeMap<usize, usize> = BTreeMap::new();
         let mut any_words = Vec::new();
+        let tokens = self.tokens(name);
         for l in 0..self.langs.len() {
-            let words = self.words(name, l);
+            let words = self.words_of(&tokens, l);
             let mut matches = Vec::new();
             if !words.is_empty() {
                 for a in self.aliases.iter().filter(|a| a.lang == l) {
