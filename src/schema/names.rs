@@ -87,8 +87,8 @@ pub struct Matcher {
     kind: Kind,
     /// (concept word, the concept word that implies it), both as `=concept`.
     absorbed: Vec<(String, String)>,
-    /// By entry, then language: the content words of its context phrases.
-    context: Vec<Vec<Vec<String>>>,
+    /// By entry, then language: the stems of its context phrases, longest first.
+    context: Vec<Vec<Vec<Vec<String>>>>,
     /// The length in characters of the longest compound part.
     longest: usize,
     /// Readings already made: a file repeats its few spellings on every row.
@@ -259,7 +259,11 @@ impl Vocabulary {
                             .flat_map(|(_, list)| list.iter())
                             .collect::<Vec<_>>()
                     });
-                    phrases.unwrap_or_default().iter().flat_map(|p| m.words(p, l)).collect()
+                    let mut stems: Vec<Vec<String>> =
+                        phrases.unwrap_or_default().iter().map(|p| m.stems_of(&m.tokens(p), l)).collect();
+                    stems.retain(|p| !p.is_empty());
+                    stems.sort_by_key(|p| std::cmp::Reverse(p.len()));
+                    stems
                 })
                 .collect();
             m.context.push(per_lang);
@@ -304,6 +308,23 @@ fn same(a: &str, b: &str) -> bool {
 /// Every word of `a` is explained by a word of `b`.
 fn covered(a: &[String], b: &[String]) -> bool {
     a.iter().all(|w| b.iter().any(|v| same(w, v)))
+}
+
+/// `stems` with every occurrence of the `phrases` (stem sequences, longest first) taken out.
+fn without(stems: &[String], phrases: &[Vec<String>]) -> Vec<String> {
+    let mut out = Vec::with_capacity(stems.len());
+    let mut i = 0;
+    'outer: while i < stems.len() {
+        for p in phrases {
+            if stems[i..].starts_with(p) {
+                i += p.len();
+                continue 'outer;
+            }
+        }
+        out.push(stems[i].clone());
+        i += 1;
+    }
+    out
 }
 
 /// One step of reading a name, for `explain-name`.
@@ -409,14 +430,14 @@ impl Matcher {
             .collect()
     }
 
-    /// The content words of a name in language `l`: stems with concepts joined, sorted, unique.
-    fn words(&self, name: &str, l: usize) -> Vec<String> {
-        self.words_of(&self.tokens(name), l)
+    /// The content words of a name's tokens in language `l`: stems with concepts joined,
+    /// sorted, unique.
+    fn words_of(&self, tokens: &[String], l: usize) -> Vec<String> {
+        self.concepts_of(&self.stems_of(tokens, l), l)
     }
 
-    /// [`Self::words`] of a name's tokens.
-    fn words_of(&self, tokens: &[String], l: usize) -> Vec<String> {
-        let stems = self.stems_of(tokens, l);
+    /// Content words from stems: concepts joined, sorted, unique.
+    fn concepts_of(&self, stems: &[String], l: usize) -> Vec<String> {
         let mut out = BTreeSet::new();
         let mut i = 0;
         'outer: while i < stems.len() {
@@ -463,15 +484,19 @@ impl Matcher {
         let mut any_words = Vec::new();
         let tokens = self.tokens(name);
         for l in 0..self.langs.len() {
-            let words = self.words_of(&tokens, l);
+            let stems = self.stems_of(&tokens, l);
+            let words = self.concepts_of(&stems, l);
+            // A phrase of an entry's own definition (`all carriers`, `for storage or use`) says
+            // nothing more beside one of its names: the words without it, for each such entry.
+            let own: BTreeMap<usize, Vec<String>> = (0..self.context.len())
+                .filter(|&e| !self.context[e][l].is_empty())
+                .map(|e| (e, self.concepts_of(&without(&stems, &self.context[e][l]), l)))
+                .collect();
             let mut matches = Vec::new();
             if !words.is_empty() {
                 for a in self.aliases.iter().filter(|a| a.lang == l) {
-                    // Words of the entry's own definition (`all carriers`, `for storage or use`)
-                    // explain themselves; what is left must be the alias' words exactly.
-                    let context = &self.context[a.entry][l];
-                    let explained = |w: &String| a.words.iter().chain(context).any(|v| same(w, v));
-                    if covered(&a.words, &words) && words.iter().all(explained) {
+                    let words = own.get(&a.entry).unwrap_or(&words);
+                    if !words.is_empty() && covered(&a.words, words) && covered(words, &a.words) {
                         matches.push((a.entry, a.spelling.clone()));
                         found
                             .entry(a.entry)

@@ -225,3 +225,159 @@ fn explain_name_says_how_a_name_is_read() {
     assert!(blocks[1].contains("direct"), "the qualifier shows among the content words:\n{}", run.stdout);
     assert!(blocks[2].contains("as a KPI: refused"), "{}", run.stdout);
 }
+
+/// Qualifiers that change what is measured, as people write them in each language: a name
+/// carrying one that its alias does not is never read as that KPI.
+const QUALIFIERS: [(&str, &[&str]); 6] = [
+    (
+        "en",
+        &[
+            "direct",
+            "indirect",
+            "net",
+            "target",
+            "planned",
+            "avoided",
+            "created",
+            "lost",
+            "capacity",
+            "intensity",
+            "share",
+            "price",
+            "forecast",
+        ],
+    ),
+    (
+        "es",
+        &[
+            "directo",
+            "indirecto",
+            "neto",
+            "objetivo",
+            "previsto",
+            "evitadas",
+            "creados",
+            "perdidos",
+            "capacidad",
+            "intensidad",
+            "cuota",
+            "precio",
+        ],
+    ),
+    (
+        "pt",
+        &[
+            "direto",
+            "indireto",
+            "líquido",
+            "meta",
+            "previsto",
+            "evitadas",
+            "criados",
+            "perdidos",
+            "capacidade",
+            "intensidade",
+            "participação",
+            "preço",
+        ],
+    ),
+    (
+        "nl",
+        &[
+            "directe",
+            "indirecte",
+            "netto",
+            "doel",
+            "gepland",
+            "vermeden",
+            "gecreëerde",
+            "verloren",
+            "capaciteit",
+            "intensiteit",
+            "aandeel",
+            "prijs",
+        ],
+    ),
+    (
+        "sv",
+        &[
+            "direkta",
+            "indirekta",
+            "netto",
+            "mål",
+            "planerad",
+            "undvikna",
+            "skapade",
+            "förlorade",
+            "kapacitet",
+            "intensitet",
+            "andel",
+            "pris",
+        ],
+    ),
+    (
+        "fr",
+        &[
+            "directs",
+            "indirects",
+            "nets",
+            "cible",
+            "prévu",
+            "évitées",
+            "créés",
+            "perdus",
+            "capacité",
+            "intensité",
+            "part",
+            "prix",
+        ],
+    ),
+];
+
+/// Every alias of every KPI, with every qualifier of its language before and after it: never
+/// read as that KPI (nor any other), unless the alias itself carries the qualifier.
+#[test]
+fn a_qualifier_no_alias_explains_is_never_read_away() {
+    let schema = schema();
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for kpi in schema.kpis.iter() {
+        for (lang, aliases) in &kpi.aliases {
+            let qualifiers = QUALIFIERS.iter().filter(|(l, _)| lang == "*" || l == lang).flat_map(|(_, q)| q.iter());
+            for q in qualifiers {
+                for alias in aliases {
+                    // An alias that carries the qualifier (in any inflection) explains it.
+                    if text::key(alias).split(' ').any(|w| w.starts_with(&text::key(q))) {
+                        continue;
+                    }
+                    for name in [format!("{q} {alias}"), format!("{alias} {q}")] {
+                        checked += 1;
+                        if let Some(got) = read_kpi(&schema, &name) {
+                            wrong.push(format!("`{name}` read as {got}"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 1000, "only {checked} names checked");
+    assert!(wrong.is_empty(), "{} of {checked} qualified names were read:\n{wrong:#?}", wrong.len());
+}
+
+/// Case, accents, punctuation and spacing never change a reading.
+#[test]
+fn spelling_noise_never_changes_a_reading() {
+    let schema = schema();
+    for row in rows("kpi_names.tsv", 3).into_iter().chain(rows("heldout_names.tsv", 3)) {
+        let name = &row[0];
+        let want = read_kpi(&schema, name);
+        for noisy in [
+            name.to_uppercase(),
+            name.to_lowercase(),
+            format!("  {}  ", name.replace(' ', "  ")),
+            name.replace(' ', "_"),
+        ] {
+            assert_eq!(read_kpi(&schema, &noisy), want, "`{noisy}` against `{name}`");
+        }
+    }
+}
