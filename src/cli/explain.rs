@@ -44,10 +44,20 @@ fn explain(out: &mut impl Write, schema: &Schema, name: &str) -> std::io::Result
     }
     let (_, traces) = schema.kpi_words.read_traced(bare);
     for Trace { lang, words, matches } in traces {
-        let said: Vec<String> = matches
-            .iter()
-            .map(|(i, alias)| format!("{} via `{alias}`", schema.kpis.get(*i).map_or("?", |k| k.id.as_str())))
-            .collect();
+        let mut said: Vec<String> = Vec::new();
+        for (i, alias) in &matches {
+            let s = format!("{} via `{alias}`", schema.kpis.get(*i).map_or("?", |k| k.id.as_str()));
+            if !said.contains(&s) {
+                said.push(s);
+            }
+        }
+        // A few aliases say enough; the count says the rest.
+        const SHOWN: usize = 3;
+        if said.len() > SHOWN {
+            let more = said.len() - SHOWN;
+            said.truncate(SHOWN);
+            said.push(format!("{more} more"));
+        }
         writeln!(
             out,
             "  {lang}: content words [{}]{}",
