@@ -8,7 +8,7 @@
 use std::io::Write;
 
 use super::{CliError, Exit, ExplainArgs};
-use crate::map::split_header_unit;
+use crate::map::split_unit;
 use crate::plan::{self, Overrides};
 use crate::schema::{NameMatch, Schema, Trace};
 
@@ -24,7 +24,7 @@ pub(super) fn run(args: &ExplainArgs) -> Result<Exit, CliError> {
 
 fn explain(out: &mut impl Write, schema: &Schema, name: &str) -> std::io::Result<()> {
     writeln!(out, "`{name}`")?;
-    let (bare, unit) = split_header_unit(name);
+    let (bare, unit) = split_unit(name, schema);
     if let Some(unit) = &unit {
         writeln!(out, "  unit in brackets: `{unit}` (set aside; the name is `{bare}`)")?;
     }

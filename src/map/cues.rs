@@ -1,8 +1,9 @@
 //! What a cell says about the layout: a column name, a KPI name (perhaps with its unit in
 //! brackets), a year, or a metadata label. Every recognition comes from the schema's data.
 
+use crate::normalize::{self, ParseError};
 use crate::read::Cell;
-pub use crate::schema::text::split_header_unit;
+use crate::schema::text::split_header_unit;
 use crate::schema::{Field, MetaKey, Schema};
 
 /// A cell's role, as far as its content tells.
@@ -59,7 +60,7 @@ fn classify_text(t: &str, schema: &Schema) -> Cue {
     if let Some(field) = schema.fields.find(t) {
         return Cue::Field(field);
     }
-    let (name, unit) = split_header_unit(t);
+    let (name, unit) = split_unit(t, schema);
     if schema.kpis.find(name).is_some() {
         return Cue::Kpi { name: name.to_owned(), unit };
     }
@@ -73,6 +74,23 @@ fn classify_text(t: &str, schema: &Schema) -> Cue {
         return Cue::Kpi { name: name.to_owned(), unit };
     }
     Cue::Text(t.to_owned())
+}
+
+/// A name and the unit in brackets at its end (`Emissions (MtCO2e)`, `Jobs ('000)`,
+/// `GDP [EUR m]`), only when what the brackets hold is a unit, or a unit that is refused as
+/// ambiguous. Anything else in brackets is part of the name (`Emissions (net)`, `Jobs
+/// (planned)`), so its words are read, and a qualifier refuses the name.
+pub fn split_unit<'a>(t: &'a str, schema: &Schema) -> (&'a str, Option<String>) {
+    let known = |unit: &str| match normalize::parse(schema, unit) {
+        // Three capital letters that are no currency (`(NET)`, `(CCS)`) are no unit either.
+        Ok(normalize::Unit::Money { currency: normalize::Currency::Unknown(_), .. }) => false,
+        Ok(_) | Err(ParseError::Ambiguous(_)) => true,
+        Err(ParseError::Unknown) => false,
+    };
+    match split_header_unit(t) {
+        (name, Some(unit)) if known(&unit) => (name, Some(unit)),
+        _ => (t.trim(), None),
+    }
 }
 
 /// Whether a text could be a name worth reading by its words: it has letters, and is not a

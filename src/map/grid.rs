@@ -14,7 +14,7 @@
 
 use std::sync::Arc;
 
-use super::cues::{Cue, classify, show, split_header_unit};
+use super::cues::{Cue, classify, show, split_unit};
 use super::{Mapped, RawRow, header_read, kpi_refused, missing_columns, unknown_column};
 use crate::diag::{Code, Finding, Loc, Place, column_letters};
 use crate::read::{Cell, Grid, GridKind, GridRow};
@@ -68,7 +68,7 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
         GridKind::Sheet(s) => format!("sheet `{s}`"),
         GridKind::Lines => "the file".to_owned(),
     };
-    let Some(mut layout) = detect(&cues).or_else(|| by_contents(&grid, &cues, schema)) else {
+    let Some(mut layout) = detect(&cues, schema).or_else(|| by_contents(&grid, &cues, schema)) else {
         let found: Vec<String> = grid
             .rows
             .iter()
@@ -147,7 +147,7 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
                 }
                 let (name, header_unit) = match &label {
                     Some(l) => {
-                        let (n, u) = split_header_unit(l);
+                        let (n, u) = split_unit(l, schema);
                         (Some(n.to_owned()), u)
                     }
                     None => (None, None),
@@ -182,7 +182,7 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
             // each at its own cell, after one finding at the header.
             for &col in unread.keys() {
                 let text = header_row.cells[col].to_string();
-                let (name, unit) = split_header_unit(&text);
+                let (name, unit) = split_unit(&text, schema);
                 kpis.push((col, name.to_owned(), unit));
             }
             kpis.sort_by_key(|k| k.0);
@@ -399,7 +399,7 @@ fn unread_columns(
             grid.rows[header + 1..].iter().filter_map(|r| r.cells.get(c)).filter(|x| !is_not_reported(x, schema));
         let numbers = below.clone().filter(|x| numeric(x)).count();
         if numbers > 0 && !matches!(classify(cell, schema), Cue::Field(_)) {
-            let (name, _) = split_header_unit(&text);
+            let (name, _) = split_unit(&text, schema);
             let near = match schema.read_kpi(name) {
                 NameMatch::Refused { near, .. } => near,
                 _ => Vec::new(),
@@ -523,7 +523,7 @@ fn col_name(grid: &Grid, col: usize) -> String {
 }
 
 /// The first row, top down, that heads a table, and its layout.
-fn detect(cues: &[Vec<Cue>]) -> Option<Layout> {
+fn detect(cues: &[Vec<Cue>], schema: &Schema) -> Option<Layout> {
     for (r, row) in cues.iter().enumerate() {
         let field = |f: Field| row.iter().position(|c| *c == Cue::Field(f));
         let kpis: Vec<(usize, String, Option<String>)> = row
@@ -571,7 +571,7 @@ fn detect(cues: &[Vec<Cue>]) -> Option<Layout> {
                     // A header that names no KPI starts a group of its own, never continues the
                     // one before: its values are rejected as an unknown KPI, not misread.
                     Cue::Text(text) if matches!(next.get(i), Some(Cue::Year(_))) => {
-                        let (name, unit) = split_header_unit(text);
+                        let (name, unit) = split_unit(text, schema);
                         current = Some((name.to_owned(), unit));
                     }
                     Cue::Other | Cue::Text(_) if !matches!(next.get(i), Some(Cue::Year(_))) => current = None,
@@ -838,13 +838,24 @@ fn long(
         // A KPI cell may carry its unit: `GHG emissions (MtCO2e)`.
         if let Some(k) = raw.get(Field::Kpi)
             && let Cell::Text(t) = &k.cell
-            && let (name, Some(unit)) = split_header_unit(t)
+            && let (name, Some(unit)) = split_unit(t, schema)
             && schema.read_kpi(name).entry().is_some()
         {
             let (name, loc) = (name.to_owned(), k.loc.clone());
             raw.set(Field::Kpi, Cell::Text(name), loc.clone());
-            if raw.get(Field::Unit).is_none_or(|u| u.cell.is_blank()) {
-                raw.set(Field::Unit, Cell::Text(unit), loc);
+            match raw.get(Field::Unit).and_then(|u| u.cell.text()).filter(|u| !u.is_empty()) {
+                None => raw.set(Field::Unit, Cell::Text(unit), loc),
+                // Two units for one figure: a contradiction, not a choice to make.
+                Some(column) if crate::schema::squeeze(&column) != crate::schema::squeeze(&unit) => {
+                    out.note(Finding::new(
+                        Code::UnitConflict,
+                        loc,
+                        format!("the KPI cell carries the unit `{unit}`, but the unit column says `{column}`"),
+                        "give the unit once: in the unit column, or in brackets after the KPI name",
+                    ));
+                    raw.blocked = Some(Code::UnitConflict);
+                }
+                Some(_) => {}
             }
         }
         apply(&mut raw, defaults, file);
@@ -864,7 +875,7 @@ fn account_row(grid: &Grid, row: &GridRow, width: usize, out: &mut Mapped) {
 /// Whether a header that names nothing looks like it meant a figure: a KPI or `value` is among
 /// the candidates for its words.
 fn resembles_a_figure(name: &str, schema: &Schema) -> bool {
-    let (name, _) = split_header_unit(name);
+    let (name, _) = split_unit(name, schema);
     matches!(schema.read_kpi(name), NameMatch::Refused { near, .. } if !near.is_empty())
         || matches!(schema.read_field(name), NameMatch::Refused { near, .. } if near.contains(&Field::Value))
 }

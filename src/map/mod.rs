@@ -10,7 +10,7 @@
 //! kept, blocked, so they are still counted and rejected.
 
 mod cues;
-pub use cues::split_header_unit;
+pub use cues::split_unit;
 mod grid;
 mod infer;
 mod json;

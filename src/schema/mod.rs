@@ -219,11 +219,17 @@ impl Schema {
     }
 }
 
+/// Longer texts are sentences, not names: they are not read by their words.
+const MAX_NAME: usize = 200;
+
 impl Schema {
     /// The KPI a name designates: an exact alias, or else by its content words.
     pub fn read_kpi(&self, name: &str) -> NameMatch<&KpiDef> {
         if let Some(k) = self.kpis.find(name) {
             return NameMatch::Exact(k);
+        }
+        if name.chars().count() > MAX_NAME {
+            return NameMatch::Refused { near: Vec::new(), ambiguous: false };
         }
         let entry = |i: usize| self.kpis.get(i).expect("matcher entries are catalog entries");
         match self.kpi_words.read(name) {
@@ -252,6 +258,9 @@ impl Schema {
             && let Some(f) = self.fields.find(bare)
         {
             return NameMatch::Exact(f);
+        }
+        if bare.chars().count() > MAX_NAME {
+            return NameMatch::Refused { near: Vec::new(), ambiguous: false };
         }
         match self.field_words.read(bare) {
             Reading::Read { entry, alias, lang, .. } => {

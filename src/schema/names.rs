@@ -23,10 +23,12 @@ struct Compounds {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
+    negations: Vec<String>,
     languages: BTreeMap<String, String>,
     stop: BTreeMap<String, Vec<String>>,
     header_fillers: BTreeMap<String, Vec<String>>,
     kpi_fillers: BTreeMap<String, Vec<String>>,
+    stem_exceptions: BTreeMap<String, Vec<String>>,
     tokens: BTreeMap<String, Vec<String>>,
     compounds: Compounds,
     concepts: BTreeMap<String, Vec<String>>,
@@ -40,6 +42,8 @@ struct Language {
     stemmer: Stemmer,
     stop: Vec<Vec<String>>,
     fillers: HashSet<String>,
+    /// Words left unstemmed.
+    keep: HashSet<String>,
     /// Concept spellings as stem sequences, longest first.
     concepts: Vec<(Vec<String>, String)>,
 }
@@ -91,6 +95,8 @@ pub struct Matcher {
     context: Vec<Vec<Vec<Vec<String>>>>,
     /// The length in characters of the longest compound part.
     longest: usize,
+    /// Words that negate, in any language: content words everywhere (`=not`).
+    negations: HashSet<String>,
     /// Readings already made: a file repeats its few spellings on every row.
     cache: std::sync::Mutex<std::collections::HashMap<String, Reading>>,
 }
@@ -183,6 +189,7 @@ impl Vocabulary {
             context: Vec::new(),
             cache: Default::default(),
             longest,
+            negations: f.negations.iter().map(|w| text::key(w)).collect(),
         };
         for (code, algo) in &f.languages {
             let stop_of = |map: &BTreeMap<String, Vec<String>>| map.get(code).cloned().unwrap_or_default();
@@ -193,7 +200,9 @@ impl Vocabulary {
             stop.sort_by_key(|s| std::cmp::Reverse(s.len()));
             let fillers = stop_of(&f.header_fillers).iter().map(|s| text::key(s)).collect();
             let stemmer = Stemmer::create(algorithm(algo).expect("checked on load"));
-            m.langs.push(Language { code: code.clone(), stemmer, stop, fillers, concepts: Vec::new() });
+            // Kept in every language: the word is the same whichever pipeline reads it.
+            let keep = f.stem_exceptions.values().flatten().map(|s| text::key(s)).collect();
+            m.langs.push(Language { code: code.clone(), stemmer, stop, fillers, keep, concepts: Vec::new() });
         }
         // The tokens of each concept spelling, once for all languages.
         let spellings: Vec<(&String, Vec<String>)> = {
@@ -298,7 +307,7 @@ fn same(a: &str, b: &str) -> bool {
     }
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     // Cheap tests first: a byte is at most one character, and the prefix must hold at all.
-    if short.len() < 5 || short.starts_with('=') || !long.starts_with(short) {
+    if short.len() < 5 || short.starts_with(['=', '!']) || !long.starts_with(short) {
         return false;
     }
     let (s, l) = (short.chars().count(), long.chars().count());
@@ -412,8 +421,14 @@ impl Matcher {
         let mut kept = Vec::with_capacity(tokens.len());
         let mut i = 0;
         'outer: while i < tokens.len() {
+            // A negation is never a stop word, whatever another language means by it.
+            if self.negations.contains(&tokens[i]) {
+                kept.push("=not".to_owned());
+                i += 1;
+                continue;
+            }
             for stop in &lang.stop {
-                if tokens[i..].starts_with(stop) {
+                if tokens[i..].starts_with(stop) && !stop.iter().any(|w| self.negations.contains(w)) {
                     i += stop.len();
                     continue 'outer;
                 }
@@ -422,12 +437,18 @@ impl Matcher {
                 i += 1;
                 continue;
             }
-            kept.push(&tokens[i]);
+            let t = &tokens[i];
+            kept.push(if lang.keep.contains(t) {
+                // `!`: compared exactly, never as a prefix of another stem.
+                format!("!{t}")
+            } else if t.chars().any(|c| c.is_ascii_digit()) {
+                t.clone()
+            } else {
+                lang.stemmer.stem(t).into_owned()
+            });
             i += 1;
         }
-        kept.into_iter()
-            .map(|t| if t.chars().any(|c| c.is_ascii_digit()) { t.clone() } else { lang.stemmer.stem(t).into_owned() })
-            .collect()
+        kept
     }
 
     /// The content words of a name's tokens in language `l`: stems with concepts joined,
@@ -538,7 +559,7 @@ mod tests {
     fn matcher() -> Matcher {
         let v = Vocabulary::from_toml("language.toml", include_str!("../../schemas/language.toml")).unwrap();
         let entries: Vec<BTreeMap<String, Vec<String>>> = vec![
-            [("en".to_owned(), vec!["greenhouse gas emissions".to_owned()])].into(),
+            [("en".to_owned(), vec!["greenhouse gas emissions".to_owned(), "co2e emissions".to_owned()])].into(),
             [("sv".to_owned(), vec!["utsläppsminskningspotential".to_owned()])].into(),
         ];
         v.matcher(Kind::Kpi, &entries, &[], |i| i.to_string()).unwrap()

@@ -52,7 +52,7 @@ fn check_corpus(expected: &str, folder: &str, files: usize) {
             let schema = crate::util::schema();
             for (spelling, want) in read_as {
                 let want = want.as_str().unwrap();
-                let (bare, _) = clusterkpi::map::split_header_unit(spelling);
+                let (bare, _) = clusterkpi::map::split_unit(spelling, &schema);
                 let got = schema
                     .read_field(spelling)
                     .entry()
