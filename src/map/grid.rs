@@ -107,17 +107,18 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
     out.tables.push(grid.row_place(&grid.rows[header]));
     // Every non-empty cell from the header down, to report at the end those nothing read.
     let g = &grid;
-    let table: Vec<(usize, Place, &'static str)> = g.rows[header..]
+    let table: Vec<TableCell> = g.rows[header..]
         .iter()
         .enumerate()
         .flat_map(|(r, row)| {
-            row.cells.iter().enumerate().filter(|(_, c)| !c.is_blank()).map(move |(c, cell)| {
-                (header + r, g.exact_place(row, c), if numeric(cell) { "number" } else { "text" })
+            row.cells.iter().enumerate().filter(|(_, c)| !c.is_blank()).map(move |(c, cell)| TableCell {
+                row: header + r,
+                place: g.exact_place(row, c),
+                number: numeric(cell),
+                text: show(cell),
             })
         })
         .collect();
-    let texts: Vec<String> =
-        grid.rows[header..].iter().flat_map(|row| row.cells.iter().filter(|c| !c.is_blank()).map(show)).collect();
     let header_rows = if matches!(layout, Layout::TwoRow { .. }) { header..header + 2 } else { header..header + 1 };
     for r in header_rows {
         headers_read(&grid, r, file, schema, out);
@@ -154,7 +155,7 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
                 };
                 for &(col, year) in &years {
                     let mut raw = RawRow::new(Loc::new(file, grid.row_place(row)));
-                    raw.blocked = unread.get(&col).copied();
+                    raw.blocked = unread.contains(&col).then_some(Code::KpiUnknown);
                     if let Some(name) = &name {
                         raw.set(Field::Kpi, Cell::Text(name.clone()), Loc::new(file, grid.cell_place(row, kpi)));
                         out.account(grid.exact_place(row, kpi));
@@ -180,7 +181,7 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
             let header_row = &grid.rows[header];
             // A column of numbers under a header that names no KPI: its values are rejected,
             // each at its own cell, after one finding at the header.
-            for &col in unread.keys() {
+            for &col in &unread {
                 let text = header_row.cells[col].to_string();
                 let (name, unit) = split_unit(&text, schema);
                 kpis.push((col, name.to_owned(), unit));
@@ -193,7 +194,7 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
                 }
                 for (col, name, unit) in &kpis {
                     let mut raw = RawRow::new(Loc::new(file, grid.row_place(row)));
-                    raw.blocked = unread.get(col).copied();
+                    raw.blocked = unread.contains(col).then_some(Code::KpiUnknown);
                     let head = Loc::new(file, grid.exact_place(header_row, *col));
                     raw.set(Field::Kpi, Cell::Text(name.clone()), head.clone());
                     if let Some(u) = unit {
@@ -237,28 +238,29 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
             }
         }
     }
-    unread_cells(&table, &texts, &row_places, file, out);
+    unread_cells(&table, &row_places, file, out);
     true
+}
+
+/// A non-empty cell of a table, as it was before mapping took the rows apart.
+struct TableCell {
+    /// Index of its row in the grid.
+    row: usize,
+    place: Place,
+    number: bool,
+    text: String,
 }
 
 /// Report the non-empty cells of the table that nothing read, one finding per row: a note under
 /// the table, a figure in a column no header names. Nothing is dropped silently.
-fn unread_cells(
-    table: &[(usize, Place, &'static str)],
-    texts: &[String],
-    row_places: &[Place],
-    file: &Arc<str>,
-    out: &mut Mapped,
-) {
-    let mut by_row: std::collections::BTreeMap<usize, Vec<(Place, &str, &str)>> = Default::default();
-    for ((r, place, kind), text) in table.iter().zip(texts) {
-        if !out.accounted.contains(place) {
-            by_row.entry(*r).or_default().push((place.clone(), *kind, text));
-        }
+fn unread_cells(table: &[TableCell], row_places: &[Place], file: &Arc<str>, out: &mut Mapped) {
+    let mut by_row: std::collections::BTreeMap<usize, Vec<&TableCell>> = Default::default();
+    for cell in table.iter().filter(|c| !out.accounted.contains(&c.place)) {
+        by_row.entry(cell.row).or_default().push(cell);
     }
     for (r, cells) in by_row {
-        let numbers = cells.iter().any(|(_, kind, _)| *kind == "number");
-        let list = cells.iter().map(|(_, _, t)| format!("`{t}`")).collect::<Vec<_>>().join(", ");
+        let numbers = cells.iter().any(|c| c.number);
+        let list = cells.iter().map(|c| format!("`{}`", c.text)).collect::<Vec<_>>().join(", ");
         let at = Loc::new(file, row_places[r].clone());
         let (code, message, hint) = if numbers {
             (
@@ -273,8 +275,8 @@ fn unread_cells(
                 "notes under a table are fine; to keep one with the data, put it in a `notes` column",
             )
         };
-        for (place, _, _) in &cells {
-            out.account(place.clone());
+        for c in &cells {
+            out.account(c.place.clone());
         }
         out.note(Finding::new(code, at, message, hint));
     }
@@ -376,9 +378,9 @@ pub(super) fn numeric(cell: &Cell) -> bool {
 }
 
 /// The header cells of a wide table that name neither a column of its layout nor a KPI. A
-/// column of numbers under one is an unknown KPI (`E_KPI_UNKNOWN` at the header; its rows are
-/// blocked with that code, so each value is a rejected row at its own cell); any other is an
-/// ignored column (`I_UNKNOWN_COLUMN`).
+/// column of numbers under one is an unknown KPI (`E_KPI_UNKNOWN` at the header; the columns
+/// returned, whose rows the caller blocks with that code, so each value is a rejected row at its
+/// own cell); any other is an ignored column (`I_UNKNOWN_COLUMN`).
 fn unread_columns(
     grid: &Grid,
     header: usize,
@@ -386,8 +388,8 @@ fn unread_columns(
     file: &Arc<str>,
     schema: &Schema,
     out: &mut Mapped,
-) -> std::collections::BTreeMap<usize, Code> {
-    let mut unread = std::collections::BTreeMap::new();
+) -> std::collections::BTreeSet<usize> {
+    let mut unread = std::collections::BTreeSet::new();
     let head = &grid.rows[header];
     for (c, cell) in head.cells.iter().enumerate() {
         if taken.contains(&c) || cell.is_blank() {
@@ -395,9 +397,7 @@ fn unread_columns(
         }
         let loc = Loc::new(file, grid.exact_place(head, c));
         let text = cell.to_string();
-        let below =
-            grid.rows[header + 1..].iter().filter_map(|r| r.cells.get(c)).filter(|x| !is_not_reported(x, schema));
-        let numbers = below.clone().filter(|x| numeric(x)).count();
+        let numbers = grid.rows[header + 1..].iter().filter_map(|r| r.cells.get(c)).filter(|x| numeric(x)).count();
         if numbers > 0 && !matches!(classify(cell, schema), Cue::Field(_)) {
             let (name, _) = split_unit(&text, schema);
             let near = match schema.read_kpi(name) {
@@ -411,14 +411,10 @@ fn unread_columns(
                 format!("{message}; the {numbers} value(s) under it are rejected"),
                 hint,
             ));
-            unread.insert(c, Code::KpiUnknown);
+            unread.insert(c);
         } else {
             out.note(unknown_column(loc, &text));
-            for r in &grid.rows[header + 1..] {
-                if r.cells.get(c).is_some_and(|x| !x.is_blank()) {
-                    out.account(grid.exact_place(r, c));
-                }
-            }
+            account_column(grid, &grid.rows[header + 1..], c, out);
         }
     }
     unread
@@ -783,12 +779,7 @@ fn long(
                     } else {
                         out.note(unknown_column(loc, &name));
                     }
-                    // Reported with its column: every cell under it is accounted for.
-                    for r in &grid.rows[h + 1..] {
-                        if r.cells.get(c).is_some_and(|x| !x.is_blank()) {
-                            out.account(grid.exact_place(r, c));
-                        }
-                    }
+                    account_column(grid, &grid.rows[h + 1..], c, out);
                 }
             }
         }
@@ -863,6 +854,14 @@ fn long(
     }
 }
 
+/// Account for the non-empty cells of column `c` in `rows`: a finding about the column names
+/// every one of them.
+fn account_column(grid: &Grid, rows: &[GridRow], c: usize, out: &mut Mapped) {
+    for r in rows.iter().filter(|r| r.cells.get(c).is_some_and(|x| !x.is_blank())) {
+        out.account(grid.exact_place(r, c));
+    }
+}
+
 /// Account for the non-empty cells of the first `width` columns of a row.
 fn account_row(grid: &Grid, row: &GridRow, width: usize, out: &mut Mapped) {
     for (c, cell) in row.cells.iter().enumerate().take(width) {
@@ -909,9 +908,7 @@ fn report_unnamed_columns(grid: &Grid, data: &[GridRow], columns: &[Option<Field
             continue;
         }
         if let Some(row) = data.iter().find(|r| r.cells.get(c).is_some_and(|cell| !cell.is_blank())) {
-            for r in data.iter().filter(|r| r.cells.get(c).is_some_and(|cell| !cell.is_blank())) {
-                out.account(grid.exact_place(r, c));
-            }
+            account_column(grid, data, c, out);
             let loc = Loc::new(file, grid.cell_place(row, c));
             let letter = column_letters(grid.first_col + c as u32);
             out.note(Finding::new(

@@ -139,11 +139,6 @@ impl Vocabulary {
         Ok(Vocabulary { file: f, name: file.to_owned() })
     }
 
-    /// The language codes, for checking the tags of aliases.
-    pub fn has_language(&self, code: &str) -> bool {
-        self.file.languages.contains_key(code)
-    }
-
     /// A matcher for `entries`, each with its aliases by language (`"*"`: every language), and
     /// the context phrases by language that may accompany a name of the entry without changing
     /// what it names (`contexts` may be shorter than `entries`).
