@@ -4,15 +4,51 @@
 //! - `pause:NEEDLE` stops for good at a write-stage point whose name contains NEEDLE
 //!   (`write:observations`, `publish`), printing `paused at POINT` on stderr so a test can kill
 //!   the process right there;
-//! - `fail:NEEDLE` makes the write at such a point fail as a full disk would.
+//! - `fail:NEEDLE` makes the write at such a point fail as a full disk would;
+//! - inside a spreadsheet worker process, for a file whose name contains NEEDLE:
+//!   `abort:NEEDLE` aborts the process, `alloc:NEEDLE` allocates 10 GB, `loop:NEEDLE` never
+//!   returns, `stack:NEEDLE` overflows the stack.
 //!
-//! Unset in production, each check costs one environment lookup.
+//! Compiled only with the `fault-injection` cargo feature, which the test suite enables;
+//! without it every function here does nothing and the variable has no effect.
 
 pub const ENV: &str = "CLUSTERKPI_FAULT";
 
+#[cfg(feature = "fault-injection")]
 fn matches(kind: &str, subject: &str) -> bool {
     let Ok(spec) = std::env::var(ENV) else { return false };
     spec.split(',').any(|rule| rule.split_once(':').is_some_and(|(k, needle)| k == kind && subject.contains(needle)))
+}
+
+#[cfg(not(feature = "fault-injection"))]
+fn matches(_kind: &str, _subject: &str) -> bool {
+    false
+}
+
+/// The faults of a worker process, for the file `name` it is about to parse.
+pub fn in_worker(name: &str) {
+    if matches("abort", name) {
+        std::process::abort();
+    }
+    if matches("alloc", name) {
+        let mut hog: Vec<u8> = Vec::new();
+        hog.resize(10 << 30, 1);
+        std::hint::black_box(&hog);
+    }
+    if matches("loop", name) {
+        loop {
+            std::hint::spin_loop();
+        }
+    }
+    if matches("stack", name) {
+        std::hint::black_box(recurse(std::hint::black_box(1)));
+    }
+}
+
+#[allow(unconditional_recursion)]
+fn recurse(n: u64) -> u64 {
+    let frame = std::hint::black_box([n; 64]);
+    recurse(frame[0] + 1) + frame[1]
 }
 
 /// Panic if a fault is injected at `point` for `subject`.

@@ -147,19 +147,11 @@ pub fn check_file(input: &Input, schema: &Schema) -> FileReport {
             ),
         );
     };
-    let bytes = match fs_err::read(&input.path) {
+    let bytes = match read_bounded(&input.path, &schema.limits) {
         Ok(b) => b,
         Err(e) => {
-            return FileReport::failed(
-                file,
-                Some(format),
-                Finding::new(
-                    Code::FileUnreadable,
-                    Loc::file(file),
-                    format!("cannot read the file: {e}"),
-                    "check that the file exists and is readable",
-                ),
-            );
+            let (code, message, hint) = e.describe();
+            return FileReport::failed(file, Some(format), Finding::new(code, Loc::file(file), message, hint));
         }
     };
     let mut report = check_bytes(&bytes, format, file, schema);
@@ -168,16 +160,63 @@ pub fn check_file(input: &Input, schema: &Schema) -> FileReport {
     report
 }
 
+/// Why a file's bytes could not be had.
+#[derive(Debug, thiserror::Error)]
+enum FileError {
+    #[error("cannot read the file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("cannot read the file: it is {0}, not a regular file")]
+    NotRegular(&'static str),
+    #[error(transparent)]
+    Limit(#[from] read::Exceeded),
+}
+
+impl FileError {
+    fn describe(&self) -> (Code, String, String) {
+        match self {
+            FileError::Limit(e) => read::ReadError::Limit(e.clone()).describe(),
+            other => (
+                Code::FileUnreadable,
+                other.to_string(),
+                "check that the file exists, is readable, and is a plain file".into(),
+            ),
+        }
+    }
+}
+
+/// A file's bytes, never more than the `file_mb` limit: a FIFO or a device is refused before it
+/// is opened (opening a FIFO waits for a writer), and a file that grows past the limit while it
+/// is read is refused when it does.
+fn read_bounded(path: &Path, limits: &read::Limits) -> Result<Vec<u8>, FileError> {
+    use std::io::Read;
+    use std::os::unix::fs::FileTypeExt;
+    let meta = fs_err::metadata(path)?;
+    let kind = meta.file_type();
+    if !kind.is_file() {
+        let what = if kind.is_fifo() {
+            "a FIFO"
+        } else if kind.is_char_device() || kind.is_block_device() {
+            "a device"
+        } else if kind.is_socket() {
+            "a socket"
+        } else {
+            "a folder"
+        };
+        return Err(FileError::NotRegular(what));
+    }
+    limits.check_file_size(meta.len())?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    fs_err::File::open(path)?.take(limits.file_bytes().saturating_add(1)).read_to_end(&mut bytes)?;
+    limits.check_file_size(bytes.len() as u64)?;
+    Ok(bytes)
+}
+
 /// Read, map and validate a file's bytes, reported under the name `file`.
 pub fn check_bytes(bytes: &[u8], format: Format, file: &Arc<str>, schema: &Schema) -> FileReport {
-    let content = match read::read(bytes, format, file) {
+    let content = match read::read(bytes, format, file, &schema.limits) {
         Ok(r) => r,
         Err(e) => {
-            let (code, hint) = e.code_and_hint();
-            let message = match std::error::Error::source(&e) {
-                Some(cause) => format!("{e}: {cause}"),
-                None => e.to_string(),
-            };
+            let (code, message, hint) = e.describe();
             return FileReport::failed(file, Some(format), Finding::new(code, Loc::file(file), message, hint));
         }
     };
@@ -287,39 +326,51 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>, DiscoverError> {
 }
 
 /// The submission files under `dir`, reported under their path relative to `dir`, and the
-/// other files found there (passed over: not a submission format).
+/// other files found there (passed over: not a submission format, or not a regular file, which
+/// the name then says).
 pub fn discover_under(dir: &Path) -> Result<(Vec<Input>, Vec<String>), DiscoverError> {
     let (mut inputs, others) = walk(&[dir.to_path_buf()])?;
     let relative = |p: &Path| p.strip_prefix(dir).unwrap_or(p).to_string_lossy().into_owned();
     for i in &mut inputs {
         i.name = Arc::from(relative(&i.path));
     }
-    Ok((inputs, others.iter().map(|p| relative(p)).collect()))
+    Ok((inputs, others.iter().map(|(p, note)| format!("{}{note}", relative(p))).collect()))
 }
 
-/// One pass over the paths: the submission files, and the other files of the folders.
-fn walk(paths: &[PathBuf]) -> Result<(Vec<Input>, Vec<PathBuf>), DiscoverError> {
+/// A file of a folder that is not read, and a note saying why when the name does not.
+type PassedOver = (PathBuf, &'static str);
+
+/// One pass over the paths: the submission files, and the other files of the folders with a
+/// note for those that are not regular files. A path named directly that exists but is no
+/// folder is checked, whatever it is: its report says what is wrong with it.
+fn walk(paths: &[PathBuf]) -> Result<(Vec<Input>, Vec<PassedOver>), DiscoverError> {
     let (mut inputs, mut others) = (Vec::new(), Vec::new());
     for path in paths {
-        if path.is_file() {
-            inputs.push(input(path));
-        } else if path.is_dir() {
+        if path.is_dir() {
             let walker = walkdir::WalkDir::new(path)
                 .sort_by_file_name()
                 .into_iter()
                 .filter_entry(|e| e.depth() == 0 || !is_hidden(e.path()));
             for entry in walker {
                 let entry = entry.map_err(|source| DiscoverError::Walk { path: path.clone(), source })?;
-                if !entry.file_type().is_file() {
+                let kind = entry.file_type();
+                if kind.is_dir() {
                     continue;
                 }
-                if Format::from_path(entry.path()).is_some() {
+                // A link to a regular file is read; a FIFO, a device, or a link to one is not.
+                let regular = kind.is_file() || std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file());
+                if !regular {
+                    tracing::warn!(path = %entry.path().display(), "not a regular file, passed over");
+                    others.push((entry.path().to_path_buf(), " (not a regular file)"));
+                } else if Format::from_path(entry.path()).is_some() {
                     inputs.push(input(entry.path()));
                 } else {
                     tracing::debug!(path = %entry.path().display(), "not a submission format, passed over");
-                    others.push(entry.path().to_path_buf());
+                    others.push((entry.path().to_path_buf(), ""));
                 }
             }
+        } else if std::fs::symlink_metadata(path).is_ok() {
+            inputs.push(input(path));
         } else {
             return Err(DiscoverError::Missing { path: path.clone() });
         }

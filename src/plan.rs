@@ -4,7 +4,7 @@
 //! A pipeline file is TOML with the sections `[input] dir`, `[output] dir`, `[reference]
 //! clusters, countries, currencies, fx_rates, gwp, gwp_set`, `[schema] dir` (a folder holding
 //! any of `kpis.toml`, `fields.toml`, `units.toml`, `layout.toml`), and the optional `[archive]
-//! dir` and `[quarantine] dir`. Every key is optional: a key left out takes
+//! dir` and `[quarantine] dir`, and `[limits]` (see [`crate::read::Limits`]). Every key is optional: a key left out takes
 //! the bundled default, so a pipeline names only what it changes. Relative paths resolve against
 //! the folder that holds the pipeline file; flags win over the file. An unknown key, a wrong
 //! type or a path that does not exist is an error naming the key.
@@ -42,6 +42,9 @@ struct PipelineFile {
     #[serde(default)]
     #[validate(nested)]
     quarantine: Dir,
+    #[serde(default)]
+    #[validate(nested)]
+    limits: crate::read::Limits,
 }
 
 #[derive(Debug, Default, Deserialize, Validate)]
@@ -230,6 +233,7 @@ pub fn load(pipeline: Option<&Path>, overrides: &Overrides) -> Result<Plan, Plan
         language: t(9),
     })?;
     schema.gwp_set = overrides.gwp_set.or(r.gwp_set).unwrap_or_default();
+    schema.limits = file.limits;
     let archive = file.archive.dir.as_deref().map(resolve);
     let quarantine = file.quarantine.dir.as_deref().map(resolve);
     Ok(Plan {

@@ -166,6 +166,10 @@ enum OutputFormat {
 }
 
 pub fn main() -> ExitCode {
+    if std::env::args_os().nth(1).is_some_and(|a| a == crate::read::worker::SUBCOMMAND) {
+        let args: Vec<String> = std::env::args_os().skip(2).map(|a| a.to_string_lossy().into_owned()).collect();
+        return crate::read::worker::serve(&args);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -183,6 +187,11 @@ pub fn main() -> ExitCode {
             tracing::error!("internal fault: {info}");
         }
     }));
+    // Spreadsheets are parsed in worker processes of this same binary.
+    match std::env::current_exe() {
+        Ok(exe) => crate::read::worker::start(exe),
+        Err(e) => tracing::warn!("cannot find this program's own path ({e}): spreadsheets are parsed in process"),
+    }
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Run(args) => run::run(&args),

@@ -56,6 +56,9 @@ macro_rules! codes {
 codes! {
     /// The file cannot be opened or parsed at all (corrupt, truncated, not the format its name says).
     FileUnreadable = "E_FILE_UNREADABLE", Error;
+    /// The file asks for more than a limit of the pipeline's `[limits]` allows (size, cells,
+    /// columns, memory, time…): it was not read. The message names the limit and its key.
+    FileLimit = "E_FILE_LIMIT", Error;
     /// The file is empty.
     FileEmpty = "E_FILE_EMPTY", Error;
     /// A text file is not valid UTF-8, or is binary.

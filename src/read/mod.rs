@@ -4,13 +4,22 @@
 //! [`Grid`]s (spreadsheets: one per readable sheet; CSV: one) or a parsed JSON document. Nothing
 //! here knows the canonical columns: finding the table and its header is the map stage's job.
 //! A file that cannot be read at all is a [`ReadError`]; sheets passed over are findings.
+//!
+//! Spreadsheets are parsed by a library we do not control, so when the command line has
+//! started a [`worker`] pool they are parsed in a child process under memory and time limits:
+//! whatever the parser does there, only that file is lost. Every reader checks the file against
+//! the [`Limits`] before committing memory to it.
 
 mod cell;
 mod csv;
 mod json;
-mod sheet;
+mod limits;
+mod package;
+pub mod sheet;
+pub mod worker;
 
 pub use cell::{Cell, format_grouped, format_number};
+pub use limits::{Exceeded, Limits};
 
 use std::path::Path;
 use std::sync::Arc;
@@ -33,6 +42,19 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format.
+    pub const ALL: [Format; 9] = [
+        Format::Xlsx,
+        Format::Xlsm,
+        Format::Xlsb,
+        Format::Xls,
+        Format::Ods,
+        Format::Csv,
+        Format::Tsv,
+        Format::Json,
+        Format::JsonLines,
+    ];
+
     /// The format a path's extension names, ignoring case.
     pub fn from_path(path: &Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
@@ -85,7 +107,7 @@ pub struct Grid {
     pub rows: Vec<GridRow>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GridRow {
     /// Sheets: the absolute 0-based row. Text files: the 1-based physical line the record starts on.
     pub at: u64,
@@ -170,6 +192,11 @@ pub enum ReadError {
     },
     #[error("the {format} reader failed on this file ({message})")]
     ReaderPanic { format: &'static str, message: String },
+    #[error(transparent)]
+    Limit(#[from] Exceeded),
+    /// An error already described where it happened (in a worker process).
+    #[error("{message}")]
+    Reported { code: Code, message: String, hint: String },
     #[error("the CSV is malformed")]
     Csv(#[source] ::csv::Error),
     #[error("the JSON is malformed at line {line}, column {column}")]
@@ -182,18 +209,34 @@ pub enum ReadError {
 }
 
 impl ReadError {
-    /// The finding code and hint this error is reported with.
-    pub fn code_and_hint(&self) -> (Code, &'static str) {
+    /// The code, message and hint of the finding this error is reported with.
+    pub fn describe(&self) -> (Code, String, String) {
+        let message = match std::error::Error::source(self) {
+            Some(cause) => format!("{self}: {cause}"),
+            None => self.to_string(),
+        };
+        let (code, hint) = match self {
+            ReadError::Limit(e) => (Code::FileLimit, e.hint()),
+            ReadError::Reported { code, hint, .. } => (*code, hint.clone()),
+            other => {
+                let (code, hint) = other.code_and_hint();
+                (code, hint.to_owned())
+            }
+        };
+        (code, message, hint)
+    }
+
+    fn code_and_hint(&self) -> (Code, &'static str) {
         match self {
             ReadError::Empty => (Code::FileEmpty, "the file has no content: export the submission again"),
             ReadError::Binary { .. } | ReadError::Encoding { .. } => (
                 Code::FileEncoding,
                 "save the file as CSV UTF-8 (in Excel: File > Save As > \"CSV UTF-8\"), or submit the spreadsheet itself",
             ),
-            ReadError::Workbook { .. } | ReadError::ReaderPanic { .. } => (
-                Code::FileUnreadable,
-                "the file may be truncated, password-protected or another format under this name: open it in a spreadsheet program and save it again",
-            ),
+            ReadError::Workbook { .. } | ReadError::ReaderPanic { .. } | ReadError::Reported { .. } => {
+                (Code::FileUnreadable, UNREADABLE_WORKBOOK)
+            }
+            ReadError::Limit(_) => (Code::FileLimit, ""),
             ReadError::Csv(_) => {
                 (Code::FileUnreadable, "check the file's quoting: every opening `\"` needs a closing `\"`")
             }
@@ -204,32 +247,49 @@ impl ReadError {
     }
 }
 
-/// Read a file's bytes as `format`; `file` is the name findings are reported under.
-pub fn read(bytes: &[u8], format: Format, file: &Arc<str>) -> Result<Content, ReadError> {
+/// The hint of a workbook the spreadsheet reader could not read.
+pub const UNREADABLE_WORKBOOK: &str = "the file may be truncated, password-protected or another format under this name: open it in a spreadsheet program and save it again";
+
+/// Read a file's bytes as `format` under `limits`; `file` is the name findings are reported
+/// under. Spreadsheets go to the worker pool when one was started.
+pub fn read(bytes: &[u8], format: Format, file: &Arc<str>, limits: &Limits) -> Result<Content, ReadError> {
     if bytes.is_empty() {
         return Err(ReadError::Empty);
     }
+    limits.check_file_size(bytes.len() as u64)?;
     match format {
-        Format::Xlsx | Format::Xlsm | Format::Xlsb | Format::Xls | Format::Ods => {
-            // calamine asserts on some damaged files instead of returning an error: a damaged
-            // file is still only an unreadable file.
-            EXPECTED_PANIC.set(true);
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sheet::read(bytes, format, file)));
-            EXPECTED_PANIC.set(false);
-            result.unwrap_or_else(|panic| {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "panic".to_owned());
-                Err(ReadError::ReaderPanic { format: format.as_str(), message })
-            })
-        }
-        Format::Csv => csv::read(bytes, None, file),
-        Format::Tsv => csv::read(bytes, Some(b'\t'), file),
-        Format::Json => json::read_document(bytes),
-        Format::JsonLines => json::read_lines(bytes),
+        Format::Xlsx | Format::Xlsm | Format::Xlsb | Format::Xls | Format::Ods => match worker::pool() {
+            Some(pool) => pool.read(bytes, format, file, limits),
+            None => read_workbook(bytes, format, file, limits),
+        },
+        Format::Csv => csv::read(bytes, None, file, limits),
+        Format::Tsv => csv::read(bytes, Some(b'\t'), file, limits),
+        Format::Json => json::read_document(bytes, limits),
+        Format::JsonLines => json::read_lines(bytes, limits),
     }
+}
+
+/// Read a workbook in this process (a worker does this for its parent).
+pub fn read_workbook(bytes: &[u8], format: Format, file: &Arc<str>, limits: &Limits) -> Result<Content, ReadError> {
+    let mut assembler = sheet::Assembler::new(file, limits);
+    contain_panic(format, || sheet::stream(bytes, format, limits, &mut |event| assembler.push(event)))?;
+    Ok(assembler.finish())
+}
+
+/// Run a spreadsheet reader, turning its panic into a [`ReadError`]: calamine asserts on some
+/// damaged files instead of returning an error, and a damaged file is only an unreadable file.
+pub fn contain_panic<T>(format: Format, read: impl FnOnce() -> Result<T, ReadError>) -> Result<T, ReadError> {
+    EXPECTED_PANIC.set(true);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    EXPECTED_PANIC.set(false);
+    result.unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".to_owned());
+        Err(ReadError::ReaderPanic { format: format.as_str(), message })
+    })
 }
 
 thread_local! {

@@ -1,19 +1,59 @@
-//! Spreadsheets (xlsx, xlsm, xlsb, xls, ods) through calamine.
+//! Spreadsheets (xlsx, xlsm, xlsb, xls, ods) through calamine, streamed as [`Event`]s.
 //!
-//! Every visible worksheet becomes a [`Grid`] in workbook order; hidden and very hidden sheets are
-//! never read (a warning names them), chart and macro sheets are skipped (an info). Cells are
-//! moved out of calamine's range, not copied. Formula cells carry their cached value, because
-//! that is what calamine's `worksheet_range` returns.
+//! Every visible worksheet becomes a grid in workbook order; hidden and very hidden sheets are
+//! never read (a warning names them), chart and macro sheets are skipped (an info). Formula
+//! cells carry their cached value.
+//!
+//! Limits come first: the zip package is checked before anything is inflated, xlsx and xlsb
+//! cells are read one by one (a single cell at `XFD1048576` is one cell, not a grid of 17
+//! billion), and a sheet's rows, columns and grid are checked before its grid is built. The
+//! events are what a worker process sends back over its pipe ([`super::worker`]); in process,
+//! an [`Assembler`] turns them into [`Content`] directly.
 
 use std::io::Cursor;
 use std::sync::Arc;
 
-use calamine::{Data, Ods, Reader, SheetType, SheetVisible, Sheets, Xls, Xlsb, Xlsx, open_workbook_from_rs};
+use calamine::{
+    Data, DataRef, Ods, Range, Reader, SheetType, SheetVisible, Sheets, Xls, Xlsb, Xlsx, open_workbook_from_rs,
+};
+use serde::{Deserialize, Serialize};
 
-use super::{Cell, Content, Format, Grid, GridKind, GridRow, ReadError, Sheet};
+use super::limits::{Exceeded, Limits};
+use super::{Cell, Content, Format, Grid, GridKind, GridRow, ReadError, Sheet, package};
 use crate::diag::{Code, Finding, Loc, Place};
 
-pub(super) fn read(bytes: &[u8], format: Format, file: &Arc<str>) -> Result<Content, ReadError> {
+/// About this many cells go in one [`Event::Rows`].
+const BATCH_CELLS: usize = 1 << 16;
+
+/// One step of reading a workbook, in file order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    /// A sheet that was not read, and why.
+    Passed { sheet: String, why: Passed },
+    /// A grid begins: its sheet, its first column (0-based) and its width. Every row of it has
+    /// exactly `width` cells.
+    Grid { sheet: String, first_col: u32, width: u32 },
+    /// Rows of the current grid, in order; blank rows are left out.
+    Rows(Vec<GridRow>),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Passed {
+    Hidden,
+    VeryHidden,
+    NotWorksheet(String),
+}
+
+/// Read a workbook, handing each event to `emit`.
+pub fn stream(
+    bytes: &[u8],
+    format: Format,
+    limits: &Limits,
+    emit: &mut dyn FnMut(Event) -> Result<(), ReadError>,
+) -> Result<(), ReadError> {
+    if format != Format::Xls {
+        package::check(bytes, format == Format::Ods, limits)?;
+    }
     let workbook_error = |source: calamine::Error| ReadError::Workbook { format: format.as_str(), source };
     let cursor = Cursor::new(bytes);
     let mut book: Sheets<Cursor<&[u8]>> = match format {
@@ -24,48 +64,160 @@ pub(super) fn read(bytes: &[u8], format: Format, file: &Arc<str>) -> Result<Cont
         Format::Ods => Sheets::Ods(open_workbook_from_rs::<Ods<_>, _>(cursor).map_err(|e| workbook_error(e.into()))?),
         _ => Sheets::Xlsx(open_workbook_from_rs::<Xlsx<_>, _>(cursor).map_err(|e| workbook_error(e.into()))?),
     };
-
-    let mut sheets = Vec::new();
+    let mut cells_left = limits.cells;
     for meta in book.sheets_metadata().to_vec() {
-        let sheet: Arc<str> = Arc::from(meta.name.as_str());
-        let loc = Loc::new(file, Place::Sheet { sheet: sheet.clone() });
+        let sheet = meta.name.clone();
         if meta.visible != SheetVisible::Visible {
-            let how = if meta.visible == SheetVisible::Hidden { "hidden" } else { "very hidden" };
-            sheets.push(Sheet::Note(Finding::new(
-                Code::SheetHidden,
-                loc,
-                format!("sheet `{}` is {how} and was not read", meta.name),
-                "hidden sheets are never read; if it holds data to submit, unhide it (right-click a sheet tab > Unhide)",
-            )));
+            let why = if meta.visible == SheetVisible::Hidden { Passed::Hidden } else { Passed::VeryHidden };
+            emit(Event::Passed { sheet, why })?;
             continue;
         }
         if meta.typ != SheetType::WorkSheet {
-            sheets.push(Sheet::Note(Finding::new(
-                Code::SheetSkipped,
-                loc,
-                format!("sheet `{}` is a {:?}, not a worksheet, and was skipped", meta.name, meta.typ),
-                "only worksheets hold submission tables",
-            )));
+            emit(Event::Passed { sheet, why: Passed::NotWorksheet(format!("{:?}", meta.typ)) })?;
             continue;
         }
-        let range = book.worksheet_range(&meta.name).map_err(workbook_error)?;
-        sheets.push(Sheet::Grid(to_grid(sheet, range)));
+        let mut budget = Budget { limits, cells_left: &mut cells_left };
+        let grid = match &mut book {
+            Sheets::Xlsx(x) => {
+                let mut reader = x.worksheet_cells_reader(&sheet).map_err(|e| workbook_error(e.into()))?;
+                budget.sparse(|| reader.next_cell().map_err(|e| workbook_error(e.into())))?
+            }
+            Sheets::Xlsb(x) => {
+                let mut reader = x.worksheet_cells_reader(&sheet).map_err(|e| workbook_error(e.into()))?;
+                budget.sparse(|| reader.next_cell().map_err(|e| workbook_error(e.into())))?
+            }
+            other => budget.dense(other.worksheet_range(&sheet).map_err(workbook_error)?)?,
+        };
+        emit(Event::Grid { sheet, first_col: grid.first_col, width: grid.width })?;
+        let mut batch = Vec::new();
+        let mut in_batch = 0;
+        for row in grid.rows {
+            in_batch += row.cells.len().max(1);
+            batch.push(row);
+            if in_batch >= BATCH_CELLS {
+                emit(Event::Rows(std::mem::take(&mut batch)))?;
+                in_batch = 0;
+            }
+        }
+        if !batch.is_empty() {
+            emit(Event::Rows(batch))?;
+        }
     }
-    Ok(Content::Sheets(sheets))
+    Ok(())
 }
 
-fn to_grid(sheet: Arc<str>, mut range: calamine::Range<Data>) -> Grid {
-    let (first_row, first_col) = range.start().unwrap_or((0, 0));
-    let height = range.height();
-    let mut rows = Vec::new();
-    for i in 0..height {
-        let cells: Vec<Cell> = range[i].iter_mut().map(|d| to_cell(std::mem::take(d))).collect();
-        if cells.iter().all(Cell::is_blank) {
-            continue;
+/// One sheet's rows, ready to send.
+struct Laid {
+    first_col: u32,
+    width: u32,
+    rows: Vec<GridRow>,
+}
+
+/// The cell budget of the file, and the limits a sheet is checked against.
+struct Budget<'a> {
+    limits: &'a Limits,
+    cells_left: &'a mut u64,
+}
+
+impl Budget<'_> {
+    /// Spend one cell; over the limit when none is left.
+    fn spend(&mut self) -> Result<(), ReadError> {
+        if *self.cells_left == 0 {
+            return Err(ReadError::Limit(Exceeded::new(
+                "cells",
+                "the file's non-empty cells",
+                format!("more than {}", self.limits.cells),
+                self.limits.cells,
+            )));
         }
-        rows.push(GridRow { at: u64::from(first_row) + i as u64, cells });
+        *self.cells_left -= 1;
+        Ok(())
     }
-    Grid { kind: GridKind::Sheet(sheet), first_col, rows }
+
+    /// The sheet's shape against the limits, before its grid is built.
+    fn shape(&self, rows: u64, width: u64) -> Result<(), ReadError> {
+        let l = self.limits;
+        Limits::check("columns", "the columns the sheet spans", width, l.columns)?;
+        Limits::check("rows", "the sheet's rows", rows, l.rows)?;
+        Limits::check("grid_cells", "the sheet's grid (rows × columns)", rows.saturating_mul(width), l.grid_cells)?;
+        Ok(())
+    }
+
+    /// A sheet read cell by cell (xlsx, xlsb): only the cells present are ever held.
+    fn sparse<'d>(
+        &mut self,
+        mut next: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'d>>>, ReadError>,
+    ) -> Result<Laid, ReadError> {
+        let mut cells: Vec<(u32, u32, Cell)> = Vec::new();
+        while let Some(c) = next()? {
+            if *c.get_value() == DataRef::Empty {
+                continue;
+            }
+            self.spend()?;
+            let (row, col) = c.get_position();
+            cells.push((row, col, to_cell(Data::from(c.get_value().clone()))));
+        }
+        // Cells need not come in order; a later cell at the same place wins, as in calamine.
+        cells.sort_by_key(|&(r, c, _)| (r, c));
+        cells.reverse();
+        cells.dedup_by_key(|&mut (r, c, _)| (r, c));
+        cells.reverse();
+        let Some(first_col) = cells.iter().map(|c| c.1).min() else {
+            return Ok(Laid { first_col: 0, width: 0, rows: Vec::new() });
+        };
+        let last_col = cells.iter().map(|c| c.1).max().unwrap_or(first_col);
+        let width = u64::from(last_col - first_col) + 1;
+        let kept = cells.chunk_by(|a, b| a.0 == b.0).filter(|row| row.iter().any(|c| !c.2.is_blank())).count();
+        self.shape(kept as u64, width)?;
+        let mut rows = Vec::with_capacity(kept);
+        let mut cells = cells.into_iter().peekable();
+        while let Some(&(at, _, _)) = cells.peek() {
+            let mut line = vec![Cell::Empty; width as usize];
+            while let Some((_, col, cell)) = cells.next_if(|c| c.0 == at) {
+                line[(col - first_col) as usize] = cell;
+            }
+            if !line.iter().all(Cell::is_blank) {
+                rows.push(GridRow { at: u64::from(at), cells: line });
+            }
+        }
+        Ok(Laid { first_col, width: width as u32, rows })
+    }
+
+    /// A sheet calamine has already built as a range (ods, xls).
+    fn dense(&mut self, mut range: Range<Data>) -> Result<Laid, ReadError> {
+        let (first_row, first_col) = range.start().unwrap_or((0, 0));
+        let (height, width) = (range.height(), range.width());
+        let mut kept = 0u64;
+        for row in range.rows() {
+            let mut any = false;
+            for d in row {
+                if *d != Data::Empty {
+                    self.spend()?;
+                    any |= !is_blank(d);
+                }
+            }
+            kept += u64::from(any);
+        }
+        self.shape(kept, width as u64)?;
+        let mut rows = Vec::new();
+        for i in 0..height {
+            let cells: Vec<Cell> = range[i].iter_mut().map(|d| to_cell(std::mem::take(d))).collect();
+            if cells.iter().all(Cell::is_blank) {
+                continue;
+            }
+            rows.push(GridRow { at: u64::from(first_row) + i as u64, cells });
+        }
+        Ok(Laid { first_col, width: width as u32, rows })
+    }
+}
+
+/// Whether a calamine value makes a blank cell (see [`Cell::is_blank`]), without moving it.
+fn is_blank(data: &Data) -> bool {
+    match data {
+        Data::Empty => true,
+        Data::String(s) => s.trim().is_empty(),
+        _ => false,
+    }
 }
 
 fn to_cell(data: Data) -> Cell {
@@ -87,5 +239,81 @@ fn to_cell(data: Data) -> Cell {
         }
         Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Date(s),
         Data::Error(e) => Cell::Error(e.to_string()),
+    }
+}
+
+/// Builds [`Content`] from events, wherever they were read. It trusts nothing: every row is
+/// made exactly as wide as its grid, and the grid limit is checked again.
+pub struct Assembler<'a> {
+    file: Arc<str>,
+    limits: &'a Limits,
+    sheets: Vec<Sheet>,
+    width: usize,
+    cells: u64,
+}
+
+impl<'a> Assembler<'a> {
+    pub fn new(file: &Arc<str>, limits: &'a Limits) -> Self {
+        Assembler { file: file.clone(), limits, sheets: Vec::new(), width: 0, cells: 0 }
+    }
+
+    pub fn push(&mut self, event: Event) -> Result<(), ReadError> {
+        match event {
+            Event::Passed { sheet, why } => {
+                let loc = Loc::new(&self.file, Place::Sheet { sheet: Arc::from(sheet.as_str()) });
+                let finding = match why {
+                    Passed::Hidden | Passed::VeryHidden => {
+                        let how = if why == Passed::Hidden { "hidden" } else { "very hidden" };
+                        Finding::new(
+                            Code::SheetHidden,
+                            loc,
+                            format!("sheet `{sheet}` is {how} and was not read"),
+                            "hidden sheets are never read; if it holds data to submit, unhide it (right-click a sheet tab > Unhide)",
+                        )
+                    }
+                    Passed::NotWorksheet(typ) => Finding::new(
+                        Code::SheetSkipped,
+                        loc,
+                        format!("sheet `{sheet}` is a {typ}, not a worksheet, and was skipped"),
+                        "only worksheets hold submission tables",
+                    ),
+                };
+                self.sheets.push(Sheet::Note(finding));
+            }
+            Event::Grid { sheet, first_col, width } => {
+                self.width = width as usize;
+                self.cells = 0;
+                self.sheets.push(Sheet::Grid(Grid {
+                    kind: GridKind::Sheet(Arc::from(sheet.as_str())),
+                    first_col,
+                    rows: Vec::new(),
+                }));
+            }
+            Event::Rows(rows) => {
+                let Some(Sheet::Grid(grid)) = self.sheets.last_mut() else {
+                    return Err(ReadError::Reported {
+                        code: Code::FileUnreadable,
+                        message: "the spreadsheet reader sent rows before a sheet".into(),
+                        hint: String::new(),
+                    });
+                };
+                for mut row in rows {
+                    row.cells.resize(self.width, Cell::Empty);
+                    self.cells += self.width as u64;
+                    Limits::check(
+                        "grid_cells",
+                        "the sheet's grid (rows × columns)",
+                        self.cells,
+                        self.limits.grid_cells,
+                    )?;
+                    grid.rows.push(row);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> Content {
+        Content::Sheets(self.sheets)
     }
 }

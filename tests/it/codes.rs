@@ -61,6 +61,7 @@ macro_rules! cases {
 cases! {
     file_unreadable: "E_FILE_UNREADABLE" in Src::Fixture("tests/fixtures/cli/truncated.xlsx") => "tests/fixtures/cli/truncated.xlsx";
     file_unreadable_json: "E_FILE_UNREADABLE" in Src::Text("s.json", "{\"observations\": [") => "s.json";
+    file_limit: "E_FILE_LIMIT" in Src::Fixture("tests/fixtures/hostile/deep.json") => "tests/fixtures/hostile/deep.json";
     file_empty: "E_FILE_EMPTY" in Src::Text("empty.csv", "") => "empty.csv";
     encoding_latin1: "I_ENCODING" in Src::Bytes("latin1.csv", b"cluster,country,year,kpi,value,unit\nPorto do A\xe7u,BRA,2023,jobs,5,\n") => "latin1.csv";
     file_encoding_binary: "E_FILE_ENCODING" in Src::Bytes("binary.csv", b"\x7fELF\x02\x01\x01\x00\x00\x00") => "binary.csv";

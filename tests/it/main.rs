@@ -4,7 +4,10 @@
 mod cells;
 mod cli;
 mod codes;
+mod contain;
 mod examples;
+mod fuzz_replay;
+mod hostile;
 mod invariant;
 mod meaning;
 mod nightly;

@@ -40,7 +40,7 @@ fn run(f: &Folders, extra: &[&str]) -> crate::util::Run {
     clusterkpi(&args)
 }
 
-fn latest_manifest(out: &Path) -> serde_json::Value {
+pub(crate) fn latest_manifest(out: &Path) -> serde_json::Value {
     let mut runs: Vec<PathBuf> = std::fs::read_dir(out.join("_runs")).unwrap().map(|e| e.unwrap().path()).collect();
     runs.sort();
     serde_json::from_str(&std::fs::read_to_string(runs.last().unwrap()).unwrap()).unwrap()

@@ -39,6 +39,23 @@ pub fn table(out: &Path, def: &TableDef) -> RecordBatch {
     read(&out.join(clusterkpi::run::CURRENT).join(def.path)).0
 }
 
+/// The published observations as rows of text, every column but the run's id and time, each
+/// with its source file: what two runs of the same files must agree on.
+pub fn observation_rows(out: &Path) -> Vec<(String, Vec<Option<String>>)> {
+    let batch = table(out, &clusterkpi::write::tables::OBSERVATIONS);
+    let files = strings(&batch, "source_file");
+    let columns: Vec<Vec<Option<String>>> = clusterkpi::write::tables::OBSERVATIONS
+        .schema()
+        .fields()
+        .iter()
+        .filter(|f| !matches!(f.name().as_str(), "run_id" | "ingested_at"))
+        .map(|f| strings(&batch, f.name()))
+        .collect();
+    (0..batch.num_rows())
+        .map(|i| (files[i].clone().unwrap_or_default(), columns.iter().map(|c| c[i].clone()).collect()))
+        .collect()
+}
+
 pub fn strings(batch: &RecordBatch, name: &str) -> Vec<Option<String>> {
     let c = cast(batch.column_by_name(name).unwrap(), &DataType::Utf8).unwrap();
     let a = c.as_string::<i32>();

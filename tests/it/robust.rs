@@ -9,17 +9,7 @@ use proptest::prelude::*;
 
 use crate::util::{assert_accounted, root, schema};
 
-const FORMATS: [Format; 9] = [
-    Format::Xlsx,
-    Format::Xlsm,
-    Format::Xlsb,
-    Format::Xls,
-    Format::Ods,
-    Format::Csv,
-    Format::Tsv,
-    Format::Json,
-    Format::JsonLines,
-];
+const FORMATS: [Format; 9] = Format::ALL;
 
 fn parity_bytes(ext: &str) -> Vec<u8> {
     std::fs::read(root().join(format!("tests/fixtures/parity/submission.{ext}"))).unwrap()

@@ -78,3 +78,50 @@ fn formulas_give_their_cached_value_and_offsets_are_absolute() {
     assert_eq!(obs.value_loc.to_string(), "formula.xlsx:Data!G6");
     assert_eq!(obs.row.to_string(), "formula.xlsx:Data!row 6");
 }
+
+/// The streaming reader (xlsx and xlsb cell by cell, ods and xls by range, rows sent in
+/// batches) against the independent lister of `cells.rs`: every non-empty cell of every
+/// spreadsheet fixture is in its grid, at its place, and a grid holds no other non-blank cell.
+#[test]
+fn every_spreadsheet_cell_is_in_its_grid_at_its_place() {
+    use clusterkpi::read::{Cell, Content, Format, Limits, Sheet, read_workbook};
+    let mut files = Vec::new();
+    for dir in ["tests/fixtures", "sample_data"] {
+        for e in walkdir::WalkDir::new(crate::util::root().join(dir)).into_iter().flatten() {
+            let hostile = e.path().components().any(|c| c.as_os_str() == "hostile");
+            if let Some(format) = Format::from_path(e.path())
+                && format.is_spreadsheet()
+                && !hostile
+            {
+                files.push((e.path().to_path_buf(), format));
+            }
+        }
+    }
+    assert!(files.len() >= 40, "{} spreadsheets", files.len());
+    for (path, format) in files {
+        let bytes = std::fs::read(&path).unwrap();
+        let Ok(Content::Sheets(sheets)) = read_workbook(&bytes, format, &"f".into(), &Limits::default()) else {
+            continue; // an unreadable fixture: the lister cannot read it either
+        };
+        let mut read = std::collections::HashMap::new();
+        for sheet in sheets {
+            let Sheet::Grid(grid) = sheet else { continue };
+            for row in &grid.rows {
+                assert!(row.cells.len() == grid.rows[0].cells.len(), "{}: rows of one width", path.display());
+                for (i, cell) in row.cells.iter().enumerate() {
+                    if !cell.is_blank() {
+                        read.insert(grid.cell_place(row, i), cell.clone());
+                    }
+                }
+            }
+        }
+        let listed = crate::cells::nonempty_cells(&path);
+        for raw in &listed {
+            let cell = read.get(&raw.place).unwrap_or_else(|| panic!("{}: {} not read", path.display(), raw.place));
+            if let Cell::Text(t) = cell {
+                assert_eq!(t, &raw.text, "{}: {}", path.display(), raw.place);
+            }
+        }
+        assert_eq!(read.len(), listed.len(), "{}: cells read that the lister does not list", path.display());
+    }
+}

@@ -1,0 +1,330 @@
+//! Spreadsheets parsed in worker processes: whatever a parser does on one file (abort, stack
+//! overflow, runaway memory, endless loop), only that file is lost.
+//!
+//! A worker is this same binary started with the hidden first argument [`SUBCOMMAND`]. It caps
+//! its own address space (`RLIMIT_AS`, through the `rlimit` crate) and then serves requests on
+//! stdin until stdin closes: one request is a header frame (file name, format, limits, length)
+//! followed by the file's bytes; the reply is a stream of frames, each one [`Reply`] in postcard
+//! (numbers travel as their bits, never as text), ending with `Done` or `Failed`. A frame is a
+//! little-endian `u32` length and that many bytes.
+//!
+//! The parent keeps a small pool of idle workers. It waits for each reply frame until the file's
+//! deadline (`read_seconds`); a worker that overruns is killed, and one that dies is replaced.
+//! Either way the file is reported (`E_FILE_LIMIT` for memory and time, `E_FILE_UNREADABLE`
+//! otherwise) and the next file gets a fresh worker.
+
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitCode, Stdio};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use super::limits::{Exceeded, Limits};
+use super::sheet::{Assembler, Event};
+use super::{Content, Format, ReadError, UNREADABLE_WORKBOOK, contain_panic};
+use crate::diag::Code;
+
+/// The hidden first argument that makes the binary a worker.
+pub const SUBCOMMAND: &str = "__read-worker";
+/// No reply frame is larger than this (a batch of rows is about 64 Ki cells).
+const MAX_FRAME: usize = 1 << 30;
+/// How much of a worker's stderr is kept to tell why it died.
+const STDERR_TAIL: usize = 4096;
+/// Reply frames read ahead of the parent.
+const READ_AHEAD: usize = 8;
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    name: String,
+    format: Format,
+    limits: Limits,
+    len: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+enum Reply {
+    Event(Event),
+    Done,
+    Failed { code: Code, message: String, hint: String },
+}
+
+fn write_frame(out: &mut impl Write, payload: &[u8]) -> std::io::Result<()> {
+    let len = u32::try_from(payload.len()).map_err(|_| std::io::Error::other("frame too large"))?;
+    out.write_all(&len.to_le_bytes())?;
+    out.write_all(payload)
+}
+
+/// The next frame, or `None` at a clean end of stream.
+fn read_frame(input: &mut impl Read) -> std::io::Result<Option<Vec<u8>>> {
+    let mut len = [0u8; 4];
+    match input.read_exact(&mut len) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let len = u32::from_le_bytes(len) as usize;
+    if len > MAX_FRAME {
+        return Err(std::io::Error::other(format!("a frame of {len} bytes")));
+    }
+    let mut buf = vec![0u8; len];
+    input.read_exact(&mut buf)?;
+    Ok(Some(buf))
+}
+
+fn send(out: &mut impl Write, reply: &Reply) -> std::io::Result<()> {
+    let payload = postcard::to_stdvec(reply).map_err(std::io::Error::other)?;
+    write_frame(out, &payload)
+}
+
+/// The worker's main loop: serve requests until stdin closes. `args` are the arguments after
+/// [`SUBCOMMAND`]: `--memory-mb N`.
+#[allow(clippy::print_stderr)]
+pub fn serve(args: &[String]) -> ExitCode {
+    let memory_mb = match args {
+        [flag, n] if flag == "--memory-mb" => n.parse::<u64>().ok(),
+        _ => None,
+    };
+    let Some(memory_mb) = memory_mb else {
+        eprintln!("usage: clusterkpi {SUBCOMMAND} --memory-mb N (started by clusterkpi itself)");
+        return ExitCode::from(2);
+    };
+    let bytes = memory_mb.saturating_mul(1 << 20);
+    if let Err(e) = rlimit::setrlimit(rlimit::Resource::AS, bytes, bytes) {
+        eprintln!("cannot limit the worker's memory: {e}");
+        return ExitCode::from(3);
+    }
+    // A reader's panic is caught and reported as the file's; nothing to print.
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut input = BufReader::new(std::io::stdin().lock());
+    let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    loop {
+        let header: Header = match read_frame(&mut input) {
+            Ok(Some(frame)) => match postcard::from_bytes(&frame) {
+                Ok(h) => h,
+                Err(_) => return ExitCode::from(3),
+            },
+            Ok(None) => return ExitCode::SUCCESS,
+            Err(_) => return ExitCode::from(3),
+        };
+        let mut bytes = vec![0u8; usize::try_from(header.len).unwrap_or(usize::MAX)];
+        if input.read_exact(&mut bytes).is_err() {
+            return ExitCode::from(3);
+        }
+        crate::fault::in_worker(&header.name);
+        let mut broken = None;
+        let result = contain_panic(header.format, || {
+            super::sheet::stream(&bytes, header.format, &header.limits, &mut |event| {
+                send(&mut out, &Reply::Event(event)).map_err(|e| {
+                    broken = Some(e);
+                    ReadError::Reported {
+                        code: Code::Internal,
+                        message: "the parent is gone".into(),
+                        hint: String::new(),
+                    }
+                })
+            })
+        });
+        drop(bytes);
+        if broken.is_some() {
+            return ExitCode::from(3);
+        }
+        let reply = match result {
+            Ok(()) => Reply::Done,
+            Err(e) => {
+                let (code, message, hint) = e.describe();
+                Reply::Failed { code, message, hint }
+            }
+        };
+        if send(&mut out, &reply).and_then(|()| out.flush()).is_err() {
+            return ExitCode::from(3);
+        }
+    }
+}
+
+/// The pool of workers, started by the command line; `None` means spreadsheets are parsed in
+/// this process (library use, fuzzing).
+static POOL: OnceLock<Pool> = OnceLock::new();
+
+/// Parse spreadsheets in workers started from `exe` (this binary) from now on.
+pub fn start(exe: PathBuf) {
+    let _ = POOL.set(Pool { exe, idle: Mutex::new(Vec::new()) });
+}
+
+pub fn pool() -> Option<&'static Pool> {
+    POOL.get()
+}
+
+pub struct Pool {
+    exe: PathBuf,
+    idle: Mutex<Vec<Worker>>,
+}
+
+struct Worker {
+    child: Child,
+    stdin: BufWriter<ChildStdin>,
+    replies: mpsc::Receiver<Result<Reply, String>>,
+    stderr: Option<JoinHandle<String>>,
+    memory_mb: u64,
+}
+
+impl Pool {
+    /// Read a workbook in a worker, within the limits' memory and time.
+    pub fn read(&self, bytes: &[u8], format: Format, file: &Arc<str>, limits: &Limits) -> Result<Content, ReadError> {
+        let deadline = Instant::now() + Duration::from_secs(limits.read_seconds);
+        let mut worker = self.take(limits.worker_memory_mb).map_err(|e| ReadError::Reported {
+            code: Code::Internal,
+            message: format!("cannot start a spreadsheet reader process ({e})"),
+            hint: "check that the clusterkpi binary is still in place and that the machine can start processes".into(),
+        })?;
+        let header = Header { name: file.to_string(), format, limits: limits.clone(), len: bytes.len() as u64 };
+        let sent = postcard::to_stdvec(&header)
+            .map_err(std::io::Error::other)
+            .and_then(|h| write_frame(&mut worker.stdin, &h))
+            .and_then(|()| worker.stdin.write_all(bytes))
+            .and_then(|()| worker.stdin.flush());
+        if sent.is_err() {
+            return Err(worker.died(limits));
+        }
+        let mut assembler = Assembler::new(file, limits);
+        loop {
+            let wait = deadline.saturating_duration_since(Instant::now());
+            match worker.replies.recv_timeout(wait) {
+                Ok(Ok(Reply::Event(event))) => {
+                    if let Err(e) = assembler.push(event) {
+                        worker.kill();
+                        return Err(e);
+                    }
+                }
+                Ok(Ok(Reply::Done)) => {
+                    self.give_back(worker);
+                    return Ok(assembler.finish());
+                }
+                Ok(Ok(Reply::Failed { code, message, hint })) => {
+                    self.give_back(worker);
+                    return Err(ReadError::Reported { code, message, hint });
+                }
+                Ok(Err(garbled)) => {
+                    worker.kill();
+                    return Err(ReadError::Reported {
+                        code: Code::FileUnreadable,
+                        message: format!("the spreadsheet reader failed on this file ({garbled})"),
+                        hint: UNREADABLE_WORKBOOK.into(),
+                    });
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    worker.kill();
+                    return Err(ReadError::Limit(Exceeded::new(
+                        "read_seconds",
+                        "the time to parse the file",
+                        format!("more than {} s", limits.read_seconds),
+                        format!("{} s", limits.read_seconds),
+                    )));
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => return Err(worker.died(limits)),
+            }
+        }
+    }
+
+    /// An idle worker with this memory limit, or a new one.
+    fn take(&self, memory_mb: u64) -> std::io::Result<Worker> {
+        let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        while let Some(i) = idle.iter().position(|w| w.memory_mb == memory_mb) {
+            let mut w = idle.swap_remove(i);
+            if matches!(w.child.try_wait(), Ok(None)) {
+                return Ok(w);
+            }
+            w.kill();
+        }
+        drop(idle);
+        Worker::spawn(&self.exe, memory_mb)
+    }
+
+    fn give_back(&self, worker: Worker) {
+        self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(worker);
+    }
+}
+
+impl Worker {
+    fn spawn(exe: &Path, memory_mb: u64) -> std::io::Result<Worker> {
+        let mut child = Command::new(exe)
+            .arg(SUBCOMMAND)
+            .arg("--memory-mb")
+            .arg(memory_mb.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let (Some(stdin), Some(stdout), Some(mut stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            let _ = child.kill();
+            return Err(std::io::Error::other("the worker's pipes were not opened"));
+        };
+        let (tx, replies) = mpsc::sync_channel(READ_AHEAD);
+        std::thread::spawn(move || {
+            let mut stdout = BufReader::with_capacity(1 << 16, stdout);
+            loop {
+                let reply = match read_frame(&mut stdout) {
+                    Ok(Some(frame)) => postcard::from_bytes::<Reply>(&frame).map_err(|e| e.to_string()),
+                    Ok(None) => return,
+                    Err(e) => Err(e.to_string()),
+                };
+                let garbled = reply.is_err();
+                if tx.send(reply).is_err() || garbled {
+                    return;
+                }
+            }
+        });
+        let stderr = std::thread::spawn(move || {
+            let mut tail = Vec::new();
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                tail.extend_from_slice(&buf[..n]);
+                if tail.len() > STDERR_TAIL {
+                    tail.drain(..tail.len() - STDERR_TAIL);
+                }
+            }
+            String::from_utf8_lossy(&tail).into_owned()
+        });
+        Ok(Worker { child, stdin: BufWriter::with_capacity(1 << 16, stdin), replies, stderr: Some(stderr), memory_mb })
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Why the worker stopped mid-file, as the file's error.
+    fn died(mut self, limits: &Limits) -> ReadError {
+        let status = self.child.wait();
+        let said = self.stderr.take().and_then(|h| h.join().ok()).unwrap_or_default();
+        tracing::warn!(status = ?status, stderr = %said.trim(), "a spreadsheet reader process stopped");
+        if said.contains("memory allocation of") {
+            return ReadError::Limit(Exceeded::new(
+                "worker_memory_mb",
+                "the memory needed to parse the file",
+                format!("more than {} MiB", limits.worker_memory_mb),
+                format!("{} MiB", limits.worker_memory_mb),
+            ));
+        }
+        let how = if said.contains("overflowed its stack") {
+            "it overflowed its stack".to_owned()
+        } else {
+            match status {
+                Ok(s) => format!("it stopped: {s}"),
+                Err(e) => format!("it stopped ({e})"),
+            }
+        };
+        ReadError::Reported {
+            code: Code::FileUnreadable,
+            message: format!("the spreadsheet reader failed on this file: {how}"),
+            hint: UNREADABLE_WORKBOOK.into(),
+        }
+    }
+}
