@@ -20,7 +20,13 @@ pub const ALL: [(&str, Target); 4] = [("sheet", sheet), ("csv", csv), ("json", j
 const SHEETS: [Format; 4] = [Format::Xlsx, Format::Xlsb, Format::Xls, Format::Ods];
 const EVERY: [Format; 9] = Format::ALL;
 
+/// The input's format and file. On first use, the panic hook libfuzzer-sys installs (abort on
+/// any panic) is replaced by a quiet one, as the command line's is: a reader's panic that
+/// clusterkpi catches and reports is no crash, and one it does not catch still reaches
+/// libfuzzer-sys, which aborts.
 fn pick<'a, T: Copy>(data: &'a [u8], choices: &[T]) -> Option<(T, &'a [u8])> {
+    static QUIET: OnceLock<()> = OnceLock::new();
+    QUIET.get_or_init(|| std::panic::set_hook(Box::new(|_| {})));
     let (&first, rest) = data.split_first()?;
     Some((choices[usize::from(first) % choices.len()], rest))
 }

@@ -70,7 +70,7 @@ fn classify_text(t: &str, schema: &Schema) -> Cue {
     if let Some(field) = schema.read_field(t).entry() {
         return Cue::Field(field);
     }
-    if schema.read_kpi(name).entry().is_some() {
+    if schema.find_kpi(name).is_some() {
         return Cue::Kpi { name: name.to_owned(), unit };
     }
     Cue::Text(t.to_owned())

@@ -449,7 +449,7 @@ fn row_no(grid: &Grid, index: usize) -> String {
 
 /// `` `GHG emissions (MtCO2e)` → ghg_emissions, unit `MtCO2e` `` for the explanation.
 fn kpi_role(schema: &Schema, name: &str, unit: &Option<String>) -> String {
-    let kpi = schema.read_kpi(name).entry();
+    let kpi = schema.find_kpi(name);
     let id = kpi.map_or("?", |k| k.id.as_str());
     match unit {
         Some(u) => format!("`{name}` → {id}, unit `{u}` from the header"),
@@ -830,7 +830,7 @@ fn long(
         if let Some(k) = raw.get(Field::Kpi)
             && let Cell::Text(t) = &k.cell
             && let (name, Some(unit)) = split_unit(t, schema)
-            && schema.read_kpi(name).entry().is_some()
+            && schema.find_kpi(name).is_some()
         {
             let (name, loc) = (name.to_owned(), k.loc.clone());
             raw.set(Field::Kpi, Cell::Text(name), loc.clone());

@@ -39,7 +39,7 @@ pub(super) fn role<'a>(cells: impl Iterator<Item = &'a Cell>, schema: &Schema) -
         Cell::Text(t) if wordy(t) => Some(t.trim().to_owned()),
         _ => None,
     };
-    let kpi = share(&|c| text(c).is_some_and(|t| schema.read_kpi(split_unit(&t, schema).0).entry().is_some()));
+    let kpi = share(&|c| text(c).is_some_and(|t| schema.find_kpi(split_unit(&t, schema).0).is_some()));
     let cluster = share(&|c| text(c).is_some_and(|t| schema.clusters.find(&t).is_some()));
     let country = share(&|c| text(c).is_some_and(|t| schema.countries.find(&t).is_some()));
     let unit = share(&|c| text(c).is_some_and(|t| normalize::parse(schema, &t).is_ok()));

@@ -72,7 +72,7 @@ pub(super) fn map_document(value: Value, file: &Arc<str>, schema: &Schema, out: 
                     for (kpi, v) in inner {
                         r.kpi(&kpi, v, &format!("{base}/{}", escape(&kpi)), out);
                     }
-                } else if schema.read_kpi(&key).entry().is_some() {
+                } else if schema.find_kpi(&key).is_some() {
                     out.explain(format!("the file: KPI-keyed object `{base}`"));
                     found = true;
                     r.kpi(&key, Value::Object(inner), &base, out);

@@ -17,6 +17,7 @@ mod limits;
 mod package;
 pub mod sheet;
 pub mod worker;
+mod xls;
 
 pub use cell::{Cell, format_grouped, format_number};
 pub use limits::{Exceeded, Limits};

@@ -4,7 +4,8 @@
 //! never read (a warning names them), chart and macro sheets are skipped (an info). Formula
 //! cells carry their cached value.
 //!
-//! Limits come first: the zip package is checked before anything is inflated, xlsx and xlsb
+//! Limits come first: the zip package is checked before anything is inflated (an xls file's
+//! records are walked instead, [`super::xls`]), xlsx and xlsb
 //! cells are read one by one (a single cell at `XFD1048576` is one cell, not a grid of 17
 //! billion), and a sheet's rows, columns and grid are checked before its grid is built. The
 //! events are what a worker process sends back over its pipe ([`super::worker`]); in process,
@@ -19,7 +20,7 @@ use calamine::{
 use serde::{Deserialize, Serialize};
 
 use super::limits::{Exceeded, Limits};
-use super::{Cell, Content, Format, Grid, GridKind, GridRow, ReadError, Sheet, package};
+use super::{Cell, Content, Format, Grid, GridKind, GridRow, ReadError, Sheet, package, xls};
 use crate::diag::{Code, Finding, Loc, Place};
 
 /// About this many cells go in one [`Event::Rows`].
@@ -51,7 +52,9 @@ pub fn stream(
     limits: &Limits,
     emit: &mut dyn FnMut(Event) -> Result<(), ReadError>,
 ) -> Result<(), ReadError> {
-    if format != Format::Xls {
+    if format == Format::Xls {
+        xls::check(bytes, limits)?;
+    } else {
         package::check(bytes, format == Format::Ods, limits)?;
     }
     let workbook_error = |source: calamine::Error| ReadError::Workbook { format: format.as_str(), source };

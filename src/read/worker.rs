@@ -328,3 +328,43 @@ impl Worker {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::{Cell, GridRow};
+
+    #[test]
+    fn numbers_cross_the_pipe_as_their_bits() {
+        let bits = [
+            0.1f64 + 0.2,
+            47_357_830.699_999_996,
+            -0.0,
+            f64::MIN_POSITIVE / 3.0, // subnormal
+            f64::MAX,
+            f64::from_bits(0x7ff8_0000_dead_beef), // a NaN with a payload
+        ];
+        let row =
+            GridRow { at: 7, cells: bits.iter().map(|&n| Cell::Number(n)).chain([Cell::Text("é".into())]).collect() };
+        let mut pipe = Vec::new();
+        send(&mut pipe, &Reply::Event(Event::Rows(vec![row.clone()]))).unwrap();
+        send(&mut pipe, &Reply::Done).unwrap();
+        let mut input = pipe.as_slice();
+        let frame = read_frame(&mut input).unwrap().unwrap();
+        let Reply::Event(Event::Rows(rows)) = postcard::from_bytes(&frame).unwrap() else { panic!("rows expected") };
+        for (got, want) in rows[0].cells.iter().zip(&row.cells) {
+            match (got, want) {
+                (Cell::Number(a), Cell::Number(b)) => assert_eq!(a.to_bits(), b.to_bits()),
+                _ => assert_eq!(got, want),
+            }
+        }
+        assert!(matches!(postcard::from_bytes(&read_frame(&mut input).unwrap().unwrap()).unwrap(), Reply::Done));
+        assert!(read_frame(&mut input).unwrap().is_none(), "a clean end of stream");
+    }
+
+    #[test]
+    fn a_frame_too_large_is_refused_before_it_is_allocated() {
+        let mut input: &[u8] = &[0xff, 0xff, 0xff, 0xff, 1, 2, 3];
+        assert!(read_frame(&mut input).is_err());
+    }
+}

@@ -226,6 +226,22 @@ impl Schema {
 const MAX_NAME: usize = 200;
 
 impl Schema {
+    /// The KPI a name designates, when nothing else matters: [`Schema::read_kpi`] without the
+    /// suggestions it works out for a name it refuses, which cost more than the reading (a
+    /// column is probed cell by cell).
+    pub fn find_kpi(&self, name: &str) -> Option<&KpiDef> {
+        if let Some(k) = self.kpis.find(name) {
+            return Some(k);
+        }
+        if name.chars().count() > MAX_NAME {
+            return None;
+        }
+        match self.kpi_words.read(name) {
+            Reading::Read { entry, .. } => self.kpis.get(entry),
+            _ => None,
+        }
+    }
+
     /// The KPI a name designates: an exact alias, or else by its content words.
     pub fn read_kpi(&self, name: &str) -> NameMatch<&KpiDef> {
         if let Some(k) = self.kpis.find(name) {
@@ -310,6 +326,41 @@ fn check<T: validator::Validate>(file: &str, entry: &str, value: &T) -> Result<(
 #[derive(Debug, Default)]
 struct KeyIndex {
     map: HashMap<String, usize>,
+    /// Every key with its shape, in insertion order, for [`KeyIndex::closest`].
+    shapes: Vec<Shape>,
+}
+
+/// A key's length in characters and its characters' histogram (in 32 buckets): together a
+/// lower bound on its edit distance to another key, computed without comparing them.
+#[derive(Debug)]
+struct Shape {
+    key: String,
+    entry: usize,
+    chars: usize,
+    hist: [u16; 32],
+}
+
+impl Shape {
+    fn new(key: String, entry: usize) -> Shape {
+        let mut hist = [0u16; 32];
+        let mut chars = 0;
+        for c in key.chars() {
+            hist[(c as usize) % 32] = hist[(c as usize) % 32].saturating_add(1);
+            chars += 1;
+        }
+        Shape { key, entry, chars, hist }
+    }
+
+    /// A lower bound on the edit distance between the two keys: an edit adds or removes at most
+    /// one character of each bucket.
+    fn distance_at_least(&self, other: &Shape) -> usize {
+        let (mut more, mut fewer) = (0usize, 0usize);
+        for (a, b) in self.hist.iter().zip(&other.hist) {
+            more += usize::from(a.saturating_sub(*b));
+            fewer += usize::from(b.saturating_sub(*a));
+        }
+        more.max(fewer).max(self.chars.abs_diff(other.chars))
+    }
 }
 
 impl KeyIndex {
@@ -331,8 +382,10 @@ impl KeyIndex {
                 first: names(other),
                 second: names(entry),
             }),
-            _ => {
-                self.map.insert(k, entry);
+            Some(_) => Ok(()),
+            None => {
+                self.map.insert(k.clone(), entry);
+                self.shapes.push(Shape::new(k, entry));
                 Ok(())
             }
         }
@@ -342,12 +395,16 @@ impl KeyIndex {
         self.map.get(&text::key(spelling)).copied()
     }
 
-    /// The entry whose spelling is closest to `spelling`, if any is reasonably close.
+    /// The entry whose spelling is closest to `spelling`, if any is reasonably close (at least
+    /// 0.6 similar: at most 0.4 edits per character of the longer). Keys whose shape alone
+    /// rules that out are never compared, so an unknown name costs a few comparisons, not one
+    /// per spelling of the catalog.
     fn closest(&self, spelling: &str) -> Option<usize> {
-        let k = text::key(spelling);
-        self.map
+        let probe = Shape::new(text::key(spelling), usize::MAX);
+        self.shapes
             .iter()
-            .map(|(cand, &i)| (strsim::normalized_levenshtein(&k, cand), i))
+            .filter(|s| s.distance_at_least(&probe) as f64 <= 0.4 * s.chars.max(probe.chars) as f64)
+            .map(|s| (strsim::normalized_levenshtein(&probe.key, &s.key), s.entry))
             .filter(|(score, _)| *score >= 0.6)
             .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
             .map(|(_, i)| i)
