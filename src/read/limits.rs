@@ -37,6 +37,10 @@ pub struct Limits {
     /// Cells of a sheet as read: rows holding something times the columns the sheet spans.
     #[validate(range(min = 1))]
     pub grid_cells: u64,
+    /// Cells of an xls sheet's rectangle, declared or used: calamine reads an xls sheet whole,
+    /// at some 70 bytes a cell, from its first used cell to its last.
+    #[validate(range(min = 1))]
+    pub xls_cells: u64,
     /// Times an ODS row or cell that holds a value may repeat (ODS writes a run of identical
     /// rows as one row and a count).
     #[validate(range(min = 1))]
@@ -66,6 +70,7 @@ impl Default for Limits {
             rows: 5_000_000,
             columns: 16_384,
             grid_cells: 20_000_000,
+            xls_cells: 2_000_000,
             repeats: 10_000,
             field_kb: 1024,
             json_depth: 64,

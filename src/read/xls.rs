@@ -5,7 +5,7 @@
 //! beside a table is 16.7 million cells, and a DIMENSIONS record that claims four billion rows
 //! is an allocation that aborts the process. So the BIFF records of the `Workbook` stream are
 //! walked first (through the `cfb` crate), and each sheet's declared and used rectangles are
-//! checked against `grid_cells`.
+//! checked against `xls_cells`.
 //!
 //! A compound file the `cfb` crate refuses is refused as unreadable, not handed to calamine:
 //! calamine's own container reader follows a sector chain that loops back on itself until
@@ -22,17 +22,23 @@ const MUL_RK: u16 = 0x00BD;
 const DIMENSIONS: u16 = 0x0200;
 const BOF: u16 = 0x0809;
 
-/// Check the container, then every sheet's declared and used rectangle against `grid_cells`.
+/// Check the container, then every sheet's declared and used rectangle against `xls_cells`.
 pub fn check(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
-    let stream = workbook_stream(bytes, limits).map_err(|e| ReadError::Reported {
+    let streams = workbook_streams(bytes, limits).map_err(|e| ReadError::Reported {
         code: crate::diag::Code::FileUnreadable,
         message: format!("the file is not a readable xls workbook: {e}"),
         hint: super::UNREADABLE_WORKBOOK.into(),
     })?;
-    Ok(cells(&stream, limits)?)
+    for stream in streams {
+        cells(&stream, limits)?;
+    }
+    Ok(())
 }
 
 fn cells(stream: &[u8], limits: &Limits) -> Result<(), Exceeded> {
+    // One rectangle for the whole stream, not one per sheet: which records calamine takes for
+    // which sheet depends on offsets a damaged file can set at will. Sheets of one workbook
+    // overlap in practice (each starts near A1), so the union costs a real file nothing.
     let mut sheet = Rect::default();
     let mut at = 0usize;
     while let Some(header) = stream.get(at..at + 4) {
@@ -42,7 +48,6 @@ fn cells(stream: &[u8], limits: &Limits) -> Result<(), Exceeded> {
         at += 4 + len;
         let u16_at = |i: usize| data.get(i..i + 2).map(|b| u32::from(u16::from_le_bytes([b[0], b[1]])));
         match typ {
-            BOF => sheet = Rect::default(),
             DIMENSIONS => {
                 let (rows, cols) = match len {
                     10 => (u64::from(u16_at(2).unwrap_or(0)), u64::from(u16_at(6).unwrap_or(0))),
@@ -53,9 +58,9 @@ fn cells(stream: &[u8], limits: &Limits) -> Result<(), Exceeded> {
                     _ => (0, 0),
                 };
                 let area = rows.saturating_mul(cols);
-                if area > limits.grid_cells {
+                if area > limits.xls_cells {
                     let what = format!("an xls sheet's declared size ({rows} rows × {cols} columns), in cells");
-                    return Err(Exceeded::new("grid_cells", what, area, limits.grid_cells));
+                    return Err(Exceeded::new("xls_cells", what, area, limits.xls_cells));
                 }
             }
             MUL_RK if len >= 6 => {
@@ -72,22 +77,30 @@ fn cells(stream: &[u8], limits: &Limits) -> Result<(), Exceeded> {
             _ => continue,
         }
         let area = sheet.area();
-        if area > limits.grid_cells {
+        if area > limits.xls_cells {
             let what = "an xls sheet's cells, from its first used cell to its last (xls sheets are read whole)";
-            return Err(Exceeded::new("grid_cells", what, area, limits.grid_cells));
+            return Err(Exceeded::new("xls_cells", what, area, limits.xls_cells));
         }
     }
     Ok(())
 }
 
-/// The `Workbook` (BIFF8) or `Book` (BIFF5) stream, no longer than the file size limit (none
-/// when the compound file holds neither: calamine says so).
-fn workbook_stream(bytes: &[u8], limits: &Limits) -> std::io::Result<Vec<u8>> {
+/// Every stream that is a BIFF workbook stream (it begins with a BOF record), each no longer
+/// than the file size limit. Found by their first bytes, not by their names: calamine finds
+/// `Workbook` by a name read differently from the `cfb` crate's (a damaged entry's name can be
+/// empty to one and `Workbook` to the other).
+fn workbook_streams(bytes: &[u8], limits: &Limits) -> std::io::Result<Vec<Vec<u8>>> {
     let mut file = cfb::CompoundFile::open(Cursor::new(bytes))?;
-    let Some(name) = ["/Workbook", "/Book"].into_iter().find(|n| file.is_stream(n)) else { return Ok(Vec::new()) };
-    let mut out = Vec::new();
-    file.open_stream(name)?.take(limits.file_bytes()).read_to_end(&mut out)?;
-    Ok(out)
+    let paths: Vec<_> = file.walk().filter(cfb::Entry::is_stream).map(|e| e.path().to_path_buf()).collect();
+    let mut streams = Vec::new();
+    for path in paths {
+        let mut stream = Vec::new();
+        file.open_stream(&path)?.take(limits.file_bytes()).read_to_end(&mut stream)?;
+        if stream.starts_with(&BOF.to_le_bytes()) {
+            streams.push(stream);
+        }
+    }
+    Ok(streams)
 }
 
 /// The rectangle a sheet's cells span so far.
