@@ -4,8 +4,6 @@
 //! (`CLUSTERKPI_FAULT`, built with the `fault-injection` feature): in process, any of them
 //! would take the whole run down, so these tests cannot pass by parsing in process.
 
-use std::path::Path;
-
 use clusterkpi::write::tables;
 
 use crate::outputs::{observation_rows, strings, table};

@@ -42,9 +42,9 @@ pub fn table(out: &Path, def: &TableDef) -> RecordBatch {
 /// The published observations as rows of text, every column but the run's id and time, each
 /// with its source file: what two runs of the same files must agree on.
 pub fn observation_rows(out: &Path) -> Vec<(String, Vec<Option<String>>)> {
-    let batch = table(out, &clusterkpi::write::tables::OBSERVATIONS);
+    let batch = table(out, &tables::OBSERVATIONS);
     let files = strings(&batch, "source_file");
-    let columns: Vec<Vec<Option<String>>> = clusterkpi::write::tables::OBSERVATIONS
+    let columns: Vec<Vec<Option<String>>> = tables::OBSERVATIONS
         .schema()
         .fields()
         .iter()
