@@ -55,6 +55,7 @@ pub fn stream(
     if format == Format::Xls {
         xls::check(bytes, limits)?;
     } else {
+        xls::check_container(bytes)?;
         package::check(bytes, format == Format::Ods, limits)?;
     }
     let workbook_error = |source: calamine::Error| ReadError::Workbook { format: format.as_str(), source };

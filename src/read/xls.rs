@@ -22,13 +22,30 @@ const MUL_RK: u16 = 0x00BD;
 const DIMENSIONS: u16 = 0x0200;
 const BOF: u16 = 0x0809;
 
+/// The first bytes of a compound file (an xls workbook, or an encrypted xlsx or xlsb).
+const COMPOUND_FILE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// A compound file under any spreadsheet name must be one the `cfb` crate can open: calamine
+/// opens one to look for an encrypted package even in an xlsx or xlsb, with the reader this
+/// module keeps it from.
+pub fn check_container(bytes: &[u8]) -> Result<(), ReadError> {
+    if !bytes.starts_with(&COMPOUND_FILE) {
+        return Ok(());
+    }
+    cfb::CompoundFile::open(Cursor::new(bytes)).map(drop).map_err(|e| unreadable(&e))
+}
+
+fn unreadable(e: &std::io::Error) -> ReadError {
+    ReadError::Reported {
+        code: crate::diag::Code::FileUnreadable,
+        message: format!("the file is not a readable workbook: its container is damaged ({e})"),
+        hint: super::UNREADABLE_WORKBOOK.into(),
+    }
+}
+
 /// Check the container, then every sheet's declared and used rectangle against `xls_cells`.
 pub fn check(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
-    let streams = workbook_streams(bytes, limits).map_err(|e| ReadError::Reported {
-        code: crate::diag::Code::FileUnreadable,
-        message: format!("the file is not a readable xls workbook: {e}"),
-        hint: super::UNREADABLE_WORKBOOK.into(),
-    })?;
+    let streams = workbook_streams(bytes, limits).map_err(|e| unreadable(&e))?;
     for stream in streams {
         cells(&stream, limits)?;
     }
