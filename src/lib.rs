@@ -18,6 +18,7 @@ pub mod read;
 pub mod run;
 pub mod schema;
 pub mod state;
+pub mod store;
 pub mod summary;
 pub mod validate;
 pub mod write;

@@ -112,7 +112,7 @@ pub struct Plan {
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
     #[error(
-        "no pipeline was named and `{DEFAULT_PIPELINE}` is not in the working directory: name a pipeline file, or run from the project folder"
+        "no pipeline was named and `{DEFAULT_PIPELINE}` is not in the working directory: name a pipeline file, give the folders with `--input DIR --output DIR`, or run from the project folder"
     )]
     NoDefault,
     #[error("cannot read the pipeline `{}`", path.display())]
@@ -138,11 +138,13 @@ pub enum PlanError {
     Schema(#[from] SchemaError),
 }
 
-/// The pipeline named, or the default one in the working directory.
-pub fn pipeline_path(named: Option<&Path>) -> Result<PathBuf, PlanError> {
+/// The pipeline named, or the default one in the working directory; or none, when the flags
+/// name every folder the command needs (every other key has a bundled default).
+pub fn pipeline_path(named: Option<&Path>, folders_given: bool) -> Result<Option<PathBuf>, PlanError> {
     match named {
-        Some(p) => Ok(p.to_path_buf()),
-        None if Path::new(DEFAULT_PIPELINE).is_file() => Ok(PathBuf::from(DEFAULT_PIPELINE)),
+        Some(p) => Ok(Some(p.to_path_buf())),
+        None if Path::new(DEFAULT_PIPELINE).is_file() => Ok(Some(PathBuf::from(DEFAULT_PIPELINE))),
+        None if folders_given => Ok(None),
         None => Err(PlanError::NoDefault),
     }
 }

@@ -3,7 +3,8 @@
 //! runs read (a deleted input file does not delete its data).
 //!
 //! The state is published with the tables it describes, inside the same version folder
-//! (`OUTPUT/current/_state/state.json`), so both switch together: they can never disagree,
+//! (`OUTPUT/current/_state/ledger.json` and `submissions.json`, see [`crate::store`]), so both
+//! switch together: they can never disagree,
 //! whatever moment a run is killed at. A state that is missing or unreadable while published
 //! tables exist is refused with instructions (`--full` rebuilds it from the inputs), never
 //! silently started afresh, which would duplicate rows.
@@ -14,12 +15,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::pipeline::FileReport;
+use crate::store::{LEDGER, SUBMISSIONS, Store};
 
 pub const STATE_VERSION: u32 = 1;
-/// Where the ledger sits inside a published version: small, read by every run.
-pub const STATE_PATH: &str = "_state/ledger.json";
-/// Where the submissions and their results sit: read only by a run with work to do.
-pub const SUBMISSIONS_PATH: &str = "_state/submissions.json";
 
 /// One input file as last seen.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -104,20 +102,18 @@ impl State {
     /// The ledger published under `output` (empty when nothing was published yet); the
     /// submissions wait for [`State::load_submissions`], since a run with nothing new never
     /// needs them.
-    pub fn load(output: &Path) -> Result<State, StateError> {
-        let current = output.join(crate::run::CURRENT);
-        if !current.exists() {
-            return Ok(State { version: STATE_VERSION, ..State::default() });
+    pub fn load(store: &Store) -> Result<State, StateError> {
+        if !store.is_published() {
+            return Ok(State::empty());
         }
-        let ledger: LedgerFile = read(&current.join(STATE_PATH), |l: &LedgerFile| l.version)?;
+        let ledger: LedgerFile = read(&store.current().join(LEDGER), |l: &LedgerFile| l.version)?;
         Ok(State { version: ledger.version, files: ledger.files, submissions: Vec::new() })
     }
 
     /// The submissions published under `output`, with their results.
-    pub fn load_submissions(&mut self, output: &Path) -> Result<(), StateError> {
-        let current = output.join(crate::run::CURRENT);
-        if current.exists() {
-            let subs: SubmissionsFile = read(&current.join(SUBMISSIONS_PATH), |s: &SubmissionsFile| s.version)?;
+    pub fn load_submissions(&mut self, store: &Store) -> Result<(), StateError> {
+        if store.is_published() {
+            let subs: SubmissionsFile = read(&store.current().join(SUBMISSIONS), |s: &SubmissionsFile| s.version)?;
             self.submissions = subs.submissions;
         }
         Ok(())
@@ -128,6 +124,11 @@ impl State {
         let ledger = LedgerFile { version: STATE_VERSION, files: self.files.clone() };
         let subs = SubmissionsFile { version: STATE_VERSION, submissions: self.submissions.clone() };
         (serde_json::to_string(&ledger).unwrap_or_default(), serde_json::to_string(&subs).unwrap_or_default())
+    }
+
+    /// The state before any run.
+    pub fn empty() -> State {
+        State { version: STATE_VERSION, ..State::default() }
     }
 
     pub fn entry(&self, path: &str) -> Option<&LedgerEntry> {

@@ -244,7 +244,7 @@ impl CliError {
             CliError::Run(
                 crate::run::RunError::NoInput { .. }
                 | crate::run::RunError::State(_)
-                | crate::run::RunError::Retract { .. },
+                | crate::run::RunError::Retract(_),
             ) => Exit::Usage,
             CliError::Run(crate::run::RunError::Lock(crate::lock::LockError::Held { .. })) => Exit::LockHeld,
             CliError::Run(_) | CliError::Io(_) | CliError::Json(_) => Exit::Internal,

@@ -11,18 +11,19 @@ use crate::plan::{self, Overrides};
 use crate::summary::Stats;
 
 pub(super) fn run(args: &RunArgs) -> Result<Exit, CliError> {
-    let pipeline = plan::pipeline_path(args.pipeline.as_deref())?;
+    let folders_given = args.input.is_some() && args.output.is_some();
+    let pipeline = plan::pipeline_path(args.pipeline.as_deref(), folders_given)?;
     let overrides = Overrides { input: args.input.clone(), output: args.output.clone(), gwp_set: args.gwp_set };
-    let plan = plan::load(Some(&pipeline), &overrides)?;
+    let plan = plan::load(pipeline.as_deref(), &overrides)?;
     let options = crate::run::Options { full: args.full, retract: None };
     let outcome = crate::run::run(&plan, &options, &progress_bar)?;
     report(&outcome, args.format)
 }
 
 pub(super) fn retract(args: &RetractArgs) -> Result<Exit, CliError> {
-    let pipeline = plan::pipeline_path(args.pipeline.as_deref())?;
+    let pipeline = plan::pipeline_path(args.pipeline.as_deref(), args.output.is_some())?;
     let overrides = Overrides { output: args.output.clone(), ..Overrides::default() };
-    let plan = plan::load(Some(&pipeline), &overrides)?;
+    let plan = plan::load(pipeline.as_deref(), &overrides)?;
     let options = crate::run::Options { full: false, retract: Some(args.submission.clone()) };
     let outcome = crate::run::run(&plan, &options, &progress_bar)?;
     report(&outcome, SummaryFormat::Text)
@@ -32,13 +33,22 @@ fn report(outcome: &crate::run::Outcome, format: SummaryFormat) -> Result<Exit, 
     let a = &outcome.accounting;
     let mut out = std::io::stdout().lock();
     let Some(summary) = &outcome.summary else {
-        writeln!(
-            out,
-            "Run {}: nothing new ({} unchanged since an earlier run); the published outputs under {} stand.",
-            outcome.run_id,
-            plural(outcome.unchanged.len(), "file"),
-            outcome.output.display()
-        )?;
+        // Nothing new: the standing headline, read back from the published outputs.
+        let standing = crate::summary::read::headline(&outcome.output)?;
+        match format {
+            SummaryFormat::Text => {
+                writeln!(
+                    out,
+                    "Run {}: nothing new ({} unchanged since an earlier run); the published outputs under {} stand.\n",
+                    outcome.run_id,
+                    plural(outcome.unchanged.len(), "file"),
+                    outcome.output.join(crate::store::CURRENT).display()
+                )?;
+                write_text(&mut out, &standing)?;
+            }
+            SummaryFormat::Json => write_json(&mut out, &standing)?,
+        }
+        out.flush()?;
         return Ok(Exit::Clean);
     };
     match format {
@@ -54,7 +64,7 @@ fn report(outcome: &crate::run::Outcome, format: SummaryFormat) -> Result<Exit, 
                 a.rows_rejected,
                 plural(a.errors, "error") + ", " + &plural(a.warnings, "warning")
             )?;
-            writeln!(out, "Tables published under {}\n", outcome.output.join(crate::run::CURRENT).display())?;
+            writeln!(out, "Tables published under {}\n", outcome.output.join(crate::store::CURRENT).display())?;
             write_text(&mut out, &summary.kpi_totals)?;
         }
         SummaryFormat::Json => write_json(&mut out, &summary.kpi_totals)?,

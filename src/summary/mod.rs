@@ -10,13 +10,14 @@
 //! Every sum is taken over its values in ascending order, so the same inputs give the same
 //! bits whatever order parallel stages delivered the rows in.
 
+pub mod batches;
 pub mod read;
 
 use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-use crate::validate::Observation;
+use crate::validate::{Observation, SeriesKey};
 
 /// Statistics of one group of cluster values.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -70,12 +71,12 @@ impl From<PolarsError> for SummaryError {
 pub fn compute(rows: &[Row<'_>]) -> Result<Summary, SummaryError> {
     let values = cluster_values(rows);
     let df = df!(
-        "cluster_id" => values.iter().map(|v| v.key.0).collect::<Vec<_>>(),
-        "country" => values.iter().map(|v| v.key.1).collect::<Vec<_>>(),
-        "region" => values.iter().map(|v| v.key.2).collect::<Vec<_>>(),
-        "kpi" => values.iter().map(|v| v.key.3).collect::<Vec<_>>(),
-        "scope" => values.iter().map(|v| v.key.4).collect::<Vec<_>>(),
-        "unit" => values.iter().map(|v| v.key.5).collect::<Vec<_>>(),
+        "cluster_id" => values.iter().map(|v| v.cluster.as_str()).collect::<Vec<_>>(),
+        "country" => values.iter().map(|v| v.country).collect::<Vec<_>>(),
+        "region" => values.iter().map(|v| v.region).collect::<Vec<_>>(),
+        "kpi" => values.iter().map(|v| v.kpi.as_str()).collect::<Vec<_>>(),
+        "scope" => values.iter().map(|v| v.scope).collect::<Vec<_>>(),
+        "unit" => values.iter().map(|v| v.unit).collect::<Vec<_>>(),
         "year" => values.iter().map(|v| v.year).collect::<Vec<_>>(),
         "value" => values.iter().map(|v| v.value).collect::<Vec<_>>(),
     )?;
@@ -172,18 +173,23 @@ pub fn compute(rows: &[Row<'_>]) -> Result<Summary, SummaryError> {
     })
 }
 
-type SeriesKey<'a> = (&'a str, &'a str, &'a str, &'a str, Option<&'a str>, &'a str);
-
 /// A cluster's value for one series and year.
 struct ClusterValue<'a> {
-    key: SeriesKey<'a>,
+    cluster: String,
+    country: &'a str,
+    region: &'a str,
+    kpi: String,
+    /// The scope as written: of the spellings of one scope, the first in byte order.
+    scope: Option<&'a str>,
+    unit: &'a str,
     year: i32,
     value: f64,
 }
 
 /// Each cluster's value per (series, year): its total where it gives one, otherwise the sum of
-/// its facility rows; likewise a total over its per-gas rows. Sums are taken over the values
-/// sorted, so they are the same whatever order the rows came in.
+/// its facility rows; likewise a total over its per-gas rows. Rows are grouped by their
+/// [`SeriesKey`], so spellings of one facility, scope or gas are one. Sums are taken over the
+/// values sorted, so they are the same whatever order the rows came in.
 fn cluster_values<'a>(rows: &[Row<'a>]) -> Vec<ClusterValue<'a>> {
     type Parts = (Option<f64>, Vec<f64>);
     let resolve = |(whole, mut parts): Parts| -> Option<f64> {
@@ -192,30 +198,45 @@ fn cluster_values<'a>(rows: &[Row<'a>]) -> Vec<ClusterValue<'a>> {
             (!parts.is_empty()).then(|| parts.iter().sum())
         })
     };
-    // Facilities roll up into (series, year, gas) …
-    let mut by_gas: BTreeMap<(SeriesKey<'a>, i32, Option<&'a str>), Parts> = BTreeMap::new();
+    let mut places: BTreeMap<&'a str, (&'a str, &'a str)> = BTreeMap::new();
+    let mut spellings: BTreeMap<(&'a str, Option<String>), &'a str> = BTreeMap::new();
+    // Facilities roll up into their cluster total per gas …
+    let mut by_gas: BTreeMap<(SeriesKey, &'a str), Parts> = BTreeMap::new();
     for r in rows {
         let o = r.obs;
-        let key =
-            (o.cluster_id.as_str(), o.country.as_str(), r.region, o.kpi.as_str(), o.scope.as_deref(), o.unit.as_str());
-        let entry = by_gas.entry((key, o.year, o.gas.as_deref())).or_default();
-        match o.facility {
-            None => entry.0 = Some(entry.0.map_or(o.value, |v: f64| v.max(o.value))),
-            Some(_) => entry.1.push(o.value),
+        let key = SeriesKey::of(o);
+        places.insert(o.cluster_id.as_str(), (o.country.as_str(), r.region));
+        if let (Some(scope), Some(_)) = (o.scope.as_deref(), &key.scope) {
+            let spelling = spellings.entry((o.kpi.as_str(), key.scope.clone())).or_insert(scope);
+            *spelling = (*spelling).min(scope);
+        }
+        let facility = key.facility.is_some();
+        let entry = by_gas.entry((key.cluster_total(), o.unit.as_str())).or_default();
+        if facility {
+            entry.1.push(o.value);
+        } else {
+            entry.0 = Some(entry.0.map_or(o.value, |v: f64| v.max(o.value)));
         }
     }
-    // … and gases into (series, year).
-    let mut by_year: BTreeMap<(SeriesKey<'a>, i32), Parts> = BTreeMap::new();
-    for ((key, year, gas), parts) in by_gas {
+    // … and gases into the cluster's figure for the year.
+    let mut by_year: BTreeMap<(SeriesKey, &'a str), Parts> = BTreeMap::new();
+    for ((key, unit), parts) in by_gas {
         let Some(v) = resolve(parts) else { continue };
-        let entry = by_year.entry((key, year)).or_default();
-        match gas {
-            None => entry.0 = Some(v),
-            Some(_) => entry.1.push(v),
+        let gas = key.gas.is_some();
+        let entry = by_year.entry((key.all_gases(), unit)).or_default();
+        if gas {
+            entry.1.push(v);
+        } else {
+            entry.0 = Some(v);
         }
     }
     by_year
         .into_iter()
-        .filter_map(|((key, year), parts)| Some(ClusterValue { key, year, value: resolve(parts)? }))
+        .filter_map(|((key, unit), parts)| {
+            let value = resolve(parts)?;
+            let &(country, region) = places.get(key.cluster.as_str())?;
+            let scope = spellings.get(&(key.kpi.as_str(), key.scope.clone())).copied();
+            Some(ClusterValue { country, region, scope, unit, year: key.year, value, cluster: key.cluster, kpi: key.kpi })
+        })
         .collect()
 }

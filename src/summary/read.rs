@@ -32,7 +32,7 @@ pub enum ReadBackError {
 
 /// The headline rows of the run published under `output`.
 pub fn headline(output: &Path) -> Result<Vec<Stats>, ReadBackError> {
-    let published = output.join(crate::run::CURRENT);
+    let published = crate::store::Store::new(output).current();
     let path = if published.exists() { published } else { output.to_path_buf() }.join(KPI_TOTALS.path);
     if !path.is_file() {
         return Err(ReadBackError::NoRun { dir: output.to_path_buf() });

@@ -1,7 +1,6 @@
 //! Duplicate observation keys within one submission.
 //!
-//! The key is (cluster, facility, year, kpi, scope, gas), with facility, scope and gas compared
-//! ignoring case and accents. Rows with the same key and the same value and unit are an exact
+//! The key is the [`SeriesKey`] (cluster, facility, year, kpi, scope, gas). Rows with the same key and the same value and unit are an exact
 //! repeat: the first is kept, each later one gets a warning and is dropped (counted once). Rows
 //! with the same key and any difference are a conflict: every row involved gets an error and
 //! none is kept, because choosing one would be a guess.
@@ -10,17 +9,8 @@ use std::collections::HashMap;
 
 use super::Observation;
 use crate::diag::{Code, Finding};
+use super::series::SeriesKey;
 use crate::read::format_number;
-use crate::schema::text::key;
-
-/// An observation's identity: (cluster, facility, year, kpi, scope, gas), with facility, scope
-/// and gas compared ignoring case and accents.
-pub type Key = (String, String, i32, String, String, String);
-
-pub fn observation_key(o: &Observation) -> Key {
-    let k = |s: &Option<String>| s.as_deref().map(key).unwrap_or_default();
-    (o.cluster_id.clone(), k(&o.facility), o.year, o.kpi.clone(), k(&o.scope), k(&o.gas))
-}
 
 /// The same canonical value (to 1e-9 relative, so `1.5 kt` and `1500 t` agree) in the same unit.
 fn same_reading(a: &Observation, b: &Observation) -> bool {
@@ -44,9 +34,9 @@ pub enum Verdict {
 
 /// Judge candidate observations (in row order) for duplicate keys.
 pub fn judge(candidates: &[Observation]) -> Vec<Verdict> {
-    let mut groups: HashMap<Key, Vec<usize>> = HashMap::new();
+    let mut groups: HashMap<SeriesKey, Vec<usize>> = HashMap::new();
     for (i, o) in candidates.iter().enumerate() {
-        groups.entry(observation_key(o)).or_default().push(i);
+        groups.entry(SeriesKey::of(o)).or_default().push(i);
     }
     let mut verdicts = vec![Verdict::Keep; candidates.len()];
     for members in groups.values().filter(|m| m.len() > 1) {

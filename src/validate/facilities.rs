@@ -1,10 +1,11 @@
 //! Facility rows against their cluster total. Where a submission gives both a cluster total and
-//! facility rows for the same (year, KPI, scope, gas, unit), the total is the cluster's figure
-//! and the facilities are its breakdown; a warning says whether they agree.
+//! facility rows for the same [`SeriesKey`] but the facility (and the same unit), the total is
+//! the cluster's figure and the facilities are its breakdown; a warning says whether they agree.
 
 use std::collections::BTreeMap;
 
 use super::Observation;
+use super::series::SeriesKey;
 use crate::diag::{Code, Finding};
 use crate::read::format_grouped;
 
@@ -13,15 +14,15 @@ const AGREE: f64 = 0.005;
 
 /// Warnings, as (index of the total into `observations`, finding) pairs.
 pub fn check(observations: &[Observation]) -> Vec<(usize, Finding)> {
-    type Key<'a> = (&'a str, i32, &'a str, Option<&'a str>, Option<&'a str>, &'a str);
-    let mut groups: BTreeMap<Key<'_>, (Option<usize>, Vec<usize>)> = BTreeMap::new();
+    let mut groups: BTreeMap<(SeriesKey, &str), (Option<usize>, Vec<usize>)> = BTreeMap::new();
     for (i, o) in observations.iter().enumerate() {
-        let key =
-            (o.cluster_id.as_str(), o.year, o.kpi.as_str(), o.scope.as_deref(), o.gas.as_deref(), o.unit.as_str());
-        let entry = groups.entry(key).or_default();
-        match o.facility {
-            None => entry.0 = Some(i),
-            Some(_) => entry.1.push(i),
+        let key = SeriesKey::of(o);
+        let facility = key.facility.is_some();
+        let entry = groups.entry((key.cluster_total(), o.unit.as_str())).or_default();
+        if facility {
+            entry.1.push(i);
+        } else {
+            entry.0 = Some(i);
         }
     }
     let mut out = Vec::new();

@@ -11,8 +11,9 @@ mod facilities;
 pub mod number;
 mod plausible;
 mod row;
+mod series;
 
-pub use duplicates::observation_key;
+pub use series::SeriesKey;
 pub use row::{YEAR_MAX, YEAR_MIN};
 
 use crate::diag::{Code, Finding, Loc};

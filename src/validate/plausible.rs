@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::Observation;
+use super::series::SeriesKey;
 use crate::diag::{Code, Finding};
 use crate::read::format_grouped;
 use crate::schema::KpiDef;
@@ -51,22 +52,12 @@ fn slip(ratio: f64) -> String {
     }
 }
 
-/// One series of an indicator over the years: (cluster, facility, kpi, scope, gas, unit).
-type Series<'a> = (&'a str, Option<&'a str>, &'a str, Option<&'a str>, Option<&'a str>, &'a str);
-
 /// Warnings for year-on-year jumps, as (index into `observations`, finding) pairs.
 pub fn jumps(observations: &[Observation]) -> Vec<(usize, Finding)> {
-    let mut series: BTreeMap<Series<'_>, Vec<usize>> = BTreeMap::new();
+    // One series over the years, in one canonical unit (headcount and FTE are not compared).
+    let mut series: BTreeMap<(SeriesKey, &str), Vec<usize>> = BTreeMap::new();
     for (i, o) in observations.iter().enumerate() {
-        let key = (
-            o.cluster_id.as_str(),
-            o.facility.as_deref(),
-            o.kpi.as_str(),
-            o.scope.as_deref(),
-            o.gas.as_deref(),
-            o.unit.as_str(),
-        );
-        series.entry(key).or_default().push(i);
+        series.entry((SeriesKey::of(o).every_year(), o.unit.as_str())).or_default().push(i);
     }
     let mut out = Vec::new();
     for members in series.values_mut() {

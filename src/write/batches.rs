@@ -1,4 +1,5 @@
-//! The state's submissions as Arrow record batches, one per table of [`super::tables`].
+//! The state's submissions as Arrow record batches, one per table of [`super::tables`]. Each
+//! column is given by its declared name, and [`batch`] puts them in the declared order.
 
 use arrow::array::{ArrayRef, RecordBatch};
 
@@ -7,7 +8,6 @@ use super::tables::{self as t, TableDef, category, float64, int32, int64, text, 
 use crate::pipeline::FileReport;
 use crate::schema::{Field, Schema};
 use crate::state::Superseded;
-use crate::summary::{Coverage, Stats};
 use crate::validate::Observation;
 
 /// A submission as the tables show it.
@@ -28,15 +28,40 @@ pub struct ObsView<'a> {
     pub superseded: Option<&'a Superseded>,
 }
 
-fn batch(def: &'static TableDef, columns: Vec<ArrayRef>) -> Result<RecordBatch, WriteError> {
-    RecordBatch::try_new(def.schema(), columns).map_err(|source| WriteError::Arrow { table: def.name, source })
+/// A column of a batch, by its declared name.
+pub type Named = (&'static str, ArrayRef);
+
+/// The batch of a table from its columns by name: each declared column exactly once, none else.
+pub fn batch(def: &'static TableDef, mut columns: Vec<Named>) -> Result<RecordBatch, WriteError> {
+    let problem = |column: &str, problem: &'static str| WriteError::Column {
+        table: def.name,
+        column: column.to_owned(),
+        problem,
+    };
+    let mut ordered = Vec::with_capacity(def.columns.len());
+    for declared in def.columns {
+        let mut given = columns.iter().filter(|(name, _)| *name == declared.name);
+        let array = given.next().ok_or_else(|| problem(declared.name, "is declared but not given"))?;
+        if given.next().is_some() {
+            return Err(problem(declared.name, "is given twice"));
+        }
+        ordered.push(std::sync::Arc::clone(&array.1));
+    }
+    columns.retain(|(name, _)| !def.columns.iter().any(|c| c.name == *name));
+    if let Some((name, _)) = columns.first() {
+        return Err(problem(name, "is not declared"));
+    }
+    RecordBatch::try_new(def.schema(), ordered).map_err(|source| WriteError::Arrow { table: def.name, source })
 }
 
-fn run_columns<'a>(subs: impl Iterator<Item = &'a SubView<'a>> + Clone) -> [ArrayRef; 2] {
-    [category(subs.clone().map(|s| Some(s.run_id))), timestamp(subs.map(|s| Some(s.ingested_at)))]
+fn run_columns<'a>(subs: impl Iterator<Item = &'a SubView<'a>> + Clone) -> [Named; 2] {
+    [
+        ("run_id", category(subs.clone().map(|s| Some(s.run_id)))),
+        ("ingested_at", timestamp(subs.map(|s| Some(s.ingested_at)))),
+    ]
 }
 
-fn observation_columns(rows: &[ObsView<'_>], schema: &Schema) -> Vec<ArrayRef> {
+fn observation_columns(rows: &[ObsView<'_>], schema: &Schema) -> Vec<Named> {
     let names: Vec<(String, String)> = rows
         .iter()
         .map(|r| {
@@ -50,30 +75,30 @@ fn observation_columns(rows: &[ObsView<'_>], schema: &Schema) -> Vec<ArrayRef> {
     let o = || rows.iter().map(|r| r.obs);
     let [run_id, ingested_at] = run_columns(rows.iter().map(|r| r.sub));
     vec![
-        category(o().map(|o| Some(o.cluster_id.as_str()))),
-        category(names.iter().map(|(name, _)| Some(name.as_str()))),
-        category(o().map(|o| Some(o.country.as_str()))),
-        category(names.iter().map(|(_, region)| Some(region.as_str()))),
-        int32(o().map(|o| Some(o.year))),
-        category(o().map(|o| Some(o.kpi.as_str()))),
-        float64(o().map(|o| Some(o.value))),
-        category(o().map(|o| Some(o.unit.as_str()))),
-        float64(o().map(|o| Some(o.reported_value))),
-        text(o().map(|o| o.reported_unit.as_deref())),
-        text(o().map(|o| o.scope.as_deref())),
-        text(o().map(|o| o.gas.as_deref())),
-        text(o().map(|o| o.facility.as_deref())),
-        text(o().map(|o| o.notes.as_deref())),
-        category(o().map(|o| o.qualifier.as_deref())),
-        float64(o().map(|o| Some(o.conversion.factor))),
-        category(o().map(|o| o.conversion.gwp_set.map(|s| s.as_str()))),
-        float64(o().map(|o| o.conversion.gwp)),
-        category(o().map(|o| o.conversion.currency.as_deref())),
-        float64(o().map(|o| o.conversion.fx_rate)),
-        int32(o().map(|o| o.conversion.fx_year)),
-        category(rows.iter().map(|r| Some(r.sub.id))),
-        category(rows.iter().map(|r| Some(&*r.sub.report.file))),
-        text(locations.iter().map(|l| Some(l.as_str()))),
+        ("cluster_id", category(o().map(|o| Some(o.cluster_id.as_str())))),
+        ("cluster_name", category(names.iter().map(|(name, _)| Some(name.as_str())))),
+        ("country", category(o().map(|o| Some(o.country.as_str())))),
+        ("region", category(names.iter().map(|(_, region)| Some(region.as_str())))),
+        ("year", int32(o().map(|o| Some(o.year)))),
+        ("kpi", category(o().map(|o| Some(o.kpi.as_str())))),
+        ("value", float64(o().map(|o| Some(o.value)))),
+        ("unit", category(o().map(|o| Some(o.unit.as_str())))),
+        ("reported_value", float64(o().map(|o| Some(o.reported_value)))),
+        ("reported_unit", text(o().map(|o| o.reported_unit.as_deref()))),
+        ("scope", text(o().map(|o| o.scope.as_deref()))),
+        ("gas", text(o().map(|o| o.gas.as_deref()))),
+        ("facility", text(o().map(|o| o.facility.as_deref()))),
+        ("notes", text(o().map(|o| o.notes.as_deref()))),
+        ("qualifier", category(o().map(|o| o.qualifier.as_deref()))),
+        ("factor", float64(o().map(|o| Some(o.conversion.factor)))),
+        ("gwp_set", category(o().map(|o| o.conversion.gwp_set.map(|s| s.as_str())))),
+        ("gwp", float64(o().map(|o| o.conversion.gwp))),
+        ("currency", category(o().map(|o| o.conversion.currency.as_deref()))),
+        ("fx_rate", float64(o().map(|o| o.conversion.fx_rate))),
+        ("fx_year", int32(o().map(|o| o.conversion.fx_year))),
+        ("submission_id", category(rows.iter().map(|r| Some(r.sub.id)))),
+        ("source_file", category(rows.iter().map(|r| Some(&*r.sub.report.file)))),
+        ("source_location", text(locations.iter().map(|l| Some(l.as_str())))),
         run_id,
         ingested_at,
     ]
@@ -87,8 +112,8 @@ pub fn observations(rows: &[ObsView<'_>], schema: &Schema) -> Result<RecordBatch
 /// Every version of every observation.
 pub fn history(rows: &[ObsView<'_>], schema: &Schema) -> Result<RecordBatch, WriteError> {
     let mut columns = observation_columns(rows, schema);
-    columns.push(category(rows.iter().map(|r| r.superseded.map(|s| s.by.as_str()))));
-    columns.push(timestamp(rows.iter().map(|r| r.superseded.map(|s| s.at))));
+    columns.push(("superseded_by", category(rows.iter().map(|r| r.superseded.map(|s| s.by.as_str())))));
+    columns.push(("superseded_at", timestamp(rows.iter().map(|r| r.superseded.map(|s| s.at)))));
     batch(&t::OBSERVATIONS_HISTORY, columns)
 }
 
@@ -100,12 +125,12 @@ pub fn rejects(subs: &[SubView<'_>]) -> Result<RecordBatch, WriteError> {
     };
     let [run_id, ingested_at] = run_columns(rows.iter().map(|(s, _)| *s));
     let mut columns = vec![
-        category(rows.iter().map(|(s, _)| Some(s.id))),
-        category(rows.iter().map(|(s, _)| Some(&*s.report.file))),
-        text(locations.iter().map(|l| Some(l.as_str()))),
-        text_list(rows.iter().map(|(_, x)| x.codes.iter().map(|c| c.as_str()))),
+        ("submission_id", category(rows.iter().map(|(s, _)| Some(s.id)))),
+        ("source_file", category(rows.iter().map(|(s, _)| Some(&*s.report.file)))),
+        ("source_location", text(locations.iter().map(|l| Some(l.as_str())))),
+        ("codes", text_list(rows.iter().map(|(_, x)| x.codes.iter().map(|c| c.as_str())))),
     ];
-    columns.extend(Field::ALL.into_iter().map(raw));
+    columns.extend(Field::ALL.into_iter().map(|f| (f.as_str(), raw(f))));
     columns.extend([run_id, ingested_at]);
     batch(&t::REJECTS, columns)
 }
@@ -118,19 +143,19 @@ pub fn findings(subs: &[SubView<'_>]) -> Result<RecordBatch, WriteError> {
     batch(
         &t::FINDINGS,
         vec![
-            category(rows.iter().map(|(s, _)| Some(s.id))),
-            category(rows.iter().map(|(s, _)| Some(&*s.report.file))),
-            category(rows.iter().map(|(_, f)| Some(f.severity.as_str()))),
-            category(rows.iter().map(|(_, f)| Some(f.code.as_str()))),
-            text(rows.iter().map(|(_, f)| Some(f.message.as_str()))),
-            text(rows.iter().map(|(_, f)| Some(f.hint.as_str()))),
-            text(rendered.iter().map(|l| Some(l.as_str()))),
-            text(parts.iter().map(|p| p.sheet)),
-            text(parts.iter().map(|p| p.cell.as_deref())),
-            int64(parts.iter().map(|p| p.row.map(|r| r as i64))),
-            int64(parts.iter().map(|p| p.line.map(|l| l as i64))),
-            text(parts.iter().map(|p| p.pointer)),
-            text(rows.iter().map(|(_, f)| f.location.column)),
+            ("submission_id", category(rows.iter().map(|(s, _)| Some(s.id)))),
+            ("source_file", category(rows.iter().map(|(s, _)| Some(&*s.report.file)))),
+            ("severity", category(rows.iter().map(|(_, f)| Some(f.severity.as_str())))),
+            ("code", category(rows.iter().map(|(_, f)| Some(f.code.as_str())))),
+            ("message", text(rows.iter().map(|(_, f)| Some(f.message.as_str())))),
+            ("hint", text(rows.iter().map(|(_, f)| Some(f.hint.as_str())))),
+            ("location", text(rendered.iter().map(|l| Some(l.as_str())))),
+            ("sheet", text(parts.iter().map(|p| p.sheet))),
+            ("cell", text(parts.iter().map(|p| p.cell.as_deref()))),
+            ("row", int64(parts.iter().map(|p| p.row.map(|r| r as i64)))),
+            ("line", int64(parts.iter().map(|p| p.line.map(|l| l as i64)))),
+            ("pointer", text(parts.iter().map(|p| p.pointer))),
+            ("column", text(rows.iter().map(|(_, f)| f.location.column))),
             run_id,
             ingested_at,
         ],
@@ -145,55 +170,27 @@ pub fn submissions(subs: &[SubView<'_>]) -> Result<RecordBatch, WriteError> {
     batch(
         &t::SUBMISSIONS,
         vec![
-            category(subs.iter().map(|s| Some(s.id))),
-            text(r().map(|r| Some(&*r.file))),
-            category(r().map(|r| r.format.map(|f| f.as_str()))),
-            int64(r().map(|r| Some(r.bytes as i64))),
-            text(r().map(|r| r.sha256.as_deref())),
-            category(r().map(FileReport::cluster_id)),
-            int64(r().map(|r| Some(r.rows_read as i64))),
-            int64(r().map(|r| Some(r.rows_accepted as i64))),
-            int64(r().map(|r| Some(r.rows_rejected as i64))),
-            int64(subs.iter().map(|s| Some(s.superseded as i64))),
-            int64(r().map(|r| Some(r.not_reported as i64))),
-            count(Severity::Error),
-            count(Severity::Warning),
-            category(subs.iter().map(|s| Some(if s.retracted { "retracted" } else { s.report.status().as_str() }))),
-            text(r().map(|r| r.submitted_at.as_deref())),
-            text(subs.iter().map(|s| Some(s.first_seen))),
+            ("submission_id", category(subs.iter().map(|s| Some(s.id)))),
+            ("path", text(r().map(|r| Some(&*r.file)))),
+            ("format", category(r().map(|r| r.format.map(|f| f.as_str())))),
+            ("bytes", int64(r().map(|r| Some(r.bytes as i64)))),
+            ("sha256", text(r().map(|r| r.sha256.as_deref()))),
+            ("cluster_id", category(r().map(FileReport::cluster_id))),
+            ("rows_read", int64(r().map(|r| Some(r.rows_read as i64)))),
+            ("rows_accepted", int64(r().map(|r| Some(r.rows_accepted as i64)))),
+            ("rows_rejected", int64(r().map(|r| Some(r.rows_rejected as i64)))),
+            ("rows_superseded", int64(subs.iter().map(|s| Some(s.superseded as i64)))),
+            ("not_reported", int64(r().map(|r| Some(r.not_reported as i64)))),
+            ("errors", count(Severity::Error)),
+            ("warnings", count(Severity::Warning)),
+            (
+                "status",
+                category(subs.iter().map(|s| Some(if s.retracted { "retracted" } else { s.report.status().as_str() }))),
+            ),
+            ("submitted_at", text(r().map(|r| r.submitted_at.as_deref()))),
+            ("first_seen", text(subs.iter().map(|s| Some(s.first_seen)))),
             run_id,
             ingested_at,
-        ],
-    )
-}
-
-pub fn stats(def: &'static TableDef, rows: &[Stats]) -> Result<RecordBatch, WriteError> {
-    let mut columns = vec![
-        category(rows.iter().map(|s| Some(s.kpi.as_str()))),
-        text(rows.iter().map(|s| s.scope.as_deref())),
-        category(rows.iter().map(|s| Some(s.unit.as_str()))),
-    ];
-    if def.columns.len() > 8 {
-        columns.push(category(rows.iter().map(|s| s.by.as_deref())));
-    }
-    columns.extend([
-        int64(rows.iter().map(|s| Some(s.clusters))),
-        float64(rows.iter().map(|s| Some(s.total))),
-        float64(rows.iter().map(|s| Some(s.min))),
-        float64(rows.iter().map(|s| Some(s.median))),
-        float64(rows.iter().map(|s| Some(s.max))),
-    ]);
-    batch(def, columns)
-}
-
-pub fn coverage(rows: &[Coverage]) -> Result<RecordBatch, WriteError> {
-    batch(
-        &t::COVERAGE,
-        vec![
-            category(rows.iter().map(|c| Some(c.cluster_id.as_str()))),
-            category(rows.iter().map(|c| Some(c.kpi.as_str()))),
-            int32(rows.iter().map(|c| Some(c.latest_year))),
-            int32(rows.iter().map(|c| Some(c.years))),
         ],
     )
 }

@@ -34,6 +34,8 @@ pub enum WriteError {
         #[source]
         source: arrow::error::ArrowError,
     },
+    #[error("the `{table}` table's column `{column}` {problem}")]
+    Column { table: &'static str, column: String, problem: &'static str },
     #[error("cannot write `{}` as Parquet", path.display())]
     Parquet {
         path: PathBuf,

@@ -228,7 +228,7 @@ fn a_damaged_state_is_refused_with_instructions_and_rebuilt_by_full() {
     let f = folders(&TWO);
     assert_eq!(run(&f, &[]).code, 0);
     let rows = table(&f.output, &tables::OBSERVATIONS).num_rows();
-    let state = f.output.join("current").join(clusterkpi::state::STATE_PATH);
+    let state = f.output.join("current").join(clusterkpi::store::LEDGER);
     std::fs::write(&state, "{ not json").unwrap();
     let refused = run(&f, &[]);
     assert_eq!(refused.code, 2);

@@ -36,7 +36,7 @@ fn shape(schema: &arrow::datatypes::Schema) -> Vec<(String, DataType, bool)> {
 
 /// A table of the run published under `out`.
 pub fn table(out: &Path, def: &TableDef) -> RecordBatch {
-    read(&out.join(clusterkpi::run::CURRENT).join(def.path)).0
+    read(&out.join(clusterkpi::store::CURRENT).join(def.path)).0
 }
 
 /// The published observations as rows of text, every column but the run's id and time, each
@@ -76,7 +76,7 @@ fn sample_run_writes_every_table_with_the_documented_schema() {
     let run = run_sample(dir.path());
     assert_eq!(run.code, 1, "the sample has planted mistakes\n{}{}", run.stdout, run.stderr);
     for def in tables::ALL {
-        let (batch, meta) = read(&dir.path().join(clusterkpi::run::CURRENT).join(def.path));
+        let (batch, meta) = read(&dir.path().join(clusterkpi::store::CURRENT).join(def.path));
         assert_eq!(shape(&batch.schema()), shape(&def.schema()), "{}: columns, types and nullability", def.name);
         assert_eq!(meta.get("clusterkpi.schema_version").map(String::as_str), Some("2"), "{}", def.name);
         assert!(meta.get("clusterkpi.run_id").is_some_and(|r| run.stdout.contains(r.as_str())), "{}", def.name);
