@@ -143,7 +143,7 @@ pub fn check_file(input: &Input, schema: &Schema) -> FileReport {
                 Code::FileFormat,
                 Loc::file(file),
                 format!("`.{ext}` is not a submission format clusterkpi reads"),
-                "submit xlsx, xlsm, xlsb, xls, ods, csv, tsv, json, jsonl or ndjson",
+                format!("submit {}", Format::extensions_listed()),
             ),
         );
     };

@@ -131,19 +131,32 @@ pub fn convert(schema: &Schema, ctx: &Context<'_>, value: f64, unit: Option<&str
     };
     match (kpi.dimension, parsed) {
         (Dimension::Co2eMass, Unit::Mass { factor, substance }) => co2e(schema, ctx, value, raw, factor, substance),
-        (Dimension::Co2Mass, Unit::Mass { factor, substance }) => match substance.as_deref() {
-            None | Some("CO2") => Ok(plain(value, &kpi.canonical_unit, factor)),
-            Some(other) => Err(wrong(&format!("a mass of {other}"))),
-        },
-        (Dimension::H2Mass, Unit::Mass { factor, substance }) => match substance.as_deref() {
-            None | Some("H2") => Ok(plain(value, &kpi.canonical_unit, factor)),
-            Some("NH3") => Err(Issue::new(
-                Code::UnitDimension,
-                format!("unit `{raw}` is a mass of ammonia, but `{}` is a mass of hydrogen", kpi.id),
-                "ammonia is not hydrogen: report the hydrogen it holds (1 t NH3 holds 0.1776 t H2) in `t`".to_owned(),
-            )),
-            Some(other) => Err(wrong(&format!("a mass of {other}"))),
-        },
+        (Dimension::Co2Mass | Dimension::H2Mass, Unit::Mass { factor, substance }) => {
+            let roles = &schema.units.roles;
+            let own = roles.of.get(&kpi.dimension);
+            match substance {
+                None => Ok(plain(value, &kpi.canonical_unit, factor)),
+                Some(s) if Some(&s) == own => Ok(plain(value, &kpi.canonical_unit, factor)),
+                Some(s) => match (roles.carriers.get(&kpi.dimension).and_then(|c| c.get(&s)), own) {
+                    (Some(carrier), Some(own)) => Err(Issue::new(
+                        Code::UnitDimension,
+                        format!(
+                            "unit `{raw}` is a mass of {}, but `{}` is {}",
+                            carrier.name,
+                            kpi.id,
+                            measure(kpi.dimension)
+                        ),
+                        format!(
+                            "{} is not {own}: report the {own} it holds (1 t {s} holds {} t {own}) in `{}`",
+                            carrier.name,
+                            crate::read::format_number(carrier.holds),
+                            kpi.canonical_unit
+                        ),
+                    )),
+                    _ => Err(wrong(&format!("a mass of {s}"))),
+                },
+            }
+        }
         (Dimension::Energy, Unit::Energy { factor }) => Ok(plain(value, &kpi.canonical_unit, factor)),
         (Dimension::Count, Unit::Count { factor } | Unit::Magnitude { factor }) => {
             Ok(plain(value, &kpi.canonical_unit, factor))
@@ -180,11 +193,12 @@ fn co2e(
     substance: Option<String>,
 ) -> Result<Normalized, Issue> {
     let kpi = ctx.kpi;
+    let equivalent = schema.units.roles.equivalent.as_str();
     // The `gas` field names a gas; check it is one we know.
     let gas_field = match ctx.gas.map(str::trim).filter(|g| !g.is_empty()) {
         None => None,
         Some(g) => match schema.units.substances.get(&substance_key(g)) {
-            Some(name) if name == "CO2e" || schema.gwp.get(name, schema.gwp_set).is_some() => Some(name.clone()),
+            Some(name) if *name == equivalent || schema.gwp.get(name, schema.gwp_set).is_some() => Some(name.clone()),
             _ => {
                 return Err(Issue::new(
                     Code::GasUnknown,
@@ -195,13 +209,13 @@ fn co2e(
         },
     };
     let gas = match (substance, gas_field.clone()) {
-        (Some(s), _) if s == "CO2e" => {
+        (Some(s), _) if s == equivalent => {
             // Already CO2e: a named gas is the breakdown this figure belongs to.
             let mut n = plain(value, &kpi.canonical_unit, factor);
-            n.conversion.gas = gas_field.filter(|g| g != "CO2e");
+            n.conversion.gas = gas_field.filter(|g| *g != equivalent);
             return Ok(n);
         }
-        (Some(s), Some(g)) if g != "CO2e" && g != s => {
+        (Some(s), Some(g)) if g != equivalent && g != s => {
             return Err(Issue::new(
                 Code::GasMismatch,
                 format!("unit `{raw}` is a mass of {s}, but the `gas` field says {g}"),
@@ -209,7 +223,7 @@ fn co2e(
             ));
         }
         (Some(s), _) => s,
-        (None, Some(g)) if g != "CO2e" => g,
+        (None, Some(g)) if g != equivalent => g,
         (None, _) => {
             return Err(Issue::new(
                 Code::UnitAmbiguous,

@@ -56,21 +56,34 @@ impl Format {
         Format::JsonLines,
     ];
 
+    /// The file extensions read, each with its format: the one list of what a submission may be.
+    pub const EXTENSIONS: [(&'static str, Format); 11] = [
+        ("xlsx", Format::Xlsx),
+        ("xlsm", Format::Xlsm),
+        ("xlsb", Format::Xlsb),
+        ("xls", Format::Xls),
+        ("ods", Format::Ods),
+        ("csv", Format::Csv),
+        ("tsv", Format::Tsv),
+        ("tab", Format::Tsv),
+        ("json", Format::Json),
+        ("jsonl", Format::JsonLines),
+        ("ndjson", Format::JsonLines),
+    ];
+
     /// The format a path's extension names, ignoring case.
     pub fn from_path(path: &Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-        Some(match ext.as_str() {
-            "xlsx" => Format::Xlsx,
-            "xlsm" => Format::Xlsm,
-            "xlsb" => Format::Xlsb,
-            "xls" => Format::Xls,
-            "ods" => Format::Ods,
-            "csv" => Format::Csv,
-            "tsv" | "tab" => Format::Tsv,
-            "json" => Format::Json,
-            "jsonl" | "ndjson" => Format::JsonLines,
-            _ => return None,
-        })
+        Format::EXTENSIONS.iter().find(|(e, _)| *e == ext).map(|(_, f)| *f)
+    }
+
+    /// The extensions read, for people: `xlsx, xlsm, … or ndjson`.
+    pub fn extensions_listed() -> String {
+        let all: Vec<&str> = Format::EXTENSIONS.iter().map(|(e, _)| *e).collect();
+        match all.split_last() {
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        }
     }
 
     pub fn as_str(self) -> &'static str {

@@ -67,6 +67,30 @@ struct File {
     money_magnitudes_local: BTreeMap<String, LocalMagnitude>,
     examples: HashMap<Dimension, Vec<String>>,
     words: WordsFile,
+    substance_roles: SubstanceRoles,
+}
+
+/// The roles substances play (`[substance_roles]`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubstanceRoles {
+    /// The substance of CO2-equivalent figures.
+    pub equivalent: String,
+    /// The substance each mass dimension measures.
+    pub of: HashMap<Dimension, String>,
+    /// Substances that hold the measured one without being it, by dimension and substance.
+    #[serde(default)]
+    pub carriers: HashMap<Dimension, BTreeMap<String, Carrier>>,
+}
+
+/// A substance that holds the measured one.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Carrier {
+    /// Its name in words (`ammonia`).
+    pub name: String,
+    /// Tonnes of the measured substance in a tonne of it.
+    pub holds: f64,
 }
 
 #[derive(Deserialize)]
@@ -190,6 +214,7 @@ pub struct UnitTables {
     /// Example spellings for hints, by KPI dimension.
     pub examples: HashMap<Dimension, Vec<String>>,
     pub words: WordTables,
+    pub roles: SubstanceRoles,
 }
 
 impl UnitTables {
@@ -256,6 +281,7 @@ impl UnitTables {
             symbols,
             money_magnitudes,
             examples: f.examples,
+            roles: f.substance_roles,
         })
     }
 }
