@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod diag;
 pub mod fault;
+pub mod limits;
 pub mod lock;
 pub mod map;
 pub mod normalize;

@@ -85,10 +85,7 @@ impl Store {
         #[cfg(unix)]
         std::os::unix::fs::symlink(&target, &tmp).map_err(at(&tmp))?;
         #[cfg(not(unix))]
-        return Err(StoreError {
-            path: tmp,
-            source: std::io::Error::other("publishing needs symbolic links (Unix)"),
-        });
+        return Err(StoreError { path: tmp, source: std::io::Error::other("publishing needs symbolic links (Unix)") });
         std::fs::rename(&tmp, &link).map_err(at(&link))?;
         if let Ok(dir) = std::fs::File::open(&self.root) {
             let _ = dir.sync_all();

@@ -114,7 +114,7 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
             row.cells.iter().enumerate().filter(|(_, c)| !c.is_blank()).map(move |(c, cell)| TableCell {
                 row: header + r,
                 place: g.exact_place(row, c),
-                number: numeric(cell),
+                number: super::infer::numeric(cell),
                 text: show(cell),
             })
         })
@@ -355,28 +355,6 @@ fn set_fields(
     }
 }
 
-/// Whether a cell holds a number, or a text that reads as one (`1,234`, `~1200`, `EUR 5 m`): a
-/// digit that is no part of a word (`CO2`, `H2`) comes first, after at most a currency's letters.
-pub(super) fn numeric(cell: &Cell) -> bool {
-    match cell {
-        Cell::Number(_) => true,
-        Cell::Text(t) => {
-            let t = t.trim();
-            let mut prev: Option<char> = None;
-            let start = t.char_indices().find_map(|(i, c)| {
-                let found = c.is_ascii_digit() && !prev.is_some_and(char::is_alphabetic);
-                prev = Some(c);
-                found.then_some(i)
-            });
-            let letters = |s: &str| s.chars().filter(|c| c.is_alphabetic()).count();
-            start.is_some_and(|i| letters(&t[..i]) <= 3)
-                && letters(t) <= 12
-                && crate::validate::number::split(t).is_some()
-        }
-        _ => false,
-    }
-}
-
 /// The header cells of a wide table that name neither a column of its layout nor a KPI. A
 /// column of numbers under one is an unknown KPI (`E_KPI_UNKNOWN` at the header; the columns
 /// returned, whose rows the caller blocks with that code, so each value is a rejected row at its
@@ -397,7 +375,8 @@ fn unread_columns(
         }
         let loc = Loc::new(file, grid.exact_place(head, c));
         let text = cell.to_string();
-        let numbers = grid.rows[header + 1..].iter().filter_map(|r| r.cells.get(c)).filter(|x| numeric(x)).count();
+        let numbers =
+            grid.rows[header + 1..].iter().filter_map(|r| r.cells.get(c)).filter(|x| super::infer::numeric(x)).count();
         if numbers > 0 && !matches!(classify(cell, schema), Cue::Field(_)) {
             let (name, _) = split_unit(&text, schema);
             let near = match schema.read_kpi(name) {
@@ -768,7 +747,8 @@ fn long(
             Some(f) => found.push(*f),
             None => {
                 if let Some(name) = header.cells.get(c).and_then(Cell::text).filter(|t| !t.is_empty()) {
-                    let numbers = grid.rows[h + 1..].iter().filter(|r| r.cells.get(c).is_some_and(numeric)).count();
+                    let numbers =
+                        grid.rows[h + 1..].iter().filter(|r| r.cells.get(c).is_some_and(super::infer::numeric)).count();
                     if numbers > 0 && resembles_a_figure(&name, schema) {
                         out.note(Finding::new(
                             Code::ColumnUnread,

@@ -43,7 +43,7 @@ pub(super) fn role<'a>(cells: impl Iterator<Item = &'a Cell>, schema: &Schema) -
     let cluster = share(&|c| text(c).is_some_and(|t| schema.clusters.find(&t).is_some()));
     let country = share(&|c| text(c).is_some_and(|t| schema.countries.find(&t).is_some()));
     let unit = share(&|c| text(c).is_some_and(|t| normalize::parse(schema, &t).is_ok()));
-    let number = share(&|c| super::grid::numeric(c));
+    let number = share(&|c| numeric(c));
     let roles = [
         (Field::Kpi, kpi),
         (Field::Cluster, cluster),
@@ -72,6 +72,28 @@ fn distinct_years(cells: &[&Cell]) -> bool {
     years.sort_unstable();
     years.dedup();
     cells.len() >= 2 && years.len() < cells.len() || cells.len() <= 3
+}
+
+/// Whether a cell holds a number, or a text that reads as one (`1,234`, `~1200`, `EUR 5 m`): a
+/// digit that is no part of a word (`CO2`, `H2`) comes first, after at most a currency's letters.
+pub(super) fn numeric(cell: &Cell) -> bool {
+    match cell {
+        Cell::Number(_) => true,
+        Cell::Text(t) => {
+            let t = t.trim();
+            let mut prev: Option<char> = None;
+            let start = t.char_indices().find_map(|(i, c)| {
+                let found = c.is_ascii_digit() && !prev.is_some_and(char::is_alphabetic);
+                prev = Some(c);
+                found.then_some(i)
+            });
+            let letters = |s: &str| s.chars().filter(|c| c.is_alphabetic()).count();
+            start.is_some_and(|i| letters(&t[..i]) <= 3)
+                && letters(t) <= 12
+                && crate::validate::number::split(t).is_some()
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,6 @@
 //! (`$` from a Colombian cluster): it is accepted with a warning that says what was assumed.
 
 mod unit;
-mod words;
 
 pub use unit::{Currency, ParseError, Unit, parse};
 

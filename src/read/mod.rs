@@ -13,14 +13,13 @@
 mod cell;
 mod csv;
 mod json;
-mod limits;
 mod package;
 pub mod sheet;
 pub mod worker;
 mod xls;
 
+pub use crate::limits::{Exceeded, Limits};
 pub use cell::{Cell, format_grouped, format_number};
-pub use limits::{Exceeded, Limits};
 
 use std::path::Path;
 use std::sync::Arc;

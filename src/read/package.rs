@@ -12,7 +12,7 @@ use std::io::{BufReader, Cursor};
 
 use quick_xml::events::{BytesStart, Event};
 
-use super::limits::{Exceeded, Limits, mib};
+use crate::limits::{Exceeded, Limits, mib};
 
 /// Parts smaller than this are never refused for their ratio: small XML compresses well.
 const RATIO_FLOOR: u64 = 1 << 20;

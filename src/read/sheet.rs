@@ -19,9 +19,9 @@ use calamine::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::limits::{Exceeded, Limits};
 use super::{Cell, Content, Format, Grid, GridKind, GridRow, ReadError, Sheet, package, xls};
 use crate::diag::{Code, Finding, Loc, Place};
+use crate::limits::{Exceeded, Limits};
 
 /// About this many cells go in one [`Event::Rows`].
 const BATCH_CELLS: usize = 1 << 16;

@@ -22,10 +22,10 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::limits::{Exceeded, Limits};
 use super::sheet::{Assembler, Event};
 use super::{Content, Format, ReadError, UNREADABLE_WORKBOOK, contain_panic};
 use crate::diag::Code;
+use crate::limits::{Exceeded, Limits};
 
 /// The hidden first argument that makes the binary a worker.
 pub const SUBCOMMAND: &str = "__read-worker";

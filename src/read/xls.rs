@@ -14,7 +14,7 @@
 use std::io::{Cursor, Read};
 
 use super::ReadError;
-use super::limits::{Exceeded, Limits};
+use crate::limits::{Exceeded, Limits};
 
 /// Record types that hold one cell, with its row and column in their first four bytes.
 const ONE_CELL: [u16; 7] = [0x0203, 0x0204, 0x00D6, 0x0205, 0x027E, 0x00FD, 0x0006];

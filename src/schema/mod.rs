@@ -116,7 +116,7 @@ pub struct Schema {
     pub gwp: Gwp,
     pub gwp_set: GwpSet,
     /// What one file may ask of the machine (the pipeline's `[limits]`).
-    pub limits: crate::read::Limits,
+    pub limits: crate::limits::Limits,
     pub fx: FxRates,
     pub currencies: Currencies,
     /// KPI names read by their words, entries in catalog order.
@@ -215,7 +215,7 @@ impl Schema {
             units: UnitTables::from_toml(src.units.0, src.units.1, gwp.gases().map(str::to_owned))?,
             gwp,
             gwp_set: GwpSet::default(),
-            limits: crate::read::Limits::default(),
+            limits: crate::limits::Limits::default(),
             fx: FxRates::from_csv(src.fx.0, src.fx.1)?,
             currencies: Currencies::from_csv(src.currencies.0, src.currencies.1)?,
         })

@@ -236,7 +236,16 @@ fn cluster_values<'a>(rows: &[Row<'a>]) -> Vec<ClusterValue<'a>> {
             let value = resolve(parts)?;
             let &(country, region) = places.get(key.cluster.as_str())?;
             let scope = spellings.get(&(key.kpi.as_str(), key.scope.clone())).copied();
-            Some(ClusterValue { country, region, scope, unit, year: key.year, value, cluster: key.cluster, kpi: key.kpi })
+            Some(ClusterValue {
+                country,
+                region,
+                scope,
+                unit,
+                year: key.year,
+                value,
+                cluster: key.cluster,
+                kpi: key.kpi,
+            })
         })
         .collect()
 }

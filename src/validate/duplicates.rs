@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 
 use super::Observation;
-use crate::diag::{Code, Finding};
 use super::series::SeriesKey;
+use crate::diag::{Code, Finding};
 use crate::read::format_number;
 
 /// The same canonical value (to 1e-9 relative, so `1.5 kt` and `1500 t` agree) in the same unit.

@@ -14,7 +14,9 @@ const AGREE: f64 = 0.005;
 
 /// Warnings, as (index of the total into `observations`, finding) pairs.
 pub fn check(observations: &[Observation]) -> Vec<(usize, Finding)> {
-    let mut groups: BTreeMap<(SeriesKey, &str), (Option<usize>, Vec<usize>)> = BTreeMap::new();
+    // Per total's key and unit: the total's index, and its facility rows' indices.
+    type Group = (Option<usize>, Vec<usize>);
+    let mut groups: BTreeMap<(SeriesKey, &str), Group> = BTreeMap::new();
     for (i, o) in observations.iter().enumerate() {
         let key = SeriesKey::of(o);
         let facility = key.facility.is_some();

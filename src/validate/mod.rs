@@ -13,8 +13,8 @@ mod plausible;
 mod row;
 mod series;
 
-pub use series::SeriesKey;
 pub use row::{YEAR_MAX, YEAR_MIN};
+pub use series::SeriesKey;
 
 use crate::diag::{Code, Finding, Loc};
 use crate::map::{Entry, Mapped, RawRow};

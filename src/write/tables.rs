@@ -221,7 +221,12 @@ pub const SUBMISSIONS: TableDef = TableDef {
             "SHA-256 of the file (of its path, for a file that could not be read)",
         ),
         col("path", K::Text, false, "the file, as found under the input folder"),
-        col("format", K::Category, true, "the file's format, by its extension (`tsv` for `.tab`, `jsonl` for `.ndjson`)"),
+        col(
+            "format",
+            K::Category,
+            true,
+            "the file's format, by its extension (`tsv` for `.tab`, `jsonl` for `.ndjson`)",
+        ),
         col("bytes", K::Int64, false, "size of the file"),
         col("sha256", K::Text, true, "SHA-256 of the file's bytes"),
         col("cluster_id", K::Category, true, "the cluster of its accepted rows, when they are all of one cluster"),

@@ -2,6 +2,8 @@
 //! `schemas/units.toml`. Nothing here knows the KPI: deciding whether a unit fits is
 //! [`super::convert`]'s job.
 
+mod words;
+
 use crate::schema::{Meaning, MoneyMagnitude, Schema, Spellings, Symbol, squeeze, substance_key, text};
 
 /// A unit, parsed.
@@ -62,13 +64,13 @@ pub fn parse(schema: &Schema, raw: &str) -> Result<Unit, ParseError> {
         Ok(Some(unit)) => return Ok(unit),
         Ok(None) => {}
         // `ton` is ambiguous alone, but not in words that say which ton (`ton waterstof`).
-        Err(ambiguous) => return super::words::parse(schema, &s).and_then(Result::ok).ok_or(ambiguous),
+        Err(ambiguous) => return words::parse(schema, &s).and_then(Result::ok).ok_or(ambiguous),
     }
     match money(schema, &s) {
         Some(Ok(unit)) => Ok(unit),
         Some(Err(ParseError::Ambiguous(why))) => Err(ParseError::Ambiguous(why)),
         // Not a spelling of the tables: perhaps a unit in words.
-        Some(Err(ParseError::Unknown)) | None => super::words::parse(schema, &s).unwrap_or(Err(ParseError::Unknown)),
+        Some(Err(ParseError::Unknown)) | None => words::parse(schema, &s).unwrap_or(Err(ParseError::Unknown)),
     }
 }
 

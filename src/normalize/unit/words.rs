@@ -5,7 +5,7 @@
 //! unit; a part that is ambiguous (`ton` with no prefix, `billón`, a bare `mil`) refuses the
 //! whole unit.
 
-use super::unit::{Currency, ParseError, Unit};
+use super::{Currency, ParseError, Unit};
 use crate::schema::{Meaning, MoneyMagnitude, Schema, substance_key, text};
 
 /// The unit `s` spells in words; `None` when it is not made of known words at all.
