@@ -31,15 +31,15 @@ pub(super) fn map_document(value: Value, file: &Arc<str>, schema: &Schema, out: 
             }
         }
         Value::Object(mut doc) => {
-            const SUBMITTED: [&str; 4] = ["submitted_at", "submitted", "submission_date", "date"];
-            out.submitted_at = SUBMITTED.iter().find_map(|k| doc.get(*k).and_then(Value::as_str).map(str::to_owned));
+            let submitted = schema.layout.submitted_keys();
+            out.submitted_at = submitted.iter().find_map(|k| doc.get(k).and_then(Value::as_str).map(str::to_owned));
             out.tables.push(Place::Pointer { pointer: String::new() });
             // The document's own scalar fields: defaults for its records, its date, or reported;
             // beside an `observations` array, its objects are reported too.
             let has_records = doc.contains_key(OBSERVATIONS);
             for (key, v) in &doc {
                 let at = Place::Pointer { pointer: format!("/{}", escape(key)) };
-                let read = SUBMITTED.contains(&key.as_str())
+                let read = submitted.iter().any(|k| k == key)
                     || (schema.fields.find(key).is_some() && !v.is_object() && !v.is_array());
                 if !read && (!v.is_object() || has_records) && key != OBSERVATIONS {
                     out.note(unknown_column(Loc::new(file, at.clone()), key));

@@ -23,6 +23,7 @@ pub enum MetaKey {
 #[serde(deny_unknown_fields)]
 struct Json {
     kpi_containers: Vec<String>,
+    submitted: Vec<String>,
 }
 
 /// What a mark on a figure says.
@@ -76,6 +77,8 @@ pub struct Layout {
     markers: HashSet<String>,
     metadata: HashMap<String, MetaKey>,
     kpi_containers: HashSet<String>,
+    /// The document keys that give a JSON submission's date, in order of preference.
+    submitted: Vec<String>,
     /// (mark lower-cased, before the number?, what it says), longest marks first.
     marks: Vec<(String, bool, Option<Qualifier>)>,
 }
@@ -95,6 +98,7 @@ impl Layout {
             markers: f.missing_markers.iter().map(|m| m.trim().to_lowercase()).collect(),
             metadata,
             kpi_containers: f.json.kpi_containers.iter().map(|k| text::key(k)).collect(),
+            submitted: f.json.submitted,
             marks: {
                 let mut marks = Vec::new();
                 let mut add = |m: &Marks, q: Option<Qualifier>| {
@@ -162,6 +166,11 @@ impl Layout {
     /// The metadata key a label names (`Currency:`, `Moneda`).
     pub fn meta_key(&self, label: &str) -> Option<MetaKey> {
         self.metadata.get(&text::key(label)).copied()
+    }
+
+    /// The document keys that give a JSON submission's date, in order of preference.
+    pub fn submitted_keys(&self) -> &[String] {
+        &self.submitted
     }
 
     pub fn is_kpi_container(&self, key: &str) -> bool {
