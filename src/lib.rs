@@ -13,6 +13,7 @@ pub mod limits;
 pub mod lock;
 pub mod map;
 pub mod normalize;
+pub mod number;
 pub mod pipeline;
 pub mod plan;
 pub mod read;

@@ -90,7 +90,7 @@ pub(super) fn numeric(cell: &Cell) -> bool {
             let letters = |s: &str| s.chars().filter(|c| c.is_alphabetic()).count();
             start.is_some_and(|i| letters(&t[..i]) <= 3)
                 && letters(t) <= 12
-                && crate::validate::number::split(t).is_some()
+                && crate::number::split(t).is_some()
         }
         _ => false,
     }

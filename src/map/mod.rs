@@ -20,7 +20,7 @@ use std::sync::Arc;
 use crate::diag::{Code, Finding, Loc, Place};
 use crate::read::{Cell, Content, GridKind, Sheet};
 use crate::schema::{Field, Fields, KpiDef, Schema};
-use crate::validate::number::{self, Decimal};
+use crate::number::{self, Decimal};
 
 /// A cell with its location.
 #[derive(Clone, Debug, PartialEq)]

@@ -8,7 +8,6 @@
 
 mod duplicates;
 mod facilities;
-pub mod number;
 mod plausible;
 mod row;
 mod series;

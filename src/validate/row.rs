@@ -4,7 +4,7 @@
 //! [`Observation`] only when none of them is an error.
 
 use super::Observation;
-use super::number::{self, Decimal, NumberError, whole_number};
+use crate::number::{self, Decimal, NumberError, whole_number};
 use crate::diag::{Code, Finding};
 use crate::map::{Located, RawRow, kpi_refused, name_matched};
 use crate::normalize::{Context, convert};
@@ -307,6 +307,11 @@ fn value<'a>(ck: &mut Check<'a>, schema: &Schema) -> Option<(&'a Located, f64, O
                 ));
             }
             Some((at, n, unit, qualifier.map(|(q, _)| q)))
+        }
+        Err(NumberError::OutOfRange(magnitude)) => {
+            let (message, hint) = magnitude.explain(&text);
+            ck.error(Code::ValueNotNumber, at, message, hint);
+            None
         }
         Err(NumberError::Ambiguous) => {
             ck.error(
