@@ -43,6 +43,20 @@ pub struct Conversion {
 }
 
 impl Conversion {
+    /// The canonical value of a reported one: `reported × factor × gwp ÷ fx_rate`, each of `gwp`
+    /// and `fx_rate` only where it applies, in that order. The one place a value is computed:
+    /// every canonical value in every output is this function's result, bit for bit.
+    pub fn apply(&self, reported: f64) -> f64 {
+        let mut value = reported * self.factor;
+        if let Some(gwp) = self.gwp {
+            value *= gwp;
+        }
+        if let Some(rate) = self.fx_rate {
+            value /= rate;
+        }
+        value
+    }
+
     /// The arithmetic for people: `× 1,000,000 × GWP 27.9 (AR6) ÷ 0.924471 EUR/USD (2023)`.
     pub fn describe(&self) -> String {
         let mut s = String::new();
@@ -175,12 +189,8 @@ pub fn convert(schema: &Schema, ctx: &Context<'_>, value: f64, unit: Option<&str
 }
 
 fn plain(value: f64, unit: &str, factor: f64) -> Normalized {
-    Normalized {
-        value: value * factor,
-        unit: unit.to_owned(),
-        conversion: Conversion { factor, ..Conversion::default() },
-        assumed: None,
-    }
+    let conversion = Conversion { factor, ..Conversion::default() };
+    Normalized { value: conversion.apply(value), unit: unit.to_owned(), conversion, assumed: None }
 }
 
 fn co2e(
@@ -245,18 +255,9 @@ fn co2e(
             ),
         ));
     };
-    Ok(Normalized {
-        value: value * factor * gwp,
-        unit: kpi.canonical_unit.clone(),
-        conversion: Conversion {
-            factor,
-            gas: Some(gas),
-            gwp_set: Some(schema.gwp_set),
-            gwp: Some(gwp),
-            ..Conversion::default()
-        },
-        assumed: None,
-    })
+    let conversion =
+        Conversion { factor, gas: Some(gas), gwp_set: Some(schema.gwp_set), gwp: Some(gwp), ..Conversion::default() };
+    Ok(Normalized { value: conversion.apply(value), unit: kpi.canonical_unit.clone(), conversion, assumed: None })
 }
 
 fn money(
@@ -336,18 +337,14 @@ fn money(
         };
         return Err(Issue::new(Code::FxMissing, format!("no FX rate for `{code}` in {}", ctx.year), hint));
     };
-    Ok(Normalized {
-        value: value * factor / rate,
-        unit: ctx.kpi.canonical_unit.clone(),
-        conversion: Conversion {
-            factor,
-            currency: Some(code),
-            fx_rate: Some(rate),
-            fx_year: Some(ctx.year),
-            ..Conversion::default()
-        },
-        assumed,
-    })
+    let conversion = Conversion {
+        factor,
+        currency: Some(code),
+        fx_rate: Some(rate),
+        fx_year: Some(ctx.year),
+        ..Conversion::default()
+    };
+    Ok(Normalized { value: conversion.apply(value), unit: ctx.kpi.canonical_unit.clone(), conversion, assumed })
 }
 
 fn describe(unit: &Unit) -> String {

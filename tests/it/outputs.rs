@@ -120,6 +120,34 @@ fn every_row_read_is_accounted_for() {
     assert!(statuses.iter().any(|s| s.as_deref() == Some("accepted")));
 }
 
+/// Every published value is its reported value through its recorded conversion, exactly: the
+/// arithmetic an auditor would do from the row alone (`reported_value × factor × gwp ÷ fx_rate`)
+/// gives the same bits, so no value was computed another way anywhere.
+#[test]
+fn every_value_is_its_recorded_conversion_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    run_sample(dir.path());
+    let obs = table(dir.path(), &tables::OBSERVATIONS);
+    let column = |name: &str| obs.column_by_name(name).unwrap().as_primitive::<Float64Type>().clone();
+    let (value, reported, factor, gwp, fx) =
+        (column("value"), column("reported_value"), column("factor"), column("gwp"), column("fx_rate"));
+    let (mut with_gwp, mut with_fx) = (0, 0);
+    for i in 0..obs.num_rows() {
+        let mut redone = reported.value(i) * factor.value(i);
+        if gwp.is_valid(i) {
+            redone *= gwp.value(i);
+            with_gwp += 1;
+        }
+        if fx.is_valid(i) {
+            redone /= fx.value(i);
+            with_fx += 1;
+        }
+        assert_eq!(redone.to_bits(), value.value(i).to_bits(), "row {i}: {redone} against {}", value.value(i));
+    }
+    // The sample holds no mass of a gas other than CO2e; the GWP step is the units tests'.
+    assert!(obs.num_rows() > 300 && with_fx > 50, "{} rows, {with_gwp} with a GWP, {with_fx} with FX", obs.num_rows());
+}
+
 #[test]
 fn sample_data_reproduces_the_initiative_headline() {
     let dir = tempfile::tempdir().unwrap();
