@@ -54,6 +54,12 @@ pub struct Submission {
     pub ingested_at: i64,
     /// When it was retracted (`clusterkpi retract`), if it was.
     pub retracted_at: Option<i64>,
+    /// When its content last arrived at a path that held something else (microseconds since
+    /// the epoch): what orders undated resubmissions, so a corrected file written over the old
+    /// one is newer than it, and a file changed back to an earlier content is newest again.
+    /// `None` in states written before it was kept: `first_seen` stands in.
+    #[serde(default)]
+    pub arrived_at: Option<i64>,
     /// Supersession of its observations, by index, as last published.
     #[serde(default)]
     pub superseded: BTreeMap<usize, Superseded>,

@@ -88,9 +88,7 @@ pub(super) fn numeric(cell: &Cell) -> bool {
                 found.then_some(i)
             });
             let letters = |s: &str| s.chars().filter(|c| c.is_alphabetic()).count();
-            start.is_some_and(|i| letters(&t[..i]) <= 3)
-                && letters(t) <= 12
-                && crate::number::split(t).is_some()
+            start.is_some_and(|i| letters(&t[..i]) <= 3) && letters(t) <= 12 && crate::number::split(t).is_some()
         }
         _ => false,
     }

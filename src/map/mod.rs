@@ -18,9 +18,9 @@ mod json;
 use std::sync::Arc;
 
 use crate::diag::{Code, Finding, Loc, Place};
+use crate::number::{self, Decimal};
 use crate::read::{Cell, Content, GridKind, Sheet};
 use crate::schema::{Field, Fields, KpiDef, Schema};
-use crate::number::{self, Decimal};
 
 /// A cell with its location.
 #[derive(Clone, Debug, PartialEq)]

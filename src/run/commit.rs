@@ -4,7 +4,8 @@
 //!
 //! - **Supersession.** For each [`SeriesKey`], the newest submission's observation is current;
 //!   earlier ones stay in `observations_history` with `superseded_by`. Newer is the submission's
-//!   own date where it gives one, else when its file was first seen; ties go by path, then id.
+//!   own date where it gives one, else when its content arrived (a correction written over a
+//!   file arrives after it); ties go by path, then id.
 //!   A retracted submission's observations are all superseded.
 //! - **Values are not recomputed.** Every value written is the one the check computed (see
 //!   [`crate::normalize`]); the state keeps it bit for bit, so a version built from restored
@@ -157,12 +158,8 @@ pub fn commit(
 /// retracted; returns how many are. A mark already published keeps its time.
 fn supersede(state: &mut State, now: i64) -> usize {
     let order = |s: &Submission| {
-        let date = s
-            .report
-            .submitted_at
-            .as_deref()
-            .and_then(parse_date)
-            .unwrap_or_else(|| parse_date(&s.first_seen).unwrap_or(0));
+        let arrived = || s.arrived_at.or_else(|| parse_date(&s.first_seen)).unwrap_or(0);
+        let date = s.report.submitted_at.as_deref().and_then(parse_date).unwrap_or_else(arrived);
         (date, s.report.file.to_string(), s.id.clone())
     };
     let mut ranked: Vec<usize> = (0..state.submissions.len()).collect();

@@ -39,7 +39,9 @@ pub struct Reading<'a> {
 }
 
 /// Record each file read in the ledger, and each submission not seen before. The same content
-/// seen again (a copy, a touched file) keeps its first reading, unless everything is reprocessed.
+/// seen again (a copy under another path, a file changed back) is the same submission: it keeps
+/// its first reading (its path, its results), and only its arrival moves. Reprocessing
+/// replaces a submission's results with those of the same bytes at the same path.
 pub fn record(state: &mut State, checked: &Checked, reading: &Reading<'_>) {
     for ((report, name), seen) in checked.reports.iter().zip(&checked.names).zip(&checked.stats) {
         let (size, modified_ns) = seen.unwrap_or_default();
@@ -59,15 +61,19 @@ pub fn record(state: &mut State, checked: &Checked, reading: &Reading<'_>) {
             None => state.files.push(entry),
         }
         let id = report.submission_id();
+        // Reprocessing reads every file again but nothing arrives: the order stays the ledger's.
+        let arrived_at = (!reading.full).then_some(reading.now);
         match state.submissions.iter_mut().find(|s| s.id == id) {
-            Some(existing) if reading.full => existing.report = report.clone(),
-            Some(_) => {}
+            // The same content at the path it was first recorded from: its new reading.
+            Some(existing) if reading.full && existing.report.file == report.file => existing.report = report.clone(),
+            Some(existing) => existing.arrived_at = arrived_at.or(existing.arrived_at),
             None => state.submissions.push(Submission {
                 id,
                 first_seen,
                 run_id: reading.run_id.to_owned(),
                 ingested_at: reading.now,
                 retracted_at: None,
+                arrived_at,
                 superseded: Default::default(),
                 report: report.clone(),
             }),

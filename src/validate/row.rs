@@ -4,10 +4,10 @@
 //! [`Observation`] only when none of them is an error.
 
 use super::Observation;
-use crate::number::{self, Decimal, NumberError, whole_number};
 use crate::diag::{Code, Finding};
 use crate::map::{Located, RawRow, kpi_refused, name_matched};
 use crate::normalize::{Context, convert};
+use crate::number::{self, Decimal, NumberError, whole_number};
 use crate::read::{Cell, format_number};
 use crate::schema::{Field, Mark, NameMatch, Qualifier, Schema, squeeze};
 

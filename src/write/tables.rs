@@ -212,7 +212,7 @@ pub const FINDINGS: TableDef = TableDef {
 pub const SUBMISSIONS: TableDef = TableDef {
     name: "submissions",
     path: "submissions/part-00000.parquet",
-    doc: "One row per input file.",
+    doc: "One row per submission, that is per distinct file content: a byte-identical copy under another path is the same submission, credited to the path it was first read from (the run manifests list every path).",
     columns: &[
         col(
             "submission_id",

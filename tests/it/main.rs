@@ -6,6 +6,7 @@ mod cli;
 mod codes;
 mod contain;
 mod cycles;
+mod determinism;
 mod examples;
 mod fuzz_replay;
 mod hostile;
