@@ -1,10 +1,15 @@
 //! clusterkpi: ingest the KPI submissions of industrial clusters, validate them against the
 //! schema and reference data, and report located findings.
 //!
-//! The stages, in data-flow order: [`read`] (bytes → cells with origins) → [`map`] (find the
-//! table, name its columns) → [`normalize`] (units to canonical) → [`validate`] (row checks, duplicates → observations and rejects),
-//! chained per file by [`pipeline`]; [`diag`] holds findings and their locations, [`schema`] the
-//! reference data, [`cli`] the command line.
+//! The stages, in data-flow order: [`read`] (bytes → cells with origins, within the [`limits`])
+//! → [`map`] (find the table, name its columns) → [`normalize`] (units to canonical) →
+//! [`validate`] (row checks, the series key, duplicates → observations and rejects), chained per
+//! file by [`pipeline`]; [`number`] reads numbers written as text for all of them. The nightly
+//! job, [`run`], plans from the [`state`]'s ledger, executes the pipeline, commits a version
+//! ([`write`], [`summary`]) and publishes it into the output folder laid out by [`store`].
+//! [`diag`] holds findings and their locations, [`schema`] the reference data, [`plan`] the
+//! pipeline file, [`cli`] the command line. No two sibling modules import each other, directly
+//! or round about (`tests/it/cycles.rs`).
 
 pub mod cli;
 pub mod diag;
