@@ -20,6 +20,7 @@ mod parity;
 mod readme;
 mod robust;
 mod sample;
+mod series;
 mod sheets;
 mod units;
 mod util;
