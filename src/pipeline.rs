@@ -147,7 +147,7 @@ pub fn check_file(input: &Input, schema: &Schema) -> FileReport {
             ),
         );
     };
-    let bytes = match read_bounded(&input.path, &schema.limits) {
+    let bytes = match read::read_file(&input.path, &schema.limits) {
         Ok(b) => b,
         Err(e) => {
             let (code, message, hint) = e.describe();
@@ -158,57 +158,6 @@ pub fn check_file(input: &Input, schema: &Schema) -> FileReport {
     report.bytes = bytes.len() as u64;
     report.sha256 = Some(crate::plan::sha256_hex(&bytes));
     report
-}
-
-/// Why a file's bytes could not be had.
-#[derive(Debug, thiserror::Error)]
-enum FileError {
-    #[error("cannot read the file: {0}")]
-    Io(#[from] std::io::Error),
-    #[error("cannot read the file: it is {0}, not a regular file")]
-    NotRegular(&'static str),
-    #[error(transparent)]
-    Limit(#[from] read::Exceeded),
-}
-
-impl FileError {
-    fn describe(&self) -> (Code, String, String) {
-        match self {
-            FileError::Limit(e) => read::ReadError::Limit(e.clone()).describe(),
-            other => (
-                Code::FileUnreadable,
-                other.to_string(),
-                "check that the file exists, is readable, and is a plain file".into(),
-            ),
-        }
-    }
-}
-
-/// A file's bytes, never more than the `file_mb` limit: a FIFO or a device is refused before it
-/// is opened (opening a FIFO waits for a writer), and a file that grows past the limit while it
-/// is read is refused when it does.
-fn read_bounded(path: &Path, limits: &read::Limits) -> Result<Vec<u8>, FileError> {
-    use std::io::Read;
-    use std::os::unix::fs::FileTypeExt;
-    let meta = fs_err::metadata(path)?;
-    let kind = meta.file_type();
-    if !kind.is_file() {
-        let what = if kind.is_fifo() {
-            "a FIFO"
-        } else if kind.is_char_device() || kind.is_block_device() {
-            "a device"
-        } else if kind.is_socket() {
-            "a socket"
-        } else {
-            "a folder"
-        };
-        return Err(FileError::NotRegular(what));
-    }
-    limits.check_file_size(meta.len())?;
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    fs_err::File::open(path)?.take(limits.file_bytes().saturating_add(1)).read_to_end(&mut bytes)?;
-    limits.check_file_size(bytes.len() as u64)?;
-    Ok(bytes)
 }
 
 /// Read, map and validate a file's bytes, reported under the name `file`.

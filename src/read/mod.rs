@@ -191,6 +191,10 @@ pub enum Content {
 /// Why a file could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
+    #[error("cannot read the file")]
+    Io(#[source] std::io::Error),
+    #[error("cannot read the file: it is {0}, not a regular file")]
+    NotRegular(&'static str),
     #[error("the file is empty")]
     Empty,
     #[error("the file looks binary (it holds NUL bytes), not {expected} text")]
@@ -221,6 +225,34 @@ pub enum ReadError {
     },
 }
 
+/// A file's bytes, never more than the `file_mb` limit: a FIFO or a device is refused before it
+/// is opened (opening a FIFO waits for a writer), and a file that grows past the limit while it
+/// is read is refused when it does.
+pub fn read_file(path: &Path, limits: &Limits) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    use std::os::unix::fs::FileTypeExt;
+    let meta = fs_err::metadata(path).map_err(ReadError::Io)?;
+    let kind = meta.file_type();
+    if !kind.is_file() {
+        let what = if kind.is_fifo() {
+            "a FIFO"
+        } else if kind.is_char_device() || kind.is_block_device() {
+            "a device"
+        } else if kind.is_socket() {
+            "a socket"
+        } else {
+            "a folder"
+        };
+        return Err(ReadError::NotRegular(what));
+    }
+    limits.check_file_size(meta.len())?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    let file = fs_err::File::open(path).map_err(ReadError::Io)?;
+    file.take(limits.file_bytes().saturating_add(1)).read_to_end(&mut bytes).map_err(ReadError::Io)?;
+    limits.check_file_size(bytes.len() as u64)?;
+    Ok(bytes)
+}
+
 impl ReadError {
     /// The code, message and hint of the finding this error is reported with.
     pub fn describe(&self) -> (Code, String, String) {
@@ -241,6 +273,9 @@ impl ReadError {
 
     fn code_and_hint(&self) -> (Code, &'static str) {
         match self {
+            ReadError::Io(_) | ReadError::NotRegular(_) => {
+                (Code::FileUnreadable, "check that the file exists, is readable, and is a plain file")
+            }
             ReadError::Empty => (Code::FileEmpty, "the file has no content: export the submission again"),
             ReadError::Binary { .. } | ReadError::Encoding { .. } => (
                 Code::FileEncoding,
