@@ -194,3 +194,47 @@ pub fn submissions(subs: &[SubView<'_>]) -> Result<RecordBatch, WriteError> {
         ],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{batch, t};
+    use crate::write::WriteError;
+    use crate::write::tables::{category, int32, int64};
+
+    fn coverage_columns() -> Vec<super::Named> {
+        vec![
+            ("years", int32([Some(2)].into_iter())),
+            ("cluster_id", category([Some("solent")].into_iter())),
+            ("latest_year", int32([Some(2023)].into_iter())),
+            ("kpi", category([Some("jobs")].into_iter())),
+        ]
+    }
+
+    #[test]
+    fn columns_given_in_any_order_take_the_declared_order() {
+        let b = batch(&t::COVERAGE, coverage_columns()).unwrap();
+        let names: Vec<&str> = b.schema_ref().fields().iter().map(|f| f.name().as_str()).collect();
+        assert_eq!(names, ["cluster_id", "kpi", "latest_year", "years"]);
+    }
+
+    #[test]
+    fn a_missing_a_repeated_or_an_undeclared_column_is_refused() {
+        let problem = |columns| match batch(&t::COVERAGE, columns) {
+            Err(WriteError::Column { column, problem, .. }) => format!("{column} {problem}"),
+            other => panic!("not refused: {other:?}"),
+        };
+        let mut missing = coverage_columns();
+        missing.remove(0);
+        assert_eq!(problem(missing), "years is declared but not given");
+        let mut twice = coverage_columns();
+        twice.push(("kpi", category([Some("jobs")].into_iter())));
+        assert_eq!(problem(twice), "kpi is given twice");
+        let mut extra = coverage_columns();
+        extra.push(("clusters", int64([Some(1)].into_iter())));
+        assert_eq!(problem(extra), "clusters is not declared");
+        // The right name with the wrong type is Arrow's refusal.
+        let mut wrong = coverage_columns();
+        wrong[0] = ("years", int64([Some(2)].into_iter()));
+        assert!(matches!(batch(&t::COVERAGE, wrong), Err(WriteError::Arrow { .. })));
+    }
+}
