@@ -112,9 +112,9 @@ pub struct Plan {
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
     #[error(
-        "no pipeline was named and `{DEFAULT_PIPELINE}` is not in the working directory: name a pipeline file, give the folders with `--input DIR --output DIR`, or run from the project folder"
+        "no pipeline was named and `{DEFAULT_PIPELINE}` is not in the working directory: name a pipeline file, give the folders with `{flags}`, or run from the project folder"
     )]
-    NoDefault,
+    NoDefault { flags: &'static str },
     #[error("cannot read the pipeline `{}`", path.display())]
     Read {
         path: PathBuf,
@@ -139,13 +139,14 @@ pub enum PlanError {
 }
 
 /// The pipeline named, or the default one in the working directory; or none, when the flags
-/// name every folder the command needs (every other key has a bundled default).
-pub fn pipeline_path(named: Option<&Path>, folders_given: bool) -> Result<Option<PathBuf>, PlanError> {
+/// name every folder the command needs (`folders`: their spelling, and whether they were all
+/// given), since every other key has a bundled default.
+pub fn pipeline_path(named: Option<&Path>, folders: (&'static str, bool)) -> Result<Option<PathBuf>, PlanError> {
     match named {
         Some(p) => Ok(Some(p.to_path_buf())),
         None if Path::new(DEFAULT_PIPELINE).is_file() => Ok(Some(PathBuf::from(DEFAULT_PIPELINE))),
-        None if folders_given => Ok(None),
-        None => Err(PlanError::NoDefault),
+        None if folders.1 => Ok(None),
+        None => Err(PlanError::NoDefault { flags: folders.0 }),
     }
 }
 

@@ -11,8 +11,8 @@ use crate::plan::{self, Overrides};
 use crate::summary::Stats;
 
 pub(super) fn run(args: &RunArgs) -> Result<Exit, CliError> {
-    let folders_given = args.input.is_some() && args.output.is_some();
-    let pipeline = plan::pipeline_path(args.pipeline.as_deref(), folders_given)?;
+    let folders = ("--input DIR --output DIR", args.input.is_some() && args.output.is_some());
+    let pipeline = plan::pipeline_path(args.pipeline.as_deref(), folders)?;
     let overrides = Overrides { input: args.input.clone(), output: args.output.clone(), gwp_set: args.gwp_set };
     let plan = plan::load(pipeline.as_deref(), &overrides)?;
     let options = crate::run::Options { full: args.full, retract: None };
@@ -21,7 +21,7 @@ pub(super) fn run(args: &RunArgs) -> Result<Exit, CliError> {
 }
 
 pub(super) fn retract(args: &RetractArgs) -> Result<Exit, CliError> {
-    let pipeline = plan::pipeline_path(args.pipeline.as_deref(), args.output.is_some())?;
+    let pipeline = plan::pipeline_path(args.pipeline.as_deref(), ("--output DIR", args.output.is_some()))?;
     let overrides = Overrides { output: args.output.clone(), ..Overrides::default() };
     let plan = plan::load(pipeline.as_deref(), &overrides)?;
     let options = crate::run::Options { full: false, retract: Some(args.submission.clone()) };
@@ -53,17 +53,27 @@ fn report(outcome: &crate::run::Outcome, format: SummaryFormat) -> Result<Exit, 
     };
     match format {
         SummaryFormat::Text => {
-            writeln!(
-                out,
-                "Run {}: {} read ({} unchanged), {} rows read, {} accepted, {} rejected; {}",
-                outcome.run_id,
-                plural(a.files, "file"),
-                outcome.unchanged.len(),
-                a.rows_read,
-                a.rows_accepted,
-                a.rows_rejected,
-                plural(a.errors, "error") + ", " + &plural(a.warnings, "warning")
-            )?;
+            match &outcome.retracted {
+                Some(r) => writeln!(
+                    out,
+                    "Run {}: submission {} (`{}`) retracted: its {} left the current observations (they stay in the history, marked retracted)",
+                    outcome.run_id,
+                    r.id,
+                    r.file,
+                    plural(r.observations, "observation"),
+                )?,
+                None => writeln!(
+                    out,
+                    "Run {}: {} read ({} unchanged), {} rows read, {} accepted, {} rejected; {}",
+                    outcome.run_id,
+                    plural(a.files, "file"),
+                    outcome.unchanged.len(),
+                    a.rows_read,
+                    a.rows_accepted,
+                    a.rows_rejected,
+                    plural(a.errors, "error") + ", " + &plural(a.warnings, "warning")
+                )?,
+            }
             writeln!(out, "Tables published under {}\n", outcome.output.join(crate::store::CURRENT).display())?;
             write_text(&mut out, &summary.kpi_totals)?;
         }

@@ -84,6 +84,8 @@ pub struct Outcome {
     pub unchanged: Vec<String>,
     /// The published summary, or none when there was nothing new to publish.
     pub summary: Option<Summary>,
+    /// The submission a retraction withdrew.
+    pub retracted: Option<plan::Retracted>,
     /// Rows of the files read by this run.
     pub accounting: Accounting,
     pub output: PathBuf,
@@ -146,6 +148,7 @@ pub fn run(plan: &Plan, options: &Options, progress: Progress<'_>) -> Result<Out
             reports: Vec::new(),
             unchanged: changes.unchanged,
             summary: None,
+            retracted: None,
             accounting,
             output: plan.output.clone(),
         });
@@ -153,9 +156,10 @@ pub fn run(plan: &Plan, options: &Options, progress: Progress<'_>) -> Result<Out
     if let Err(e) = state.load_submissions(&store) {
         state = rebuild(e)?;
     }
-    if let Some(wanted) = &options.retract {
-        plan::retraction(&mut state, wanted, now)?;
-    }
+    let retracted = match &options.retract {
+        Some(wanted) => Some(plan::retraction(&mut state, wanted, now)?),
+        None => None,
+    };
 
     // 2. Execute.
     tracing::info!(run_id, files = changes.to_check.len(), unchanged = changes.unchanged.len(), "checking submissions");
@@ -206,6 +210,7 @@ pub fn run(plan: &Plan, options: &Options, progress: Progress<'_>) -> Result<Out
         reports: checked.reports,
         unchanged: changes.unchanged,
         summary: Some(committed.summary),
+        retracted,
         accounting,
         output: plan.output.clone(),
     })

@@ -61,16 +61,34 @@ pub struct RetractError {
     pub problem: &'static str,
 }
 
-/// Mark the one submission whose id is or starts with `wanted` as retracted at `now`.
-pub fn retraction(state: &mut State, wanted: &str, now: i64) -> Result<(), RetractError> {
-    let mut matching = state.submissions.iter_mut().filter(|s| s.id.starts_with(wanted));
+/// A submission withdrawn by a retraction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Retracted {
+    pub id: String,
+    /// The file it was read from.
+    pub file: String,
+    /// Its observations, all of which leave `observations/`.
+    pub observations: usize,
+}
+
+/// Mark the one submission whose id is or starts with `wanted` as retracted at `now`. A
+/// submission retracted before keeps its first retraction time.
+pub fn retraction(state: &mut State, wanted: &str, now: i64) -> Result<Retracted, RetractError> {
     let error = |problem| RetractError { id: wanted.to_owned(), problem };
+    if wanted.is_empty() {
+        return Err(error("give the submission's id, or the start of it"));
+    }
+    let mut matching = state.submissions.iter_mut().filter(|s| s.id.starts_with(wanted));
     let found = matching.next().ok_or_else(|| error("no published submission has this id"))?;
     if matching.next().is_some() {
         return Err(error("several submissions start with this id: give more of it"));
     }
-    found.retracted_at = Some(now);
-    Ok(())
+    found.retracted_at = found.retracted_at.or(Some(now));
+    Ok(Retracted {
+        id: found.id.clone(),
+        file: found.report.file.to_string(),
+        observations: found.report.observations.len(),
+    })
 }
 
 /// Size and modification time of a file, if it can be read.

@@ -152,6 +152,9 @@ fn a_deleted_input_keeps_its_data_and_a_retraction_removes_it() {
         f.output.to_str().unwrap(),
     ]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let jubail_rows = strings(&with_gopalpur, "cluster_id").iter().filter(|c| c.as_deref() == Some("jubail")).count();
+    let said = format!("submission {id} (`jubail.json`) retracted: its {jubail_rows} observations left");
+    assert!(r.stdout.contains(&said), "{}", r.stdout);
     let now = table(&f.output, &tables::OBSERVATIONS);
     assert!(!strings(&now, "cluster_id").iter().any(|c| c.as_deref() == Some("jubail")), "retracted");
     let history = table(&f.output, &tables::OBSERVATIONS_HISTORY);
