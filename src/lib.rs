@@ -21,6 +21,7 @@ pub mod normalize;
 pub mod number;
 pub mod pipeline;
 pub mod plan;
+pub mod portal;
 pub mod read;
 pub mod run;
 pub mod schema;

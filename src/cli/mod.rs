@@ -63,6 +63,9 @@ enum Command {
     /// Withdraw a submission: its observations leave `observations/` (they stay in
     /// `observations_history/`, marked retracted), and the tables are published again.
     Retract(RetractArgs),
+    /// Write the blank template of a cluster: an xlsx with the cluster filled in and dropdowns
+    /// for KPI, unit (those of the KPI chosen), scope and gas; filled in through them, it passes.
+    Template(TemplateArgs),
     /// Show how KPI names or column headers are read (exactly, by their words, or refused)
     /// and why, without a file.
     ExplainName(ExplainArgs),
@@ -139,6 +142,19 @@ struct RetractArgs {
 }
 
 #[derive(Debug, clap::Args)]
+struct TemplateArgs {
+    /// The cluster: its registry id, name or an alias.
+    #[arg(long, value_name = "ID")]
+    cluster: String,
+    /// Where to write the xlsx.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// Generate from this pipeline's schema and reference data.
+    #[arg(long, value_name = "FILE")]
+    pipeline: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
 struct SummaryArgs {
     /// The output folder of a finished run.
     #[arg(value_name = "OUTPUT_DIR")]
@@ -197,6 +213,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Summary(args) => run::summary(&args),
         Command::Retract(args) => run::retract(&args),
+        Command::Template(args) => template(&args),
         Command::ExplainName(args) => explain::run(&args),
         Command::Dictionary => {
             let mut out = std::io::stdout().lock();
@@ -231,6 +248,8 @@ pub enum CliError {
     Run(#[from] crate::run::RunError),
     #[error(transparent)]
     ReadBack(#[from] crate::summary::read::ReadBackError),
+    #[error(transparent)]
+    Template(#[from] crate::portal::template::TemplateError),
     #[error("cannot write the report")]
     Io(#[from] std::io::Error),
     #[error("cannot render the report as JSON")]
@@ -241,6 +260,8 @@ impl CliError {
     fn exit(&self) -> Exit {
         match self {
             CliError::Discover(_) | CliError::Plan(_) | CliError::ReadBack(_) => Exit::Usage,
+            CliError::Template(crate::portal::template::TemplateError::UnknownCluster(_)) => Exit::Usage,
+            CliError::Template(_) => Exit::Internal,
             CliError::Run(
                 crate::run::RunError::NoInput { .. }
                 | crate::run::RunError::State(_)
@@ -250,6 +271,14 @@ impl CliError {
             CliError::Run(_) | CliError::Io(_) | CliError::Json(_) => Exit::Internal,
         }
     }
+}
+
+/// `clusterkpi template`.
+fn template(args: &TemplateArgs) -> Result<Exit, CliError> {
+    let schema = crate::plan::load(args.pipeline.as_deref(), &crate::plan::Overrides::default())?.schema;
+    let bytes = crate::portal::template::template(&schema, &args.cluster)?;
+    fs_err::write(&args.output, bytes)?;
+    Ok(Exit::Clean)
 }
 
 /// `1 error`, `2 errors`.

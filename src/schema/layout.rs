@@ -63,6 +63,18 @@ struct File {
     json: Json,
     qualifiers: HashMap<Qualifier, Marks>,
     bounds: Marks,
+    template: Template,
+}
+
+/// What the blank template's dropdowns offer (`[template]`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    /// Rows prepared for figures.
+    pub rows: u32,
+    pub scopes: Vec<String>,
+    /// Units offered, by KPI dimension.
+    pub units: HashMap<crate::schema::Dimension, Vec<String>>,
 }
 
 /// A mark found on a figure: what it says, the mark as written, and the figure without it.
@@ -79,6 +91,8 @@ pub struct Layout {
     kpi_containers: HashSet<String>,
     /// The document keys that give a JSON submission's date, in order of preference.
     submitted: Vec<String>,
+    /// What the blank template offers.
+    pub template: Template,
     /// (mark lower-cased, before the number?, what it says), longest marks first.
     marks: Vec<(String, bool, Option<Qualifier>)>,
 }
@@ -99,6 +113,7 @@ impl Layout {
             metadata,
             kpi_containers: f.json.kpi_containers.iter().map(|k| text::key(k)).collect(),
             submitted: f.json.submitted,
+            template: f.template,
             marks: {
                 let mut marks = Vec::new();
                 let mut add = |m: &Marks, q: Option<Qualifier>| {

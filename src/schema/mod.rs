@@ -23,7 +23,7 @@ pub use fields::{Field, FieldDef, Fields};
 pub use fx::{Currencies, FxRates};
 pub use gwp::{Gwp, GwpSet};
 pub use kpis::{Catalog, Dimension, KpiDef};
-pub use layout::{Layout, Mark, MetaKey, Qualifier};
+pub use layout::{Layout, Mark, MetaKey, Qualifier, Template};
 pub use names::{Kind, Matcher, Reading, Trace, Vocabulary};
 pub use units::{Meaning, MoneyMagnitude, Spellings, Symbol, UnitTables, WordTables, squeeze, substance_key};
 

@@ -22,5 +22,6 @@ mod robust;
 mod sample;
 mod series;
 mod sheets;
+mod template;
 mod units;
 mod util;
