@@ -258,6 +258,8 @@ fn internal(input: &Input, what: &str) -> FileReport {
 pub enum DiscoverError {
     #[error("`{}` does not exist", path.display())]
     Missing { path: PathBuf },
+    #[error("`{}` is a folder: name one file", path.display())]
+    NotAFile { path: PathBuf },
     #[error("cannot list `{}`", path.display())]
     Walk {
         path: PathBuf,

@@ -63,6 +63,9 @@ enum Command {
     /// Withdraw a submission: its observations leave `observations/` (they stay in
     /// `observations_history/`, marked retracted), and the tables are published again.
     Retract(RetractArgs),
+    /// Write a file's values as an xlsx with every offending cell filled in colour and noted
+    /// with its finding and hint, after a first sheet listing every finding.
+    Annotate(AnnotateArgs),
     /// Write the blank template of a cluster: an xlsx with the cluster filled in and dropdowns
     /// for KPI, unit (those of the KPI chosen), scope and gas; filled in through them, it passes.
     Template(TemplateArgs),
@@ -142,6 +145,19 @@ struct RetractArgs {
 }
 
 #[derive(Debug, clap::Args)]
+struct AnnotateArgs {
+    /// The submission file.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Where to write the xlsx (default: `FILE.checked.xlsx` beside the file).
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Check against this pipeline's schema and reference data.
+    #[arg(long, value_name = "FILE")]
+    pipeline: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
 struct TemplateArgs {
     /// The cluster: its registry id, name or an alias.
     #[arg(long, value_name = "ID")]
@@ -214,6 +230,7 @@ pub fn main() -> ExitCode {
         Command::Summary(args) => run::summary(&args),
         Command::Retract(args) => run::retract(&args),
         Command::Template(args) => template(&args),
+        Command::Annotate(args) => annotate(&args),
         Command::ExplainName(args) => explain::run(&args),
         Command::Dictionary => {
             let mut out = std::io::stdout().lock();
@@ -250,6 +267,12 @@ pub enum CliError {
     ReadBack(#[from] crate::summary::read::ReadBackError),
     #[error(transparent)]
     Template(#[from] crate::portal::template::TemplateError),
+    #[error("cannot annotate `{}`", file.display())]
+    Annotate {
+        file: PathBuf,
+        #[source]
+        source: crate::portal::annotate::AnnotateError,
+    },
     #[error("cannot write the report")]
     Io(#[from] std::io::Error),
     #[error("cannot render the report as JSON")]
@@ -262,6 +285,8 @@ impl CliError {
             CliError::Discover(_) | CliError::Plan(_) | CliError::ReadBack(_) => Exit::Usage,
             CliError::Template(crate::portal::template::TemplateError::UnknownCluster(_)) => Exit::Usage,
             CliError::Template(_) => Exit::Internal,
+            CliError::Annotate { source: crate::portal::annotate::AnnotateError::TooLarge { .. }, .. } => Exit::Usage,
+            CliError::Annotate { .. } => Exit::Internal,
             CliError::Run(
                 crate::run::RunError::NoInput { .. }
                 | crate::run::RunError::State(_)
@@ -279,6 +304,46 @@ fn template(args: &TemplateArgs) -> Result<Exit, CliError> {
     let bytes = crate::portal::template::template(&schema, &args.cluster)?;
     fs_err::write(&args.output, bytes)?;
     Ok(Exit::Clean)
+}
+
+/// `clusterkpi annotate`: the exit status is `validate`'s for the file.
+fn annotate(args: &AnnotateArgs) -> Result<Exit, CliError> {
+    let schema = crate::plan::load(args.pipeline.as_deref(), &crate::plan::Overrides::default())?.schema;
+    let inputs = crate::pipeline::discover(std::slice::from_ref(&args.file))?;
+    let Some(input) = inputs.first().filter(|_| args.file.is_file()) else {
+        return Err(CliError::Discover(crate::pipeline::DiscoverError::NotAFile { path: args.file.clone() }));
+    };
+    let report = crate::pipeline::check_file(input, &schema);
+    let output = args.output.clone().unwrap_or_else(|| {
+        let mut name = args.file.file_name().unwrap_or_default().to_os_string();
+        name.push(".checked.xlsx");
+        args.file.with_file_name(name)
+    });
+    let bytes = crate::read::read_file(&input.path, &schema.limits).unwrap_or_default();
+    let format = crate::read::Format::from_path(&input.path);
+    let workbook = match format {
+        Some(format) if !bytes.is_empty() => crate::portal::annotate::annotate(&bytes, format, &input.name, &schema),
+        _ => crate::portal::annotate::report_only(&report),
+    }
+    .map_err(|source| CliError::Annotate { file: args.file.clone(), source })?;
+    fs_err::write(&output, workbook)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{}: {} ({} rows read, {} accepted, {} rejected)",
+        output.display(),
+        plural(report.findings.len(), "finding"),
+        report.rows_read,
+        report.rows_accepted,
+        report.rows_rejected
+    )?;
+    Ok(if report.internal_fault() {
+        Exit::Internal
+    } else if report.count(crate::diag::Severity::Error) > 0 {
+        Exit::Errors
+    } else {
+        Exit::Clean
+    })
 }
 
 /// `1 error`, `2 errors`.

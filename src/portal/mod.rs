@@ -1,4 +1,5 @@
-//! What the coordinators' portal gives them besides the report: the blank [`template`] of their
-//! cluster.
+//! What the coordinators' portal gives them besides the report: the [`annotate`]d workbook of
+//! their file, and the blank [`template`] of their cluster.
 
+pub mod annotate;
 pub mod template;

@@ -1,6 +1,7 @@
 //! The one integration-test binary: the CLI as users see it, and the hard parts against
 //! hand-computed expectations.
 
+mod annotate;
 mod cells;
 mod cli;
 mod codes;
