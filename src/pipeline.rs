@@ -124,6 +124,22 @@ impl FileReport {
         }
     }
 
+    /// `13 rows read, 12 accepted, 1 rejected; 1 error`: the file's rows and findings in words.
+    pub fn tally(&self) -> String {
+        format!(
+            "{} rows read, {} accepted, {} rejected{}{}",
+            self.rows_read,
+            self.rows_accepted,
+            self.rows_rejected,
+            if self.not_reported > 0 { format!(", {} not reported", self.not_reported) } else { String::new() },
+            crate::diag::render::counts(
+                self.count(Severity::Error),
+                self.count(Severity::Warning),
+                self.count(Severity::Info)
+            ),
+        )
+    }
+
     /// True when something inside clusterkpi failed on this file.
     pub fn internal_fault(&self) -> bool {
         self.findings.iter().any(|f| f.code == Code::Internal)

@@ -12,6 +12,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::diag::render::plural;
+
 /// The documented exit statuses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
@@ -195,6 +197,8 @@ enum SummaryFormat {
 enum OutputFormat {
     Human,
     Json,
+    /// One self-contained HTML page: findings by sheet, each sheet as a grid.
+    Html,
 }
 
 pub fn main() -> ExitCode {
@@ -344,11 +348,6 @@ fn annotate(args: &AnnotateArgs) -> Result<Exit, CliError> {
     } else {
         Exit::Clean
     })
-}
-
-/// `1 error`, `2 errors`.
-fn plural(n: usize, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 fn init_logging(verbose: u8, format: LogFormat) {

@@ -1,16 +1,20 @@
 //! `clusterkpi validate PATH…`: the coordinator's check before upload.
 //!
 //! Human output lists every finding (severity, code, message, location, hint), then a summary
-//! line per file and a total; `--format json` prints one document with the same content.
+//! line per file and a total; `--format json` prints one document with the same content;
+//! `--format html` one self-contained page (see [`crate::portal::report`]).
 
 use serde::Serialize;
 use std::io::Write;
 
-use super::{CliError, Exit, OutputFormat, ValidateArgs, plural};
+use super::{CliError, Exit, OutputFormat, ValidateArgs};
+use crate::diag::render::counts;
 use crate::diag::{Finding, Loc, Severity, render};
 use crate::normalize::Conversion;
 use crate::pipeline::{self, FileReport};
 use crate::plan::{self, Overrides};
+use crate::portal::report;
+use crate::portal::view::View;
 use crate::read::format_grouped;
 use crate::validate::Observation;
 
@@ -19,7 +23,8 @@ pub(super) fn run(args: &ValidateArgs) -> Result<Exit, CliError> {
     let schema = plan::load(args.pipeline.as_deref(), &overrides)?.schema;
     let inputs = pipeline::discover(&args.paths)?;
     tracing::info!(files = inputs.len(), "validating");
-    let reports = pipeline::check_files(inputs, schema);
+    let paths: Vec<std::path::PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
+    let reports = pipeline::check_files(inputs, schema.clone());
 
     let mut out = std::io::stdout().lock();
     match args.format {
@@ -28,6 +33,22 @@ pub(super) fn run(args: &ValidateArgs) -> Result<Exit, CliError> {
                 write_explanations(&mut out, &reports)?;
             }
             write_human(&mut out, &reports)?;
+        }
+        OutputFormat::Html => {
+            // Each file as the coordinator sees it, read again for its grid.
+            let files: Vec<(FileReport, View)> = reports
+                .iter()
+                .zip(&paths)
+                .map(|(r, path)| {
+                    let bytes = crate::read::read_file(path, &schema.limits).unwrap_or_default();
+                    let view = match r.format {
+                        Some(format) if !bytes.is_empty() => View::new(r, &bytes, format, &schema),
+                        _ => View::default(),
+                    };
+                    (r.clone(), view)
+                })
+                .collect();
+            out.write_all(report::html(&files, report::Assets::Inline).as_bytes())?;
         }
         OutputFormat::Json => {
             serde_json::to_writer_pretty(
@@ -72,16 +93,7 @@ fn write_human(out: &mut impl Write, reports: &[FileReport]) -> std::io::Result<
     let (mut read, mut accepted, mut rejected) = (0, 0, 0);
     for r in reports {
         let format = r.format.map_or("unknown format", |f| f.as_str());
-        writeln!(
-            out,
-            "{} ({format}): {} rows read, {} accepted, {} rejected{}{}",
-            r.file,
-            r.rows_read,
-            r.rows_accepted,
-            r.rows_rejected,
-            if r.not_reported > 0 { format!(", {} not reported", r.not_reported) } else { String::new() },
-            counts(r.count(Severity::Error), r.count(Severity::Warning), r.count(Severity::Info)),
-        )?;
+        writeln!(out, "{} ({format}): {}", r.file, r.tally())?;
         for o in &r.observations {
             write_observation(out, o)?;
         }
@@ -116,15 +128,6 @@ fn write_observation(out: &mut impl Write, o: &Observation) -> std::io::Result<(
         write!(out, "  (from {} {reported} {how})", format_grouped(o.reported_value))?;
     }
     writeln!(out)
-}
-
-fn counts(errors: usize, warnings: usize, infos: usize) -> String {
-    let parts: Vec<String> = [(errors, "error"), (warnings, "warning"), (infos, "info")]
-        .into_iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, what)| plural(n, what))
-        .collect();
-    if parts.is_empty() { String::new() } else { format!("; {}", parts.join(", ")) }
 }
 
 #[derive(Serialize)]

@@ -21,3 +21,18 @@ pub fn human(f: &Finding) -> String {
     }
     s
 }
+
+/// `1 error`, `2 errors`.
+pub fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// `; 2 errors, 1 warning` (the counts that are not zero), or nothing.
+pub fn counts(errors: usize, warnings: usize, infos: usize) -> String {
+    let parts: Vec<String> = [(errors, "error"), (warnings, "warning"), (infos, "info")]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| plural(n, what))
+        .collect();
+    if parts.is_empty() { String::new() } else { format!("; {}", parts.join(", ")) }
+}

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use rust_xlsxwriter::{Color, Format, FormatBorder, Note, Url, Workbook, XlsxError};
 
-use super::view::{At, Header, Values, cells_of, headers, values_of};
+use super::view::{At, View};
 use crate::diag::{Finding, Severity};
 use crate::pipeline::{self, FileReport};
 use crate::read::{self, Cell};
@@ -58,27 +58,25 @@ pub fn annotate(
     schema: &Schema,
 ) -> Result<Vec<u8>, AnnotateError> {
     let report = pipeline::check_bytes(bytes, format, file, schema);
-    let sheets = match read::read(bytes, format, file, &schema.limits) {
-        Ok(content) => values_of(content, file),
-        Err(_) => Vec::new(),
-    };
-    let (rows, columns) = sheets
+    let view = View::new(&report, bytes, format, schema);
+    let (rows, columns) = view
+        .sheets
         .iter()
         .flat_map(|s| s.cells.keys())
         .fold((0, 0), |(r, c), &(row, col)| (r.max(u64::from(row) + 1), c.max(u64::from(col) + 1)));
     if rows > MAX_ROWS || columns > MAX_COLUMNS {
         return Err(AnnotateError::TooLarge { rows, columns });
     }
-    let headers = headers(&report, &sheets, schema);
-    workbook(&report, &sheets, &headers)
+    workbook(&report, &view)
 }
 
 /// The workbook of a file that could not be read: its findings alone.
 pub fn report_only(report: &FileReport) -> Result<Vec<u8>, AnnotateError> {
-    workbook(report, &[], &[])
+    workbook(report, &View::default())
 }
 
-fn workbook(report: &FileReport, sheets: &[Values], headers: &[Header]) -> Result<Vec<u8>, AnnotateError> {
+fn workbook(report: &FileReport, view: &View) -> Result<Vec<u8>, AnnotateError> {
+    let (sheets, places) = (&view.sheets, &view.at);
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let wrap = Format::new().set_text_wrap();
@@ -92,10 +90,9 @@ fn workbook(report: &FileReport, sheets: &[Values], headers: &[Header]) -> Resul
         Severity::Info => None,
     };
 
-    // Where each finding points, and the findings of each cell.
-    let places: Vec<Vec<At>> = report.findings.iter().map(|f| cells_of(&f.location, sheets, headers)).collect();
+    // The findings of each cell.
     let mut by_cell: BTreeMap<At, Vec<&Finding>> = BTreeMap::new();
-    for (f, cells) in report.findings.iter().zip(&places) {
+    for (f, cells) in report.findings.iter().zip(places) {
         if f.severity != Severity::Info {
             for at in cells {
                 by_cell.entry(*at).or_default().push(f);
@@ -125,7 +122,7 @@ fn workbook(report: &FileReport, sheets: &[Values], headers: &[Header]) -> Resul
             report.rows_rejected
         ),
     )?;
-    for (r, (f, cells)) in (2..).zip(report.findings.iter().zip(&places)) {
+    for (r, (f, cells)) in (2..).zip(report.findings.iter().zip(places)) {
         list.write_string(r, 0, f.severity.as_str())?;
         list.write_string(r, 1, f.code.as_str())?;
         let shown = f.location.place.to_string();

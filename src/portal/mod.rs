@@ -1,6 +1,8 @@
-//! What the coordinators' portal gives them besides the report: the [`annotate`]d workbook of
-//! their file, and the blank [`template`] of their cluster.
+//! What the coordinators' portal shows and gives them: the HTML [`report`] of their files, the
+//! [`annotate`]d workbook of a file, and the blank [`template`] of their cluster; [`view`] is
+//! the file as they see it, shared by the report and the workbook.
 
 pub mod annotate;
+pub mod report;
 pub mod template;
 pub mod view;

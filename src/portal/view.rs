@@ -13,8 +13,29 @@ use std::sync::Arc;
 
 use crate::diag::{Loc, Place};
 use crate::pipeline::FileReport;
-use crate::read::{Cell, Content, GridKind, Sheet};
+use crate::read::{self, Cell, Content, Format, GridKind, Sheet};
 use crate::schema::Schema;
+
+/// A checked file as shown: its sheets of values, and the cells of each finding (in the
+/// report's order).
+#[derive(Default)]
+pub struct View {
+    pub sheets: Vec<Values>,
+    pub at: Vec<Vec<At>>,
+}
+
+impl View {
+    /// The view of a file's bytes and its report. A file that cannot be read has no sheets.
+    pub fn new(report: &FileReport, bytes: &[u8], format: Format, schema: &Schema) -> View {
+        let sheets = match read::read(bytes, format, &report.file, &schema.limits) {
+            Ok(content) => values_of(content, &report.file),
+            Err(_) => Vec::new(),
+        };
+        let headers = headers(report, &sheets, schema);
+        let at = report.findings.iter().map(|f| cells_of(&f.location, &sheets, &headers)).collect();
+        View { sheets, at }
+    }
+}
 
 /// A cell of the output: (sheet index, row, column).
 pub type At = (usize, u32, u16);
@@ -48,7 +69,7 @@ pub fn sheet_name(wanted: &str, taken: &[Values]) -> String {
         .unwrap_or(base)
 }
 
-pub fn values_of(content: Content, file: &str) -> Vec<Values> {
+fn values_of(content: Content, file: &str) -> Vec<Values> {
     let mut out: Vec<Values> = Vec::new();
     let mut push = |wanted: &str, original, cells, pointers, out: &mut Vec<Values>| {
         let name = sheet_name(wanted, out);
@@ -131,9 +152,9 @@ fn flatten(value: &serde_json::Value, at: String, out: &mut Vec<(String, Cell)>)
 
 /// The header row of each table the check found, with the column of each canonical field it
 /// names: (sheet, header row, field → column).
-pub type Header = (usize, u32, BTreeMap<&'static str, u16>);
+type Header = (usize, u32, BTreeMap<&'static str, u16>);
 
-pub fn headers(report: &FileReport, sheets: &[Values], schema: &Schema) -> Vec<Header> {
+fn headers(report: &FileReport, sheets: &[Values], schema: &Schema) -> Vec<Header> {
     let mut out = Vec::new();
     for place in &report.tables {
         let (s, row) = match place {
@@ -164,7 +185,7 @@ pub fn headers(report: &FileReport, sheets: &[Values], schema: &Schema) -> Vec<H
 
 /// The output cells a finding is about: its cell; the cell of its column in its row, or else the
 /// row's cells; or its JSON values.
-pub fn cells_of(loc: &Loc, sheets: &[Values], headers: &[Header]) -> Vec<At> {
+fn cells_of(loc: &Loc, sheets: &[Values], headers: &[Header]) -> Vec<At> {
     let sheet_of = |name: &str| sheets.iter().position(|s| s.original.as_deref() == Some(name));
     let row_cells = |s: usize, r: u32| -> Vec<At> {
         // The column the finding names, under the nearest header above the row.

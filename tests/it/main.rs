@@ -19,6 +19,7 @@ mod operations;
 mod outputs;
 mod parity;
 mod readme;
+mod report;
 mod robust;
 mod sample;
 mod series;
