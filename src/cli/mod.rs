@@ -65,6 +65,9 @@ enum Command {
     /// Withdraw a submission: its observations leave `observations/` (they stay in
     /// `observations_history/`, marked retracted), and the tables are published again.
     Retract(RetractArgs),
+    /// Serve the coordinators' portal over HTTP: a page to check a file, and the API (validate,
+    /// annotate, template). Binds to 127.0.0.1 by default: put a TLS proxy in front of it.
+    Serve(ServeArgs),
     /// Write a file's values as an xlsx with every offending cell filled in colour and noted
     /// with its finding and hint, after a first sheet listing every finding.
     Annotate(AnnotateArgs),
@@ -144,6 +147,20 @@ struct RetractArgs {
     /// The output folder (overrides the pipeline's `[output] dir`).
     #[arg(long, value_name = "DIR")]
     output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Serve with this pipeline's schema, reference data and limits (default: the bundled ones,
+    /// or `pipelines/sample.toml` in the working directory).
+    #[arg(value_name = "PIPELINE")]
+    pipeline: Option<PathBuf>,
+    /// The address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
+    /// The largest upload accepted, in MB (larger ones are answered 413).
+    #[arg(long, value_name = "MB", default_value_t = 25)]
+    upload_mb: usize,
 }
 
 #[derive(Debug, clap::Args)]
@@ -234,6 +251,7 @@ pub fn main() -> ExitCode {
         Command::Summary(args) => run::summary(&args),
         Command::Retract(args) => run::retract(&args),
         Command::Template(args) => template(&args),
+        Command::Serve(args) => serve(&args),
         Command::Annotate(args) => annotate(&args),
         Command::ExplainName(args) => explain::run(&args),
         Command::Dictionary => {
@@ -271,6 +289,8 @@ pub enum CliError {
     ReadBack(#[from] crate::summary::read::ReadBackError),
     #[error(transparent)]
     Template(#[from] crate::portal::template::TemplateError),
+    #[error(transparent)]
+    Serve(#[from] crate::portal::serve::ServeError),
     #[error("cannot annotate `{}`", file.display())]
     Annotate {
         file: PathBuf,
@@ -289,6 +309,8 @@ impl CliError {
             CliError::Discover(_) | CliError::Plan(_) | CliError::ReadBack(_) => Exit::Usage,
             CliError::Template(crate::portal::template::TemplateError::UnknownCluster(_)) => Exit::Usage,
             CliError::Template(_) => Exit::Internal,
+            CliError::Serve(crate::portal::serve::ServeError::Bind { .. }) => Exit::Usage,
+            CliError::Serve(_) => Exit::Internal,
             CliError::Annotate { source: crate::portal::annotate::AnnotateError::TooLarge { .. }, .. } => Exit::Usage,
             CliError::Annotate { .. } => Exit::Internal,
             CliError::Run(
@@ -300,6 +322,20 @@ impl CliError {
             CliError::Run(_) | CliError::Io(_) | CliError::Json(_) => Exit::Internal,
         }
     }
+}
+
+/// `clusterkpi serve`: prints the address it listens on, then serves until stopped.
+fn serve(args: &ServeArgs) -> Result<Exit, CliError> {
+    let pipeline = args.pipeline.clone().or_else(|| crate::plan::pipeline_path(None, ("", true)).ok().flatten());
+    let schema = crate::plan::load(pipeline.as_deref(), &crate::plan::Overrides::default())?.schema;
+    let settings = crate::portal::serve::Settings { schema, upload_bytes: args.upload_mb.saturating_mul(1 << 20) };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(crate::portal::serve::serve(args.listen, settings, |addr| {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "clusterkpi portal on http://{addr}/");
+        let _ = out.flush();
+    }))?;
+    Ok(Exit::Clean)
 }
 
 /// `clusterkpi template`.

@@ -4,15 +4,14 @@
 //! line per file and a total; `--format json` prints one document with the same content;
 //! `--format html` one self-contained page (see [`crate::portal::report`]).
 
-use serde::Serialize;
 use std::io::Write;
 
 use super::{CliError, Exit, OutputFormat, ValidateArgs};
 use crate::diag::render::counts;
-use crate::diag::{Finding, Loc, Severity, render};
-use crate::normalize::Conversion;
+use crate::diag::{Severity, render};
 use crate::pipeline::{self, FileReport};
 use crate::plan::{self, Overrides};
+use crate::portal::document::Document;
 use crate::portal::report;
 use crate::portal::view::View;
 use crate::read::format_grouped;
@@ -51,10 +50,7 @@ pub(super) fn run(args: &ValidateArgs) -> Result<Exit, CliError> {
             out.write_all(report::html(&files, report::Assets::Inline).as_bytes())?;
         }
         OutputFormat::Json => {
-            serde_json::to_writer_pretty(
-                &mut out,
-                &JsonReport { files: reports.iter().map(|r| JsonFile::new(r, args.explain)).collect() },
-            )?;
+            serde_json::to_writer_pretty(&mut out, &Document::new(&reports, args.explain))?;
             writeln!(out)?;
         }
     }
@@ -128,78 +124,4 @@ fn write_observation(out: &mut impl Write, o: &Observation) -> std::io::Result<(
         write!(out, "  (from {} {reported} {how})", format_grouped(o.reported_value))?;
     }
     writeln!(out)
-}
-
-#[derive(Serialize)]
-struct JsonReport<'a> {
-    files: Vec<JsonFile<'a>>,
-}
-
-#[derive(Serialize)]
-struct JsonFile<'a> {
-    file: &'a str,
-    format: Option<&'static str>,
-    rows_read: usize,
-    rows_accepted: usize,
-    rows_rejected: usize,
-    not_reported: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    explanation: Option<&'a [String]>,
-    findings: &'a [Finding],
-    observations: Vec<JsonObservation<'a>>,
-}
-
-/// An accepted observation, with the names the Parquet outputs use.
-#[derive(Serialize)]
-struct JsonObservation<'a> {
-    cluster_id: &'a str,
-    facility: Option<&'a str>,
-    year: i32,
-    kpi: &'a str,
-    scope: Option<&'a str>,
-    gas: Option<&'a str>,
-    value: f64,
-    unit: &'a str,
-    reported_value: f64,
-    reported_unit: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    qualifier: Option<&'a str>,
-    conversion: &'a Conversion,
-    location: &'a Loc,
-}
-
-impl<'a> From<&'a Observation> for JsonObservation<'a> {
-    fn from(o: &'a Observation) -> Self {
-        JsonObservation {
-            cluster_id: &o.cluster_id,
-            facility: o.facility.as_deref(),
-            year: o.year,
-            kpi: &o.kpi,
-            scope: o.scope.as_deref(),
-            gas: o.gas.as_deref(),
-            value: o.value,
-            unit: &o.unit,
-            reported_value: o.reported_value,
-            reported_unit: o.reported_unit.as_deref(),
-            qualifier: o.qualifier.as_deref(),
-            conversion: &o.conversion,
-            location: &o.value_loc,
-        }
-    }
-}
-
-impl<'a> JsonFile<'a> {
-    fn new(r: &'a FileReport, explain: bool) -> Self {
-        JsonFile {
-            file: &r.file,
-            format: r.format.map(|f| f.as_str()),
-            rows_read: r.rows_read,
-            rows_accepted: r.rows_accepted,
-            rows_rejected: r.rows_rejected,
-            not_reported: r.not_reported,
-            explanation: explain.then_some(r.explanation.as_slice()),
-            findings: &r.findings,
-            observations: r.observations.iter().map(JsonObservation::from).collect(),
-        }
-    }
 }

@@ -23,6 +23,7 @@ mod report;
 mod robust;
 mod sample;
 mod series;
+mod serve;
 mod sheets;
 mod template;
 mod units;

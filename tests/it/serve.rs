@@ -1,0 +1,222 @@
+//! `clusterkpi serve`, through HTTP as a browser or a script sees it: the page, the API, the
+//! security headers, the upload limit, hostile uploads. Requests are written by hand over a
+//! TCP stream, so nothing of the server's own stack is trusted by the test.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+use crate::util::root;
+
+/// A portal server on a free port, stopped when dropped.
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    fn start(extra: &[&str]) -> Server {
+        let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
+        args.extend_from_slice(extra);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_clusterkpi"))
+            .args(&args)
+            .current_dir(root())
+            .env_remove("CLUSTERKPI_LOG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let addr = line.trim().trim_start_matches("clusterkpi portal on http://").trim_end_matches('/').to_owned();
+        assert!(addr.starts_with("127.0.0.1:"), "{line}");
+        Server { child, addr }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+fn request(addr: &str, method: &str, path: &str, content_type: Option<&str>, body: &[u8]) -> Response {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(t) = content_type {
+        head.push_str(&format!("Content-Type: {t}\r\nContent-Length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    // The server may answer (413) before reading it all.
+    let _ = stream.write_all(body);
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete response head");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.lines();
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned())).collect();
+    let mut body = raw[split + 4..].to_vec();
+    if headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked")) {
+        body = unchunk(&body);
+    }
+    Response { status, headers, body }
+}
+
+fn unchunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size = usize::from_str_radix(std::str::from_utf8(&data[..line_end]).unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&data[line_end + 2..line_end + 2 + size]);
+        data = &data[line_end + 4 + size..];
+    }
+}
+
+const BOUNDARY: &str = "clusterkpi-test-boundary";
+
+fn upload(addr: &str, path: &str, name: &str, bytes: &[u8]) -> Response {
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    request(addr, "POST", path, Some(&format!("multipart/form-data; boundary={BOUNDARY}")), &body)
+}
+
+fn assert_secure(r: &Response) {
+    let csp = r.header("content-security-policy").expect("a Content-Security-Policy");
+    assert!(csp.contains("script-src 'self'") && csp.contains("style-src 'self'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{csp}");
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+}
+
+fn fixture(rel: &str) -> Vec<u8> {
+    std::fs::read(root().join(rel)).unwrap()
+}
+
+#[test]
+fn the_page_and_its_files_work_under_a_strict_policy() {
+    let s = Server::start(&[]);
+    let health = request(&s.addr, "GET", "/healthz", None, b"");
+    assert_eq!((health.status, health.text().trim()), (200, "ok"));
+    assert_secure(&health);
+
+    let page = request(&s.addr, "GET", "/", None, b"");
+    assert_eq!(page.status, 200);
+    assert_secure(&page);
+    let html = page.text();
+    assert!(html.contains(r#"action="/report""#) && html.contains(r#"enctype="multipart/form-data""#));
+    assert!(!html.contains("<script>") && !html.contains("<style"), "no inline script or style");
+    for asset in ["/static/report.css", "/static/portal.js", "/static/report.js"] {
+        assert!(asset == "/static/report.js" || html.contains(asset), "{asset} linked");
+        let r = request(&s.addr, "GET", asset, None, b"");
+        assert_eq!(r.status, 200, "{asset}");
+        assert!(!r.body.is_empty());
+    }
+}
+
+#[test]
+fn validate_answers_the_document_of_validate_format_json() {
+    let s = Server::start(&[]);
+    let r = upload(&s.addr, "/api/validate", "mistakes.csv", &fixture("tests/fixtures/cli/mistakes.csv"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    let served: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    let cli = crate::util::clusterkpi(&["validate", "--format", "json", "tests/fixtures/cli/mistakes.csv"]);
+    let local: serde_json::Value = serde_json::from_str(&cli.stdout).unwrap();
+    let (a, b) = (&served["files"][0], &local["files"][0]);
+    assert_eq!(a["file"], "mistakes.csv");
+    for key in ["format", "rows_read", "rows_accepted", "rows_rejected", "not_reported"] {
+        assert_eq!(a[key], b[key], "{key}");
+    }
+    let codes = |f: &serde_json::Value| -> Vec<String> {
+        f["findings"].as_array().unwrap().iter().map(|x| format!("{}{}", x["code"], x["message"])).collect()
+    };
+    assert_eq!(codes(a), codes(b));
+}
+
+#[test]
+fn the_report_page_escapes_what_the_file_holds_and_names_no_path() {
+    let s = Server::start(&[]);
+    let csv = b"cluster,country,year,kpi,value,unit\nSolent,GBR,2023,jobs,<script>alert(1)</script>,jobs\n";
+    let r = upload(&s.addr, "/report", "../../etc/<b>passwd</b>.csv", csv);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_secure(&r);
+    let html = r.text();
+    assert!(!html.contains("<script>alert"), "the file's text is escaped");
+    assert!(!html.contains("<b>passwd"), "so is the name it was sent under");
+    assert!(!html.contains("../"), "and only its last component is shown");
+    assert!(html.contains(r#"<link rel="stylesheet" href="/static/report.css">"#));
+    assert!(html.contains(r#"<script src="/static/report.js"></script>"#));
+    assert!(!html.contains("<script>"), "no inline script");
+    assert!(html.contains("error[E_"), "the row is rejected");
+}
+
+#[test]
+fn annotate_and_template_answer_workbooks() {
+    let s = Server::start(&[]);
+    let r = upload(&s.addr, "/api/annotate", "ohio.xlsx", &fixture("sample_data/ohio-clean-hydrogen-hub.xlsx"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.header("content-type").unwrap().contains("spreadsheetml"));
+    assert_eq!(r.header("content-disposition"), Some("attachment; filename=\"ohio.xlsx.checked.xlsx\""));
+    let book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(r.body)).unwrap();
+    assert_eq!(calamine::Reader::sheet_names(&book)[0], "Findings");
+
+    let t = request(&s.addr, "GET", "/api/template?cluster=solent", None, b"");
+    assert_eq!(t.status, 200);
+    assert!(t.body.starts_with(b"PK"), "an xlsx");
+    let unknown = request(&s.addr, "GET", "/api/template?cluster=Atlantis", None, b"");
+    assert_eq!(unknown.status, 404);
+}
+
+#[test]
+fn uploads_over_the_limit_and_hostile_files_do_not_take_it_down() {
+    let s = Server::start(&["--upload-mb", "1"]);
+    let big = vec![b'a'; 2 << 20];
+    let r = upload(&s.addr, "/api/validate", "big.csv", &big);
+    assert_eq!(r.status, 413);
+    let wrong = upload(&s.addr, "/api/validate", "notes.txt", b"hello");
+    assert_eq!(wrong.status, 415);
+    let missing = request(&s.addr, "POST", "/api/validate", Some("multipart/form-data; boundary=x"), b"--x--\r\n");
+    assert_eq!(missing.status, 400);
+    // Every hostile fixture small enough: answered, and the server still answers after.
+    let dir = root().join("tests/fixtures/hostile");
+    let mut sent = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        if bytes.len() > 900 << 10 {
+            continue;
+        }
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let r = upload(&s.addr, "/api/validate", &name, &bytes);
+        assert!([200, 415].contains(&r.status), "{name}: {}", r.status);
+        sent += 1;
+    }
+    assert!(sent >= 5, "{sent} hostile files sent");
+    assert_eq!(request(&s.addr, "GET", "/healthz", None, b"").status, 200);
+}
