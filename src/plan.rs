@@ -45,6 +45,35 @@ struct PipelineFile {
     #[serde(default)]
     #[validate(nested)]
     limits: crate::read::Limits,
+    #[serde(default)]
+    #[validate(nested)]
+    serve: ServeSection,
+}
+
+/// `[serve]`: the portal (`clusterkpi serve`).
+#[derive(Debug, Default, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct ServeSection {
+    /// The file of cluster tokens (hashes only), managed with `clusterkpi tokens`.
+    #[validate(custom(function = "not_empty"))]
+    tokens: Option<PathBuf>,
+    #[validate(range(min = 1, max = 1024))]
+    upload_mb: Option<usize>,
+    /// The one address whose `X-Forwarded-For` is believed: the reverse proxy's.
+    trusted_proxy: Option<std::net::IpAddr>,
+    /// Requests a minute allowed per token and per client address.
+    #[validate(range(min = 1))]
+    requests_per_minute: Option<u32>,
+}
+
+/// The portal's settings, resolved.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    /// Where cluster tokens are kept; without it, submission is closed.
+    pub tokens: Option<PathBuf>,
+    pub upload_mb: usize,
+    pub trusted_proxy: Option<std::net::IpAddr>,
+    pub requests_per_minute: u32,
 }
 
 #[derive(Debug, Default, Deserialize, Validate)]
@@ -107,6 +136,7 @@ pub struct Plan {
     pub quarantine: Option<PathBuf>,
     pub schema: Arc<Schema>,
     pub sources: Vec<SourceInfo>,
+    pub serve: ServeConfig,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -237,6 +267,12 @@ pub fn load(pipeline: Option<&Path>, overrides: &Overrides) -> Result<Plan, Plan
     })?;
     schema.gwp_set = overrides.gwp_set.or(r.gwp_set).unwrap_or_default();
     schema.limits = file.limits;
+    let serve = ServeConfig {
+        tokens: file.serve.tokens.as_deref().map(resolve),
+        upload_mb: file.serve.upload_mb.unwrap_or(25),
+        trusted_proxy: file.serve.trusted_proxy,
+        requests_per_minute: file.serve.requests_per_minute.unwrap_or(60),
+    };
     let archive = file.archive.dir.as_deref().map(resolve);
     let quarantine = file.quarantine.dir.as_deref().map(resolve);
     Ok(Plan {
@@ -247,6 +283,7 @@ pub fn load(pipeline: Option<&Path>, overrides: &Overrides) -> Result<Plan, Plan
         quarantine,
         schema: Arc::new(schema),
         sources,
+        serve,
     })
 }
 

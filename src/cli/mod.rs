@@ -68,6 +68,8 @@ enum Command {
     /// Serve the coordinators' portal over HTTP: a page to check a file, and the API (validate,
     /// annotate, template). Binds to 127.0.0.1 by default: put a TLS proxy in front of it.
     Serve(ServeArgs),
+    /// Manage the clusters' submission tokens (the file named by `[serve] tokens`).
+    Tokens(TokensArgs),
     /// Write a file's values as an xlsx with every offending cell filled in colour and noted
     /// with its finding and hint, after a first sheet listing every finding.
     Annotate(AnnotateArgs),
@@ -158,9 +160,42 @@ struct ServeArgs {
     /// The address to listen on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: std::net::SocketAddr,
-    /// The largest upload accepted, in MB (larger ones are answered 413).
-    #[arg(long, value_name = "MB", default_value_t = 25)]
-    upload_mb: usize,
+    /// The largest upload accepted, in MB (larger ones are answered 413; default the
+    /// pipeline's `[serve] upload_mb`, or 25).
+    #[arg(long, value_name = "MB")]
+    upload_mb: Option<usize>,
+}
+
+#[derive(Debug, clap::Args)]
+struct TokensArgs {
+    #[command(subcommand)]
+    action: TokensAction,
+}
+
+#[derive(Debug, Subcommand)]
+enum TokensAction {
+    /// Make a token for a cluster and print it, once: it is kept only as its hash.
+    New(TokenTarget),
+    /// List the tokens kept: id, cluster, made, revoked.
+    List(TokenFile),
+    /// Revoke every token of a cluster; it stops working at the next request.
+    Revoke(TokenTarget),
+}
+
+#[derive(Debug, clap::Args)]
+struct TokenFile {
+    /// The pipeline whose `[serve] tokens` file to use.
+    #[arg(long, value_name = "FILE")]
+    pipeline: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+struct TokenTarget {
+    #[command(flatten)]
+    file: TokenFile,
+    /// The cluster: its registry id, name or an alias.
+    #[arg(long, value_name = "ID")]
+    cluster: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -252,6 +287,7 @@ pub fn main() -> ExitCode {
         Command::Retract(args) => run::retract(&args),
         Command::Template(args) => template(&args),
         Command::Serve(args) => serve(&args),
+        Command::Tokens(args) => tokens(&args),
         Command::Annotate(args) => annotate(&args),
         Command::ExplainName(args) => explain::run(&args),
         Command::Dictionary => {
@@ -291,6 +327,8 @@ pub enum CliError {
     Template(#[from] crate::portal::template::TemplateError),
     #[error(transparent)]
     Serve(#[from] crate::portal::serve::ServeError),
+    #[error(transparent)]
+    Tokens(#[from] crate::portal::tokens::TokenError),
     #[error("cannot annotate `{}`", file.display())]
     Annotate {
         file: PathBuf,
@@ -311,6 +349,8 @@ impl CliError {
             CliError::Template(_) => Exit::Internal,
             CliError::Serve(crate::portal::serve::ServeError::Bind { .. }) => Exit::Usage,
             CliError::Serve(_) => Exit::Internal,
+            CliError::Tokens(crate::portal::tokens::TokenError::NoFile) => Exit::Usage,
+            CliError::Tokens(_) => Exit::Internal,
             CliError::Annotate { source: crate::portal::annotate::AnnotateError::TooLarge { .. }, .. } => Exit::Usage,
             CliError::Annotate { .. } => Exit::Internal,
             CliError::Run(
@@ -327,14 +367,63 @@ impl CliError {
 /// `clusterkpi serve`: prints the address it listens on, then serves until stopped.
 fn serve(args: &ServeArgs) -> Result<Exit, CliError> {
     let pipeline = args.pipeline.clone().or_else(|| crate::plan::pipeline_path(None, ("", true)).ok().flatten());
-    let schema = crate::plan::load(pipeline.as_deref(), &crate::plan::Overrides::default())?.schema;
-    let settings = crate::portal::serve::Settings { schema, upload_bytes: args.upload_mb.saturating_mul(1 << 20) };
+    let plan = crate::plan::load(pipeline.as_deref(), &crate::plan::Overrides::default())?;
+    let upload_mb = args.upload_mb.unwrap_or(plan.serve.upload_mb);
+    let settings = crate::portal::serve::Settings {
+        schema: plan.schema,
+        upload_bytes: upload_mb.saturating_mul(1 << 20),
+        tokens: plan.serve.tokens,
+        input: plan.input,
+        trusted_proxy: plan.serve.trusted_proxy,
+        requests_per_minute: plan.serve.requests_per_minute,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(crate::portal::serve::serve(args.listen, settings, |addr| {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "clusterkpi portal on http://{addr}/");
         let _ = out.flush();
     }))?;
+    Ok(Exit::Clean)
+}
+
+/// `clusterkpi tokens new|list|revoke`.
+fn tokens(args: &TokensArgs) -> Result<Exit, CliError> {
+    use crate::portal::tokens::{TokenError, Tokens};
+    let file = match &args.action {
+        TokensAction::New(t) | TokensAction::Revoke(t) => &t.file,
+        TokensAction::List(f) => f,
+    };
+    let plan = crate::plan::load(Some(&file.pipeline), &crate::plan::Overrides::default())?;
+    let path = plan.serve.tokens.ok_or(TokenError::NoFile)?;
+    let mut kept = Tokens::load(&path)?;
+    let mut out = std::io::stdout().lock();
+    let cluster = |name: &str| {
+        plan.schema.clusters.find(name).map(|c| c.id.clone()).ok_or_else(|| {
+            CliError::Template(crate::portal::template::TemplateError::UnknownCluster(name.to_owned()))
+        })
+    };
+    match &args.action {
+        TokensAction::New(t) => {
+            let id = cluster(&t.cluster)?;
+            let token = kept.issue(&id)?;
+            kept.save(&path)?;
+            writeln!(out, "{token}")?;
+            let mut err = std::io::stderr().lock();
+            writeln!(err, "the token of `{id}`: give it to the cluster's coordinator now; it is not shown again")?;
+        }
+        TokensAction::Revoke(t) => {
+            let id = cluster(&t.cluster)?;
+            let n = kept.revoke(&id);
+            kept.save(&path)?;
+            writeln!(out, "{} of `{id}` revoked", plural(n, "token"))?;
+        }
+        TokensAction::List(_) => {
+            for e in &kept.tokens {
+                let state = e.revoked_at.as_deref().map_or_else(|| "live".to_owned(), |at| format!("revoked {at}"));
+                writeln!(out, "{}  {:<28} made {}  {state}", e.id, e.cluster, e.created_at)?;
+            }
+        }
+    }
     Ok(Exit::Clean)
 }
 

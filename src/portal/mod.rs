@@ -7,4 +7,5 @@ pub mod document;
 pub mod report;
 pub mod serve;
 pub mod template;
+pub mod tokens;
 pub mod view;

@@ -58,10 +58,24 @@ impl Response {
 }
 
 fn request(addr: &str, method: &str, path: &str, content_type: Option<&str>, body: &[u8]) -> Response {
+    request_with(addr, method, path, content_type, &[], body)
+}
+
+fn request_with(
+    addr: &str,
+    method: &str,
+    path: &str,
+    content_type: Option<&str>,
+    extra: &[(&str, &str)],
+    body: &[u8],
+) -> Response {
     let mut stream = TcpStream::connect(addr).unwrap();
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     if let Some(t) = content_type {
         head.push_str(&format!("Content-Type: {t}\r\nContent-Length: {}\r\n", body.len()));
+    }
+    for (k, v) in extra {
+        head.push_str(&format!("{k}: {v}\r\n"));
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).unwrap();
@@ -98,13 +112,17 @@ fn unchunk(mut data: &[u8]) -> Vec<u8> {
 const BOUNDARY: &str = "clusterkpi-test-boundary";
 
 fn upload(addr: &str, path: &str, name: &str, bytes: &[u8]) -> Response {
+    upload_with(addr, path, name, bytes, &[])
+}
+
+fn upload_with(addr: &str, path: &str, name: &str, bytes: &[u8], extra: &[(&str, &str)]) -> Response {
     let mut body = format!(
         "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
     )
     .into_bytes();
     body.extend_from_slice(bytes);
     body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    request(addr, "POST", path, Some(&format!("multipart/form-data; boundary={BOUNDARY}")), &body)
+    request_with(addr, "POST", path, Some(&format!("multipart/form-data; boundary={BOUNDARY}")), extra, &body)
 }
 
 fn assert_secure(r: &Response) {
@@ -219,4 +237,131 @@ fn uploads_over_the_limit_and_hostile_files_do_not_take_it_down() {
     }
     assert!(sent >= 5, "{sent} hostile files sent");
     assert_eq!(request(&s.addr, "GET", "/healthz", None, b"").status, 200);
+}
+
+/// A pipeline in a temporary folder with `[serve]` settings, its input folder and its tokens.
+struct Portal {
+    dir: tempfile::TempDir,
+    pipeline: std::path::PathBuf,
+}
+
+impl Portal {
+    fn new(serve: &str) -> Portal {
+        let dir = tempfile::tempdir().unwrap();
+        let pipeline = dir.path().join("portal.toml");
+        let text =
+            format!("[input]\ndir = \"in\"\n[output]\ndir = \"out\"\n[serve]\ntokens = \"tokens.json\"\n{serve}\n");
+        std::fs::write(&pipeline, text).unwrap();
+        std::fs::create_dir(dir.path().join("in")).unwrap();
+        Portal { dir, pipeline }
+    }
+
+    fn tokens(&self, args: &[&str]) -> crate::util::Run {
+        let mut all = vec!["tokens"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--pipeline", self.pipeline.to_str().unwrap()]);
+        crate::util::clusterkpi(&all)
+    }
+
+    fn issue(&self, cluster: &str) -> String {
+        let run = self.tokens(&["new", "--cluster", cluster]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.stdout.trim().to_owned()
+    }
+
+    fn serve(&self) -> Server {
+        Server::start(&[self.pipeline.to_str().unwrap()])
+    }
+}
+
+fn submit(addr: &str, token: Option<&str>, name: &str, bytes: &[u8], forwarded: Option<&str>) -> Response {
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let mut extra = Vec::new();
+    if let Some(a) = &auth {
+        extra.push(("Authorization", a.as_str()));
+    }
+    if let Some(f) = forwarded {
+        extra.push(("X-Forwarded-For", f));
+    }
+    upload_with(addr, "/api/submit", name, bytes, &extra)
+}
+
+const SOLENT: &[u8] = b"cluster,country,year,kpi,value,unit\nSolent,GBR,2023,jobs,1200,jobs\n";
+
+#[test]
+fn a_clean_file_of_the_tokens_cluster_is_stored_once_with_a_receipt() {
+    let p = Portal::new("requests_per_minute = 1000");
+    let token = p.issue("solent");
+    assert_eq!(token.len(), 64, "256 bits as hex");
+    let kept = std::fs::read_to_string(p.dir.path().join("tokens.json")).unwrap();
+    assert!(!kept.contains(&token), "only the hash is kept");
+    let s = p.serve();
+
+    let none = submit(&s.addr, None, "solent.csv", SOLENT, None);
+    assert_eq!(none.status, 401);
+    assert_eq!(none.header("www-authenticate"), Some("Bearer"));
+    let wrong = submit(&s.addr, Some(&"0".repeat(64)), "solent.csv", SOLENT, None);
+    assert_eq!(wrong.status, 403);
+
+    let first = submit(&s.addr, Some(&token), "../solent.csv", SOLENT, None);
+    assert_eq!(first.status, 201, "{}", first.text());
+    let receipt: serde_json::Value = serde_json::from_slice(&first.body).unwrap();
+    let sha = {
+        use sha2::Digest;
+        sha2::Sha256::digest(SOLENT).iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    assert_eq!(receipt["cluster_id"], "solent");
+    assert_eq!(receipt["sha256"], sha.as_str());
+    assert_eq!(receipt["submission_id"], sha.as_str());
+    let file = receipt["file"].as_str().unwrap();
+    assert!(file.starts_with("solent/") && file.ends_with(&format!("-{}.csv", &sha[..16])), "{file}");
+    assert_eq!(std::fs::read(p.dir.path().join("in").join(file)).unwrap(), SOLENT);
+    assert!(receipt["received_at"].as_str().unwrap().ends_with('Z'));
+
+    let again = submit(&s.addr, Some(&token), "other-name.csv", SOLENT, None);
+    assert_eq!(again.status, 200, "the same bytes: the earlier receipt");
+    let earlier: serde_json::Value = serde_json::from_slice(&again.body).unwrap();
+    assert_eq!(earlier, receipt);
+    assert_eq!(std::fs::read_dir(p.dir.path().join("in/solent")).unwrap().count(), 1, "stored once");
+
+    // Another cluster's rows, a file with errors: refused, and nothing stored.
+    let kwinana = b"cluster,country,year,kpi,value,unit\nKwinana,AUS,2023,jobs,900,jobs\n";
+    assert_eq!(submit(&s.addr, Some(&token), "k.csv", kwinana, None).status, 403);
+    let broken = b"cluster,country,year,kpi,value,unit\nSolent,GBR,2023,jobs,lots,jobs\n";
+    let r = submit(&s.addr, Some(&token), "b.csv", broken, None);
+    assert_eq!(r.status, 422);
+    let doc: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(doc["files"][0]["findings"][0]["code"], "E_VALUE_NOT_NUMBER");
+    assert_eq!(std::fs::read_dir(p.dir.path().join("in/solent")).unwrap().count(), 1);
+
+    // Revoked: refused at the next request, without a restart.
+    let revoke = p.tokens(&["revoke", "--cluster", "solent"]);
+    assert_eq!(revoke.stdout.trim(), "1 token of `solent` revoked");
+    let other = b"cluster,country,year,kpi,value,unit\nSolent,GBR,2024,jobs,1300,jobs\n";
+    assert_eq!(submit(&s.addr, Some(&token), "s.csv", other, None).status, 403);
+    let list = p.tokens(&["list"]);
+    assert!(list.stdout.contains("solent") && list.stdout.contains("revoked"), "{}", list.stdout);
+}
+
+#[test]
+fn requests_over_the_rate_are_answered_429_per_client_address() {
+    // Without a trusted proxy, a forwarded address is ignored: one client.
+    let p = Portal::new("requests_per_minute = 2");
+    let s = p.serve();
+    for _ in 0..2 {
+        assert_eq!(submit(&s.addr, None, "s.csv", SOLENT, Some("203.0.113.7")).status, 401);
+    }
+    let over = submit(&s.addr, None, "s.csv", SOLENT, Some("203.0.113.8"));
+    assert_eq!(over.status, 429);
+    let retry: u64 = over.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry));
+
+    // Behind the trusted proxy, each forwarded address has its own count.
+    let q = Portal::new("requests_per_minute = 2\ntrusted_proxy = \"127.0.0.1\"");
+    let s = q.serve();
+    for _ in 0..2 {
+        assert_eq!(submit(&s.addr, None, "s.csv", SOLENT, Some("203.0.113.7")).status, 401);
+    }
+    assert_eq!(submit(&s.addr, None, "s.csv", SOLENT, Some("203.0.113.7")).status, 429);
+    assert_eq!(submit(&s.addr, None, "s.csv", SOLENT, Some("203.0.113.8")).status, 401);
 }
