@@ -4,7 +4,8 @@
 //! A pipeline file is TOML with the sections `[input] dir`, `[output] dir`, `[reference]
 //! clusters, countries, currencies, fx_rates, gwp, gwp_set`, `[schema] dir` (a folder holding
 //! any of `kpis.toml`, `fields.toml`, `units.toml`, `layout.toml`), and the optional `[archive]
-//! dir` and `[quarantine] dir`, and `[limits]` (see [`crate::read::Limits`]). Every key is optional: a key left out takes
+//! dir` and `[quarantine] dir`, `[limits]` (see [`crate::read::Limits`]) and `[serve]` (the
+//! portal: `tokens`, `upload_mb`, `requests_per_minute`, `trusted_proxy`). Every key is optional: a key left out takes
 //! the bundled default, so a pipeline names only what it changes. Relative paths resolve against
 //! the folder that holds the pipeline file; flags win over the file. An unknown key, a wrong
 //! type or a path that does not exist is an error naming the key.

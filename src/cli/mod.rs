@@ -397,11 +397,12 @@ fn tokens(args: &TokensArgs) -> Result<Exit, CliError> {
     let path = plan.serve.tokens.ok_or(TokenError::NoFile)?;
     let mut kept = Tokens::load(&path)?;
     let mut out = std::io::stdout().lock();
-    let cluster = |name: &str| {
-        plan.schema.clusters.find(name).map(|c| c.id.clone()).ok_or_else(|| {
-            CliError::Template(crate::portal::template::TemplateError::UnknownCluster(name.to_owned()))
-        })
-    };
+    let cluster =
+        |name: &str| {
+            plan.schema.clusters.find(name).map(|c| c.id.clone()).ok_or_else(|| {
+                CliError::Template(crate::portal::template::TemplateError::UnknownCluster(name.to_owned()))
+            })
+        };
     match &args.action {
         TokensAction::New(t) => {
             let id = cluster(&t.cluster)?;

@@ -37,8 +37,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use super::document::Document;
-use super::tokens::Tokens;
 use super::report::{self, Assets};
+use super::tokens::Tokens;
 use super::view::View;
 use crate::pipeline::{self, FileReport};
 use crate::read::Format;
@@ -398,7 +398,10 @@ async fn submit(
         report.observations.iter().map(|o| o.cluster_id.as_str()).filter(|c| *c != cluster).collect();
     if !others.is_empty() {
         let list = others.into_iter().collect::<Vec<_>>().join(", ");
-        return problem(StatusCode::FORBIDDEN, format!("the file holds rows of other clusters ({list}); this token is `{cluster}`'s"));
+        return problem(
+            StatusCode::FORBIDDEN,
+            format!("the file holds rows of other clusters ({list}); this token is `{cluster}`'s"),
+        );
     }
     let ext = upload.format.map_or("bin", |f| f.as_str());
     let sha = crate::plan::sha256_hex(&upload.bytes);
@@ -408,7 +411,11 @@ async fn submit(
         Ok(Ok((receipt, fresh))) => {
             let status = if fresh { StatusCode::CREATED } else { StatusCode::OK };
             tracing::info!(cluster = receipt.cluster_id, file = receipt.file, fresh, "submission received");
-            (status, [(header::CONTENT_TYPE, "application/json")], serde_json::to_string_pretty(&receipt).unwrap_or_default())
+            (
+                status,
+                [(header::CONTENT_TYPE, "application/json")],
+                serde_json::to_string_pretty(&receipt).unwrap_or_default(),
+            )
                 .into_response()
         }
         Ok(Err(e)) => {
@@ -421,7 +428,13 @@ async fn submit(
 
 /// Write a submission under `input/<cluster>/`, atomically; or find the same bytes there.
 /// Returns the receipt and whether it is new.
-fn store_submission(input: &std::path::Path, cluster: &str, sha: &str, ext: &str, bytes: &[u8]) -> std::io::Result<(Receipt, bool)> {
+fn store_submission(
+    input: &std::path::Path,
+    cluster: &str,
+    sha: &str,
+    ext: &str,
+    bytes: &[u8],
+) -> std::io::Result<(Receipt, bool)> {
     let dir = input.join(cluster);
     std::fs::create_dir_all(&dir)?;
     let tag = format!("-{}.", &sha[..16]);

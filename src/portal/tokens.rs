@@ -71,7 +71,8 @@ impl Tokens {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Tokens::default()),
             Err(source) => return Err(TokenError::Read { path: path.to_path_buf(), source }),
         };
-        serde_json::from_str(&text).map_err(|e| TokenError::Damaged { path: path.to_path_buf(), message: e.to_string() })
+        serde_json::from_str(&text)
+            .map_err(|e| TokenError::Damaged { path: path.to_path_buf(), message: e.to_string() })
     }
 
     /// Write the tokens to `path`, whole, then rename into place.
@@ -113,8 +114,9 @@ impl Tokens {
         let presented = digest(token);
         let mut found = None;
         for e in &self.tokens {
-            let stored: Vec<u8> =
-                (0..e.sha256.len() / 2).filter_map(|i| u8::from_str_radix(e.sha256.get(2 * i..2 * i + 2)?, 16).ok()).collect();
+            let stored: Vec<u8> = (0..e.sha256.len() / 2)
+                .filter_map(|i| u8::from_str_radix(e.sha256.get(2 * i..2 * i + 2)?, 16).ok())
+                .collect();
             if same(&stored, &presented) && e.revoked_at.is_none() {
                 found = Some(e.cluster.as_str());
             }
