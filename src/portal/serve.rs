@@ -215,6 +215,28 @@ async fn upload(mut form: Multipart) -> Result<Upload, Response> {
     Err(problem(StatusCode::BAD_REQUEST, "send the file in a multipart form field named `file`"))
 }
 
+/// A POST within the client's rate: its upload, extracted.
+impl axum::extract::FromRequest<Arc<App>> for Upload {
+    type Rejection = Response;
+
+    async fn from_request(request: axum::extract::Request, app: &Arc<App>) -> Result<Upload, Response> {
+        let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+        let client = peer.map_or_else(|| "unknown".to_owned(), |p| app.client(p, request.headers()));
+        if let Some(r) = app.refuse(&format!("addr:{client}")) {
+            return Err(r);
+        }
+        let form = Multipart::from_request(request, app).await.map_err(IntoResponse::into_response)?;
+        upload(form).await
+    }
+}
+
+/// The JSON document of one checked file, with `status`.
+fn document(status: StatusCode, report: FileReport) -> Response {
+    let reports = [report];
+    let body = serde_json::to_string_pretty(&Document::new(&reports, false)).unwrap_or_default();
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
 /// Check an upload off the async threads (spreadsheets go to the contained workers).
 async fn check(app: &Arc<App>, upload: &Upload) -> Result<(FileReport, View), Response> {
     let Some(format) = upload.format else {
@@ -234,44 +256,16 @@ async fn check(app: &Arc<App>, upload: &Upload) -> Result<(FileReport, View), Re
     .map_err(|e| problem(StatusCode::INTERNAL_SERVER_ERROR, format!("the check failed: {e}")))
 }
 
-async fn report_page(
-    State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    form: Multipart,
-) -> Response {
-    if let Some(r) = app.refuse(&format!("addr:{}", app.client(peer, &headers))) {
-        return r;
-    }
-    let upload = match upload(form).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
+async fn report_page(State(app): State<Arc<App>>, upload: Upload) -> Response {
     match check(&app, &upload).await {
         Ok(checked) => html(report::html(&[checked], Assets::Linked("/static"))),
         Err(r) => r,
     }
 }
 
-async fn validate(
-    State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    form: Multipart,
-) -> Response {
-    if let Some(r) = app.refuse(&format!("addr:{}", app.client(peer, &headers))) {
-        return r;
-    }
-    let upload = match upload(form).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
+async fn validate(State(app): State<Arc<App>>, upload: Upload) -> Response {
     match check(&app, &upload).await {
-        Ok((report, _)) => {
-            let reports = [report];
-            let body = serde_json::to_string_pretty(&Document::new(&reports, false)).unwrap_or_default();
-            ([(header::CONTENT_TYPE, "application/json")], body).into_response()
-        }
+        Ok((report, _)) => document(StatusCode::OK, report),
         Err(r) => r,
     }
 }
@@ -285,19 +279,7 @@ fn attachment(name: &str) -> String {
     format!("attachment; filename=\"{ascii}\"")
 }
 
-async fn annotate(
-    State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    form: Multipart,
-) -> Response {
-    if let Some(r) = app.refuse(&format!("addr:{}", app.client(peer, &headers))) {
-        return r;
-    }
-    let upload = match upload(form).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
+async fn annotate(State(app): State<Arc<App>>, upload: Upload) -> Response {
     let Some(format) = upload.format else {
         return problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("send {}", Format::extensions_listed()));
     };
@@ -390,9 +372,7 @@ async fn submit(
         Err(r) => return r,
     };
     if report.count(crate::diag::Severity::Error) > 0 || report.observations.is_empty() {
-        let reports = [report];
-        let body = serde_json::to_string_pretty(&Document::new(&reports, false)).unwrap_or_default();
-        return (StatusCode::UNPROCESSABLE_ENTITY, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+        return document(StatusCode::UNPROCESSABLE_ENTITY, report);
     }
     let others: std::collections::BTreeSet<&str> =
         report.observations.iter().map(|o| o.cluster_id.as_str()).filter(|c| *c != cluster).collect();
