@@ -147,6 +147,7 @@ pub fn router(settings: Settings) -> Router {
         .route("/api/submit", post(submit))
         .layer(DefaultBodyLimit::max(settings.upload_bytes))
         .layer(axum::middleware::map_response(secure))
+        .layer(axum::middleware::from_fn(access_log))
         .with_state(app)
 }
 
@@ -159,6 +160,23 @@ pub async fn serve(addr: SocketAddr, settings: Settings, bound: impl FnOnce(Sock
     tracing::info!(%local, "serving the portal");
     let service = router(settings).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service).await.map_err(ServeError::Serve)
+}
+
+/// One structured log line a request: method, path, status, duration. Never a body, a query
+/// string, a header value or a token.
+async fn access_log(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    tracing::info!(
+        target: "clusterkpi::access",
+        %method,
+        path,
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    response
 }
 
 async fn secure(mut response: Response) -> Response {

@@ -16,14 +16,19 @@ struct Server {
 
 impl Server {
     fn start(extra: &[&str]) -> Server {
-        let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
+        Server::start_logged(extra, Stdio::null())
+    }
+
+    /// With `-v --log-format json`, the log to `log`.
+    fn start_logged(extra: &[&str], log: Stdio) -> Server {
+        let mut args = vec!["-v", "--log-format", "json", "serve", "--listen", "127.0.0.1:0"];
         args.extend_from_slice(extra);
         let mut child = Command::new(env!("CARGO_BIN_EXE_clusterkpi"))
             .args(&args)
             .current_dir(root())
             .env_remove("CLUSTERKPI_LOG")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .unwrap();
         let mut line = String::new();
@@ -364,4 +369,26 @@ fn requests_over_the_rate_are_answered_429_per_client_address() {
     }
     assert_eq!(submit(&s.addr, None, "s.csv", SOLENT, Some("203.0.113.7")).status, 429);
     assert_eq!(submit(&s.addr, None, "s.csv", SOLENT, Some("203.0.113.8")).status, 401);
+}
+
+#[test]
+fn the_access_log_is_structured_and_holds_no_token_and_no_content() {
+    let p = Portal::new("requests_per_minute = 1000");
+    let token = p.issue("solent");
+    let log_path = p.dir.path().join("serve.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let s = Server::start_logged(&[p.pipeline.to_str().unwrap()], Stdio::from(log));
+    let marked = b"cluster,country,year,kpi,value,unit,notes\nSolent,GBR,2023,jobs,1200,jobs,MARKER-7f3a\n";
+    assert_eq!(submit(&s.addr, Some(&token), "s.csv", marked, None).status, 201);
+    assert_eq!(request(&s.addr, "GET", "/api/template?cluster=solent", None, b"").status, 200);
+    drop(s);
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    let lines: Vec<serde_json::Value> =
+        text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    let access: Vec<&serde_json::Value> = lines.iter().filter(|l| l["fields"]["path"].is_string()).collect();
+    assert!(access.iter().any(|l| l["fields"]["path"] == "/api/submit" && l["fields"]["status"] == 201), "{text}");
+    assert!(access.iter().any(|l| l["fields"]["path"] == "/api/template" && l["fields"]["status"] == 200), "{text}");
+    assert!(!text.contains(&token), "no token in the log");
+    assert!(!text.contains(&token[..16]), "not even part of one");
+    assert!(!text.contains("MARKER-7f3a"), "no file content in the log");
 }
