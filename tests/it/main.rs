@@ -2,6 +2,7 @@
 //! hand-computed expectations.
 
 mod annotate;
+mod browser;
 mod cells;
 mod cli;
 mod codes;
