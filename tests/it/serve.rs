@@ -86,9 +86,35 @@ fn request_with(
     stream.write_all(head.as_bytes()).unwrap();
     // The server may answer (413) before reading it all.
     let _ = stream.write_all(body);
+    // Read the head, then the body by its length (a peer may keep the connection open).
     let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw);
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete response head");
+    let mut buf = [0u8; 65536];
+    let split = loop {
+        if let Some(p) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p;
+        }
+        let n = stream.read(&mut buf).unwrap_or(0);
+        assert!(n > 0, "the connection closed before a complete response head");
+        raw.extend_from_slice(&buf[..n]);
+    };
+    let length = String::from_utf8_lossy(&raw[..split])
+        .lines()
+        .find_map(|l| l.split_once(':').filter(|(k, _)| k.trim().eq_ignore_ascii_case("content-length")))
+        .and_then(|(_, v)| v.trim().parse::<usize>().ok());
+    match length {
+        Some(n) => {
+            while raw.len() < split + 4 + n {
+                let got = stream.read(&mut buf).unwrap_or(0);
+                if got == 0 {
+                    break;
+                }
+                raw.extend_from_slice(&buf[..got]);
+            }
+        }
+        None => {
+            let _ = stream.read_to_end(&mut raw);
+        }
+    }
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut lines = head.lines();
     let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
