@@ -449,10 +449,13 @@ fn annotate(args: &AnnotateArgs) -> Result<Exit, CliError> {
         name.push(".checked.xlsx");
         args.file.with_file_name(name)
     });
+    // The file is checked once; its bytes are read again for its values.
     let bytes = crate::read::read_file(&input.path, &schema.limits).unwrap_or_default();
     let format = crate::read::Format::from_path(&input.path);
     let workbook = match format {
-        Some(format) if !bytes.is_empty() => crate::portal::annotate::annotate(&bytes, format, &input.name, &schema),
+        Some(format) if !bytes.is_empty() => {
+            crate::portal::annotate::annotate_checked(&report, &bytes, format, &schema)
+        }
         _ => crate::portal::annotate::report_only(&report),
     }
     .map_err(|source| CliError::Annotate { file: args.file.clone(), source })?;

@@ -58,7 +58,17 @@ pub fn annotate(
     schema: &Schema,
 ) -> Result<Vec<u8>, AnnotateError> {
     let report = pipeline::check_bytes(bytes, format, file, schema);
-    let view = View::new(&report, bytes, format, schema);
+    annotate_checked(&report, bytes, format, schema)
+}
+
+/// The annotated workbook of a file already checked (its `report`), from its bytes.
+pub fn annotate_checked(
+    report: &FileReport,
+    bytes: &[u8],
+    format: read::Format,
+    schema: &Schema,
+) -> Result<Vec<u8>, AnnotateError> {
+    let view = View::new(report, bytes, format, schema);
     let (rows, columns) = view
         .sheets
         .iter()
@@ -67,7 +77,7 @@ pub fn annotate(
     if rows > MAX_ROWS || columns > MAX_COLUMNS {
         return Err(AnnotateError::TooLarge { rows, columns });
     }
-    workbook(&report, &view)
+    workbook(report, &view)
 }
 
 /// The workbook of a file that could not be read: its findings alone.
