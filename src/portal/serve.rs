@@ -2,8 +2,10 @@
 //! data and limits.
 //!
 //! - `GET /`: a page to drop or pick a file; the form posts to `POST /report`, which answers the
-//!   HTML report of the file (summary, findings by sheet, the sheet as a grid). It works
-//!   without script; the script only adds dropping a file onto the page.
+//!   HTML report of the file (summary, findings by sheet, the sheet as a grid); a second button
+//!   posts the same file to `/api/annotate`. It works without script, but for sending: the
+//!   script adds dropping a file onto the page, and sends the file chosen to `/api/submit` with
+//!   the token typed in (a plain form cannot set `Authorization`), showing the receipt.
 //! - `POST /api/validate` (multipart field `file`): the JSON document of `validate --format json`.
 //! - `POST /api/annotate` (field `file`): the annotated xlsx.
 //! - `GET /api/template?cluster=ID`: the blank template of a cluster.
@@ -21,8 +23,8 @@
 //! Every response carries a strict Content-Security-Policy (scripts and styles only as files
 //! from the server, nothing inline), `X-Content-Type-Options: nosniff` and no referrer. An
 //! upload over the size limit is answered 413. A file name sent by a client is only ever shown
-//! (escaped) and used for its extension, never as a path. Nothing is stored. Spreadsheets are
-//! parsed in the same contained workers as the nightly run.
+//! (escaped) and used for its extension, never as a path. Nothing is stored unless submitted.
+//! Spreadsheets are parsed in the same contained workers as the nightly run.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -45,7 +47,7 @@ use crate::read::Format;
 use crate::schema::Schema;
 
 /// The Content-Security-Policy of every response.
-pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 const PAGE: &str = include_str!("../../assets/portal.html");
 const PORTAL_JS: &str = include_str!("../../assets/portal.js");

@@ -8,12 +8,12 @@ use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 
 use crate::util::{clusterkpi, root, temp_file};
 
-struct Annotated {
-    bytes: Vec<u8>,
+pub(crate) struct Annotated {
+    pub(crate) bytes: Vec<u8>,
     code: i32,
 }
 
-fn annotate(file: &std::path::Path) -> Annotated {
+pub(crate) fn annotate(file: &std::path::Path) -> Annotated {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("checked.xlsx");
     let run = clusterkpi(&["annotate", file.to_str().unwrap(), "-o", out.to_str().unwrap()]);
@@ -29,7 +29,7 @@ fn part(bytes: &[u8], name: &str) -> String {
 }
 
 /// The notes of the package: (cell, text), over every comments part.
-fn notes(bytes: &[u8]) -> Vec<(String, String)> {
+pub(crate) fn notes(bytes: &[u8]) -> Vec<(String, String)> {
     let zip = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).unwrap();
     let parts: Vec<String> =
         zip.file_names().flatten().filter(|n| n.starts_with("xl/comments")).map(|n| n.into_owned()).collect();

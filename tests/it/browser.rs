@@ -8,8 +8,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::serve::{Server, request};
-use crate::util::root;
+use clusterkpi::write::tables;
+
+use crate::outputs::{strings, table};
+use crate::serve::{Portal, Server, request};
+use crate::util::{clusterkpi, root};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -138,28 +141,33 @@ impl Browser {
 
     /// Pick `file` in the page's form and send it; wait for the report.
     fn check_file(&self, base: &str, file: &Path) {
-        self.go(base);
-        let input = self.wait_for("#file")[0].clone();
-        self.type_into(&input, file.to_str().unwrap());
+        self.choose(base, file);
         let button = self.wait_for("#check button[type=submit]")[0].clone();
         self.click(&button);
         self.wait_for("section.file");
     }
 
-    /// The one file downloaded, once it is complete (within 10 s).
-    fn downloaded(&self) -> PathBuf {
+    /// The file downloaded whose name ends with `suffix`, once it is complete (within 10 s).
+    fn downloaded(&self, suffix: &str) -> PathBuf {
         let dir = self.downloads.path().join("files");
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let done: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "xlsx")).collect())
+                .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.to_string_lossy().ends_with(suffix)).collect())
                 .unwrap_or_default();
             if let Some(p) = done.first() {
                 return p.clone();
             }
-            assert!(Instant::now() < deadline, "nothing was downloaded");
+            assert!(Instant::now() < deadline, "no `*{suffix}` was downloaded");
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Choose `file` in the page's form.
+    fn choose(&self, base: &str, file: &Path) {
+        self.go(base);
+        let input = self.wait_for("#file")[0].clone();
+        self.type_into(&input, file.to_str().unwrap());
     }
 }
 
@@ -225,6 +233,67 @@ fn a_coordinator_checks_files_and_gets_a_template_in_a_real_browser() {
     b.type_into(&cluster, "The Solent Cluster");
     let download = b.find_all("form[action='/api/template'] button")[0].clone();
     b.click(&download);
-    let file = b.downloaded();
+    let file = b.downloaded("-template.xlsx");
     crate::template::check_every_choice(&std::fs::read(file).unwrap());
+
+    // 2. The annotated copy, downloaded through the page: the notes of `clusterkpi annotate`,
+    //    among them the hand-known one on E2 (`twelve`).
+    let mistakes = root().join("tests/fixtures/cli/mistakes.csv");
+    b.choose(&base, &mistakes);
+    let annotate = b.wait_for("#annotate")[0].clone();
+    b.click(&annotate);
+    let copy = std::fs::read(b.downloaded("mistakes.csv.checked.xlsx")).unwrap();
+    let notes = crate::annotate::notes(&copy);
+    let e2 = notes.iter().find(|(cell, _)| cell == "E2").expect("a note on E2");
+    assert!(e2.1.contains("E_VALUE_NOT_NUMBER") && e2.1.contains("How to fix: write a number"), "{e2:?}");
+    assert_eq!(notes, crate::annotate::notes(&crate::annotate::annotate(&mistakes).bytes));
+}
+
+#[test]
+fn a_coordinator_sends_a_file_with_the_clusters_token_from_the_page() {
+    if !browser_present() {
+        return;
+    }
+    let portal = Portal::new("requests_per_minute = 1000");
+    let solent = portal.issue("solent");
+    let kwinana = portal.issue("kwinana");
+    let server = portal.serve();
+    let base = format!("http://{}/", server.addr);
+    let b = Browser::open();
+    let file = portal.dir.path().join("solent-2023.csv");
+    std::fs::write(&file, "cluster,country,year,kpi,value,unit\nSolent,GBR,2023,jobs,1234,jobs\n").unwrap();
+
+    // 4. With the cluster's token: a receipt on the page, the file in the inbox, and the next
+    //    run publishes it.
+    let send = |token: &str| {
+        b.choose(&base, &file);
+        let field = b.wait_for("#token")[0].clone();
+        b.type_into(&field, token);
+        let button = b.wait_for("#send-button")[0].clone();
+        b.click(&button);
+    };
+    send(&solent);
+    let receipt = b.text(&b.wait_for("#receipt.received")[0]);
+    assert!(receipt.starts_with("Received: keep this receipt"), "{receipt}");
+    let inbox = portal.dir.path().join("in/solent");
+    let stored: Vec<PathBuf> = std::fs::read_dir(&inbox).unwrap().flatten().map(|e| e.path()).collect();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    let name = stored[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(receipt.contains(&format!("solent/{name}")), "{receipt}");
+    assert_eq!(std::fs::read(&stored[0]).unwrap(), std::fs::read(&file).unwrap());
+
+    let run = clusterkpi(&["run", portal.pipeline.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let published = table(&portal.dir.path().join("out"), &tables::OBSERVATIONS);
+    let sources = strings(&published, "source_file");
+    let clusters = strings(&published, "cluster_id");
+    let values = strings(&published, "value");
+    assert_eq!(sources, [Some(format!("solent/{name}"))]);
+    assert_eq!((clusters[0].as_deref(), values[0].as_deref()), (Some("solent"), Some("1234.0")));
+
+    // Another cluster's token: refused (403), said on the page, and nothing more stored.
+    send(&kwinana);
+    let refusal = b.text(&b.wait_for("#receipt.refused")[0]);
+    assert!(refusal.contains("rows of other clusters (solent)"), "{refusal}");
+    assert_eq!(std::fs::read_dir(&inbox).unwrap().count(), 1);
 }
