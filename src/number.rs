@@ -131,10 +131,17 @@ pub fn split(text: &str) -> Option<Split<'_>> {
         before = b.trim_end();
     }
     let mut after = after.trim_start();
-    if let (Some(b), Some(a)) = (before.strip_suffix('('), after.strip_prefix(')')) {
+    // Accounting brackets, `(1,234)` or `EUR (12) bn`: not a call's, `alert(1)`.
+    if let (Some(b), Some(a)) = (before.strip_suffix('('), after.strip_prefix(')'))
+        && !b.ends_with(char::is_alphanumeric)
+    {
         negative = true;
         before = b.trim_end();
         after = a.trim_start();
+    }
+    if !unit_like(before) || !unit_like(after) {
+        // Markup, code or a bracket left open around the digits: text, not a value and its unit.
+        return None;
     }
     if before.contains(|c: char| c.is_ascii_digit()) || after.contains(|c: char| c.is_ascii_digit()) {
         // Another number around this one: not a value with a unit.
@@ -144,6 +151,22 @@ pub fn split(text: &str) -> Option<Split<'_>> {
     }
     let unit = [before, after].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" ");
     Some(Split { core, negative, exponent, unit })
+}
+
+/// Whether what stands beside a number can be (part of) a unit: no markup or code characters,
+/// and its brackets closed (`t (CO2e)`), so that `<b>12</b>` or `f(12)` is not read as 12.
+fn unit_like(s: &str) -> bool {
+    let mut depth = 0i32;
+    for c in s.chars() {
+        match c {
+            '<' | '>' | '{' | '}' | '[' | ']' | '=' | ';' | '"' | '`' | '\\' => return false,
+            '(' => depth += 1,
+            ')' if depth == 0 => return false,
+            ')' => depth -= 1,
+            _ => {}
+        }
+    }
+    depth == 0
 }
 
 /// Units that contain digits (`tCO2e`, `'000 jobs`, `t H2`): digits glued to letters.
@@ -442,6 +465,12 @@ mod tests {
         }
         assert_eq!(parse("R$ 1.234,5 mil", Decimal::Unknown), Ok((1234.5, "R$ mil".to_owned())));
         assert!(split("2023: 12").is_none(), "two numbers");
+        assert_eq!(parse("(1,234.5) t", Decimal::Point), Ok((-1234.5, "t".to_owned())), "accounting brackets");
+        assert_eq!(parse("EUR (12) bn", Decimal::Point), Ok((-12.0, "EUR bn".to_owned())));
+        assert_eq!(parse("12 t (CO2e)", Decimal::Point), Ok((12.0, "t (CO2e)".to_owned())));
+        for text in ["<script>alert(1)</script>", "abc(12)def", "<b>12</b>", "f(12", "12)", "x = 12", "[12]"] {
+            assert!(split(text).is_none(), "{text}: text around a number, not a unit");
+        }
         assert!(split("no figure").is_none());
     }
 

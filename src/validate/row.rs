@@ -146,7 +146,12 @@ pub fn check(row: &RawRow, schema: &Schema, findings: &mut Vec<Finding>) -> Opti
             ck.error(
                 Code::ValueNegative,
                 at,
-                format!("value `{}` is negative, but `{k}` cannot be", format_number(*v)),
+                match &at.cell {
+                    Cell::Text(t) if t.trim() != format_number(*v) => {
+                        format!("value `{}` reads as {}: negative, but `{k}` cannot be", t.trim(), format_number(*v))
+                    }
+                    _ => format!("value `{}` is negative, but `{k}` cannot be", format_number(*v)),
+                },
                 "report the magnitude as a positive number; a reduction is reported under its own KPI",
             );
         }

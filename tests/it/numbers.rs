@@ -149,3 +149,29 @@ fn spreadsheet_text_numbers_out_of_range_are_refused_at_their_cell() {
         json!({"sheet": "KPIs", "cell": "E7", "row": 7, "column": "value"}),
     );
 }
+
+/// Text around a number that cannot be a unit (markup, code, an open bracket) makes the cell
+/// text, not the number inside it: `alert(1)` is not the accounting `(1)`, i.e. -1. Accounting
+/// brackets themselves stay negative, and are said as written.
+#[test]
+fn markup_and_code_around_a_number_are_text_not_a_value() {
+    let csv = "cluster,country,year,kpi,value,unit\n\
+               Solent,GBR,2019,jobs,<script>alert(1)</script>,jobs\n\
+               Solent,GBR,2020,jobs,abc(12)def,jobs\n\
+               Solent,GBR,2021,jobs,<b>12</b>,jobs\n\
+               Solent,GBR,2022,jobs,(12),jobs\n\
+               Solent,GBR,2023,jobs,12 (jobs),\n";
+    let (_dir, path) = temp_file("markup.csv", csv.as_bytes());
+    let (_, file) = validate(&path);
+    let found: Vec<(String, String)> = file["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap().to_owned(), f["message"].as_str().unwrap().to_owned()))
+        .collect();
+    let codes: Vec<&str> = found.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(codes, [CODE, CODE, CODE, "E_VALUE_NEGATIVE"], "{found:?}");
+    assert!(found[0].1.contains("`<script>alert(1)</script>` is text"), "{found:?}");
+    assert!(found[3].1.contains("`(12)` reads as -12"), "{found:?}");
+    assert_eq!(file["rows_accepted"], 1, "`12 (jobs)`: 12 with its unit in brackets");
+}
