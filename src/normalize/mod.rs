@@ -11,7 +11,7 @@
 
 mod unit;
 
-pub use unit::{Currency, ParseError, Unit, parse};
+pub use unit::{Currency, ParseError, Unit, UnitMemo, parse};
 
 use serde::Serialize;
 
@@ -115,6 +115,17 @@ pub const FTE: &str = "FTE";
 
 /// Convert `value` reported in `unit` to the KPI's canonical unit.
 pub fn convert(schema: &Schema, ctx: &Context<'_>, value: f64, unit: Option<&str>) -> Result<Normalized, Issue> {
+    convert_with(schema, &mut UnitMemo::default(), ctx, value, unit)
+}
+
+/// [`convert`], parsing each spelling of a unit once in `memo`.
+pub fn convert_with(
+    schema: &Schema,
+    memo: &mut UnitMemo,
+    ctx: &Context<'_>,
+    value: f64,
+    unit: Option<&str>,
+) -> Result<Normalized, Issue> {
     let kpi = ctx.kpi;
     let Some(raw) = unit.map(str::trim).filter(|u| !u.is_empty()) else {
         return if kpi.dimension == Dimension::Count {
@@ -127,7 +138,7 @@ pub fn convert(schema: &Schema, ctx: &Context<'_>, value: f64, unit: Option<&str
             ))
         };
     };
-    let parsed = parse(schema, raw).map_err(|e| match e {
+    let parsed = memo.parse(schema, raw).map_err(|e| match e {
         ParseError::Unknown => Issue::new(
             Code::UnitUnknown,
             format!("unit `{raw}` is not a unit clusterkpi knows"),

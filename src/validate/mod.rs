@@ -88,10 +88,11 @@ pub fn validate(mapped: Mapped, schema: &Schema) -> Validated {
     let mut per_row: Vec<Vec<Finding>> = Vec::with_capacity(rows.len());
     let mut candidates = Vec::new();
     let mut candidate_row = Vec::new();
+    let mut units = crate::normalize::UnitMemo::default();
     for (i, raw) in rows.iter().enumerate() {
         let mut findings = Vec::new();
         if raw.blocked.is_none()
-            && let Some(obs) = row::check(raw, schema, &mut findings)
+            && let Some(obs) = row::check(raw, schema, &mut units, &mut findings)
         {
             candidates.push(obs);
             candidate_row.push(i);

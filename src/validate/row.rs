@@ -6,7 +6,7 @@
 use super::Observation;
 use crate::diag::{Code, Finding};
 use crate::map::{Located, RawRow, kpi_refused, name_matched};
-use crate::normalize::{Context, convert};
+use crate::normalize::{Context, UnitMemo, convert_with};
 use crate::number::{self, Decimal, NumberError, whole_number};
 use crate::read::{Cell, format_number};
 use crate::schema::{Field, Mark, NameMatch, Qualifier, Schema, squeeze};
@@ -76,7 +76,7 @@ fn field_help(field: Field) -> &'static str {
 }
 
 /// Check one row; its findings go to `findings`, and an observation is returned when it passed.
-pub fn check(row: &RawRow, schema: &Schema, findings: &mut Vec<Finding>) -> Option<Observation> {
+pub fn check(row: &RawRow, schema: &Schema, units: &mut UnitMemo, findings: &mut Vec<Finding>) -> Option<Observation> {
     let mut ck = Check { row, findings: Vec::new() };
 
     let cluster = ck.text(Field::Cluster, true).and_then(|(at, name)| {
@@ -195,7 +195,7 @@ pub fn check(row: &RawRow, schema: &Schema, findings: &mut Vec<Finding>) -> Opti
                 Some((at, _)) => at.loc.clone(),
                 None => row.get(Field::Unit).map_or_else(|| row.loc.clone().with_column("unit"), |l| l.loc.clone()),
             };
-            match convert(schema, &ctx, reported, unit.as_ref().map(|(_, u)| u.as_str())) {
+            match convert_with(schema, units, &ctx, reported, unit.as_ref().map(|(_, u)| u.as_str())) {
                 Ok(n) => {
                     if let Some(a) = &n.assumed {
                         ck.findings.push(Finding::new(a.code, unit_loc, a.message.clone(), a.hint.clone()));
