@@ -125,11 +125,25 @@ impl State {
         Ok(())
     }
 
-    /// The state as the two files of a version: (ledger, submissions).
-    pub fn to_json(&self) -> (String, String) {
-        let ledger = LedgerFile { version: STATE_VERSION, files: self.files.clone() };
-        let subs = SubmissionsFile { version: STATE_VERSION, submissions: self.submissions.clone() };
-        (serde_json::to_string(&ledger).unwrap_or_default(), serde_json::to_string(&subs).unwrap_or_default())
+    /// The ledger file of a version.
+    pub fn ledger_json(&self) -> String {
+        #[derive(Serialize)]
+        struct Ledger<'a> {
+            version: u32,
+            files: &'a [LedgerEntry],
+        }
+        serde_json::to_string(&Ledger { version: STATE_VERSION, files: &self.files }).unwrap_or_default()
+    }
+
+    /// The submissions file of a version.
+    pub fn submissions_json(&self) -> String {
+        #[derive(Serialize)]
+        struct Submissions<'a> {
+            version: u32,
+            submissions: &'a [Submission],
+        }
+        serde_json::to_string(&Submissions { version: STATE_VERSION, submissions: &self.submissions })
+            .unwrap_or_default()
     }
 
     /// The state before any run.

@@ -13,6 +13,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{Accounting, RunError, account};
@@ -98,12 +99,10 @@ pub fn commit(
         .map(|o| ObsView { sub: o.sub, obs: o.obs, superseded: None })
         .collect();
 
+    let regions: HashMap<&str, &str> = schema.clusters.iter().map(|c| (c.id.as_str(), c.region.as_str())).collect();
     let rows: Vec<summary::Row<'_>> = current
         .iter()
-        .map(|o| summary::Row {
-            obs: o.obs,
-            region: schema.clusters.find(&o.obs.cluster_id).map_or("", |c| c.region.as_str()),
-        })
+        .map(|o| summary::Row { obs: o.obs, region: regions.get(o.obs.cluster_id.as_str()).copied().unwrap_or("") })
         .collect();
     let summary = summary::compute(&rows)?;
     lap("summary");
@@ -117,15 +116,25 @@ pub fn commit(
     let write = |def: &'static TableDef, batch: arrow::array::RecordBatch| {
         write_parquet(&version.join(def.path), def.name, &batch, &footer)
     };
-    write(&tables::OBSERVATIONS, batches::observations(&current, schema)?)?;
-    write(&tables::OBSERVATIONS_HISTORY, batches::history(&all, schema)?)?;
-    write(&tables::REJECTS, batches::rejects(&subs)?)?;
-    write(&tables::FINDINGS, batches::findings(&subs)?)?;
-    write(&tables::SUBMISSIONS, batches::submissions(&subs)?)?;
-    write(&tables::KPI_TOTALS, summary::batches::stats(&tables::KPI_TOTALS, &summary.kpi_totals)?)?;
-    write(&tables::BY_COUNTRY, summary::batches::stats(&tables::BY_COUNTRY, &summary.by_country)?)?;
-    write(&tables::BY_REGION, summary::batches::stats(&tables::BY_REGION, &summary.by_region)?)?;
-    write(&tables::COVERAGE, summary::batches::coverage(&summary.coverage)?)?;
+    // The tables and the state's submissions are independent files: written side by side.
+    let state_ref = &*state;
+    let jobs: [&(dyn Fn() -> Result<(), RunError> + Sync); 5] = [
+        &|| Ok(write(&tables::OBSERVATIONS, batches::observations(&current, schema)?)?),
+        &|| Ok(write(&tables::OBSERVATIONS_HISTORY, batches::history(&all, schema)?)?),
+        &|| {
+            write(&tables::REJECTS, batches::rejects(&subs)?)?;
+            write(&tables::FINDINGS, batches::findings(&subs)?)?;
+            Ok(write(&tables::SUBMISSIONS, batches::submissions(&subs)?)?)
+        },
+        &|| {
+            write(&tables::KPI_TOTALS, summary::batches::stats(&tables::KPI_TOTALS, &summary.kpi_totals)?)?;
+            write(&tables::BY_COUNTRY, summary::batches::stats(&tables::BY_COUNTRY, &summary.by_country)?)?;
+            write(&tables::BY_REGION, summary::batches::stats(&tables::BY_REGION, &summary.by_region)?)?;
+            Ok(write(&tables::COVERAGE, summary::batches::coverage(&summary.coverage)?)?)
+        },
+        &|| Ok(store::write_synced(&version.join(SUBMISSIONS), state_ref.submissions_json().as_bytes())?),
+    ];
+    jobs.par_iter().map(|job| job()).collect::<Result<Vec<()>, RunError>>()?;
 
     let submitted: BTreeSet<&str> = rows.iter().map(|r| r.obs.cluster_id.as_str()).collect();
     let countries: BTreeSet<&str> = rows.iter().map(|r| r.obs.country.as_str()).collect();
@@ -145,11 +154,8 @@ pub fn commit(
     };
     let json = serde_json::to_string_pretty(&json).unwrap_or_default() + "\n";
     store::write_synced(&version.join(SUMMARY_JSON), json.as_bytes())?;
-    drop(subs);
-    let (ledger, submissions) = state.to_json();
-    store::write_synced(&version.join(SUBMISSIONS), submissions.as_bytes())?;
     // The ledger last: its presence marks the version finished.
-    store::write_synced(&version.join(LEDGER), ledger.as_bytes())?;
+    store::write_synced(&version.join(LEDGER), state.ledger_json().as_bytes())?;
     lap("write");
     Ok(Committed { summary, superseded })
 }

@@ -23,7 +23,11 @@ pub fn check(inputs: Vec<Input>, schema: Arc<Schema>, done: Arc<dyn Fn() + Send 
     let stats = inputs.iter().map(|i| super::plan::stat(&i.path)).collect();
     let names = inputs.iter().map(|i| i.name.to_string()).collect();
     let paths = inputs.iter().map(|i| i.path.clone()).collect();
-    let reports = pipeline::check_files_with(inputs, schema, done);
+    let mut reports = pipeline::check_files_with(inputs, schema, done);
+    for r in &mut reports {
+        // The cells mapping accounted for are the invariant's test's, not the run's.
+        r.accounted = Default::default();
+    }
     Checked { reports, names, paths, stats }
 }
 
@@ -42,8 +46,11 @@ pub struct Reading<'a> {
 /// seen again (a copy under another path, a file changed back) is the same submission: it keeps
 /// its first reading (its path, its results), and only its arrival moves. Reprocessing
 /// replaces a submission's results with those of the same bytes at the same path.
-pub fn record(state: &mut State, checked: &Checked, reading: &Reading<'_>) {
-    for ((report, name), seen) in checked.reports.iter().zip(&checked.names).zip(&checked.stats) {
+///
+/// A report's rows (observations, rejects) move into the state, not copied: the reports left in
+/// `checked` keep their counts and findings, which is all the run says about them.
+pub fn record(state: &mut State, checked: &mut Checked, reading: &Reading<'_>) {
+    for ((report, name), seen) in checked.reports.iter_mut().zip(&checked.names).zip(&checked.stats) {
         let (size, modified_ns) = seen.unwrap_or_default();
         let first_seen = state.entry(name).map_or_else(|| reading.stamp.to_owned(), |e| e.first_seen.clone());
         let entry = LedgerEntry {
@@ -65,7 +72,7 @@ pub fn record(state: &mut State, checked: &Checked, reading: &Reading<'_>) {
         let arrived_at = (!reading.full).then_some(reading.now);
         match state.submissions.iter_mut().find(|s| s.id == id) {
             // The same content at the path it was first recorded from: its new reading.
-            Some(existing) if reading.full && existing.report.file == report.file => existing.report = report.clone(),
+            Some(existing) if reading.full && existing.report.file == report.file => existing.report = rows_of(report),
             Some(existing) => existing.arrived_at = arrived_at.or(existing.arrived_at),
             None => state.submissions.push(Submission {
                 id,
@@ -75,8 +82,15 @@ pub fn record(state: &mut State, checked: &Checked, reading: &Reading<'_>) {
                 retracted_at: None,
                 arrived_at,
                 superseded: Default::default(),
-                report: report.clone(),
+                report: rows_of(report),
             }),
         }
     }
+}
+
+/// The report with its rows, for the state, leaving `report` its counts and findings.
+fn rows_of(report: &mut FileReport) -> FileReport {
+    let observations = std::mem::take(&mut report.observations);
+    let rejects = std::mem::take(&mut report.rejects);
+    FileReport { observations, rejects, ..report.clone() }
 }

@@ -164,7 +164,7 @@ pub fn run(plan: &Plan, options: &Options, progress: Progress<'_>) -> Result<Out
     // 2. Execute.
     tracing::info!(run_id, files = changes.to_check.len(), unchanged = changes.unchanged.len(), "checking submissions");
     let done = progress(changes.to_check.len());
-    let checked = execute::check(changes.to_check, plan.schema.clone(), done);
+    let mut checked = execute::check(changes.to_check, plan.schema.clone(), done);
     stages.lap("check");
     let accounting = account(&checked.reports);
     if !accounting.balanced {
@@ -176,7 +176,7 @@ pub fn run(plan: &Plan, options: &Options, progress: Progress<'_>) -> Result<Out
     }
     let stamp = started.to_string();
     let reading = execute::Reading { run_id: &run_id, stamp: &stamp, now, full: options.full };
-    execute::record(&mut state, &checked, &reading);
+    execute::record(&mut state, &mut checked, &reading);
 
     // 3. Commit.
     let committed = commit::commit(&mut state, plan, &store, &run_id, started, &mut |stage| stages.lap(stage))?;

@@ -13,7 +13,7 @@
 pub mod batches;
 pub mod read;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
 
@@ -200,8 +200,9 @@ fn cluster_values<'a>(rows: &[Row<'a>]) -> Vec<ClusterValue<'a>> {
     };
     let mut places: BTreeMap<&'a str, (&'a str, &'a str)> = BTreeMap::new();
     let mut spellings: BTreeMap<(&'a str, Option<String>), &'a str> = BTreeMap::new();
-    // Facilities roll up into their cluster total per gas …
-    let mut by_gas: BTreeMap<(SeriesKey, &'a str), Parts> = BTreeMap::new();
+    // Facilities roll up into their cluster total per gas … (in any order: every sum is taken
+    // over its parts sorted, and a total is the largest of its rows)
+    let mut by_gas: HashMap<(SeriesKey, &'a str), Parts> = HashMap::new();
     for r in rows {
         let o = r.obs;
         let key = SeriesKey::of(o);

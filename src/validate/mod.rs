@@ -15,9 +15,11 @@ mod series;
 pub use row::{YEAR_MAX, YEAR_MIN};
 pub use series::SeriesKey;
 
+use rayon::prelude::*;
+
 use crate::diag::{Code, Finding, Loc};
 use crate::map::{Entry, Mapped, RawRow};
-use crate::normalize::Conversion;
+use crate::normalize::{Conversion, UnitMemo};
 use crate::schema::{Field, Schema};
 
 /// An accepted observation, with the reported value and unit as written.
@@ -56,6 +58,9 @@ pub struct Reject {
     pub raw: Vec<(Field, String)>,
 }
 
+/// Rows checked by one worker at a time, at least: below it, a file is checked on one core.
+const PARALLEL_ROWS: usize = 512;
+
 /// The outcome of validating one file's rows.
 #[derive(Debug, Default)]
 pub struct Validated {
@@ -85,15 +90,21 @@ pub fn validate(mapped: Mapped, schema: &Schema) -> Validated {
         }
     }
 
+    // Each row on its own, on every core (a unit memo per worker); the results in row order.
+    let checked: Vec<(Option<Observation>, Vec<Finding>)> = rows
+        .par_iter()
+        .with_min_len(PARALLEL_ROWS)
+        .map_init(UnitMemo::default, |units, raw| {
+            let mut findings = Vec::new();
+            let obs = if raw.blocked.is_none() { row::check(raw, schema, units, &mut findings) } else { None };
+            (obs, findings)
+        })
+        .collect();
     let mut per_row: Vec<Vec<Finding>> = Vec::with_capacity(rows.len());
     let mut candidates = Vec::new();
     let mut candidate_row = Vec::new();
-    let mut units = crate::normalize::UnitMemo::default();
-    for (i, raw) in rows.iter().enumerate() {
-        let mut findings = Vec::new();
-        if raw.blocked.is_none()
-            && let Some(obs) = row::check(raw, schema, &mut units, &mut findings)
-        {
+    for (i, (obs, findings)) in checked.into_iter().enumerate() {
+        if let Some(obs) = obs {
             candidates.push(obs);
             candidate_row.push(i);
         }
