@@ -24,6 +24,9 @@ fn reading(o: &Observation) -> String {
     }
 }
 
+/// How many of the other rows of a conflict a finding names; the rest are counted.
+const OTHERS_NAMED: usize = 3;
+
 /// What to do with each candidate observation, by index.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Verdict {
@@ -46,11 +49,18 @@ pub fn judge(candidates: &[Observation]) -> Vec<Verdict> {
             let o = &candidates[i];
             let what = describe(o);
             if conflict {
-                let others: Vec<String> = members
+                // The others by name, up to a few: a file repeating one key on every row must
+                // not cost the square of its rows.
+                let mut others: Vec<String> = members
                     .iter()
                     .filter(|&&j| j != i)
+                    .take(OTHERS_NAMED)
                     .map(|&j| format!("{} at {}", reading(&candidates[j]), candidates[j].row.place))
                     .collect();
+                let more = members.len() - 1 - others.len();
+                if more > 0 {
+                    others.push(format!("{more} more"));
+                }
                 verdicts[i] = Verdict::Drop(Finding::new(
                     Code::DuplicateConflict,
                     o.value_loc.clone(),

@@ -201,3 +201,30 @@ fn the_readme_states_every_limit_with_its_default() {
         assert!(readme.contains(&row), "README.md has no row `{row}`");
     }
 }
+
+/// One key on every row, with a different value each time: every row is a conflict, and each
+/// finding names three of the others and counts the rest, so that the report of a file that
+/// repeats one key does not grow as the square of its rows.
+#[test]
+fn one_key_on_every_row_names_a_few_others_and_counts_the_rest() {
+    let mut csv = String::from("cluster,country,year,kpi,value,unit\n");
+    for i in 0..2000 {
+        csv.push_str(&format!("Humber,GBR,2023,jobs,{},jobs\n", 100 + i));
+    }
+    let (_dir, path) = crate::util::temp_file("one_key.csv", csv.as_bytes());
+    let report = crate::util::check_as(&path, "one_key.csv");
+    assert_eq!((report.rows_read, report.rows_rejected), (2000, 2000));
+    let conflicts: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.code.to_string() == "E_DUPLICATE_CONFLICT")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(conflicts.len(), 2000);
+    // Line 2 holds 100 jobs; the others named are lines 3, 4 and 5; 1999 - 3 = 1996 are counted.
+    assert_eq!(
+        conflicts[0],
+        "`jobs` of `zero-carbon-humber` for 2023 is given as 100 jobs here but as 101 jobs at line 3 and 102 jobs at line 4 and 103 jobs at line 5 and 1996 more"
+    );
+    assert!(conflicts.iter().all(|m| m.matches(" at line ").count() == 3 && m.ends_with("and 1996 more")));
+}
