@@ -36,10 +36,11 @@ pub enum Verdict {
 }
 
 /// Judge candidate observations (in row order) for duplicate keys.
-pub fn judge(candidates: &[Observation]) -> Vec<Verdict> {
-    let mut groups: HashMap<SeriesKey, Vec<usize>> = HashMap::new();
-    for (i, o) in candidates.iter().enumerate() {
-        groups.entry(SeriesKey::of(o)).or_default().push(i);
+/// `keys[i]` is the key of `candidates[i]`.
+pub fn judge(candidates: &[Observation], keys: &[SeriesKey]) -> Vec<Verdict> {
+    let mut groups: HashMap<&SeriesKey, Vec<usize>> = HashMap::new();
+    for (i, key) in keys.iter().enumerate() {
+        groups.entry(key).or_default().push(i);
     }
     let mut verdicts = vec![Verdict::Keep; candidates.len()];
     for members in groups.values().filter(|m| m.len() > 1) {

@@ -13,14 +13,14 @@ use crate::read::format_grouped;
 const AGREE: f64 = 0.005;
 
 /// Warnings, as (index of the total into `observations`, finding) pairs.
-pub fn check(observations: &[Observation]) -> Vec<(usize, Finding)> {
+/// `keys[i]` is the key of `observations[i]`.
+pub fn check(observations: &[Observation], keys: &[SeriesKey]) -> Vec<(usize, Finding)> {
     // Per total's key and unit: the total's index, and its facility rows' indices.
     type Group = (Option<usize>, Vec<usize>);
     let mut groups: BTreeMap<(SeriesKey, &str), Group> = BTreeMap::new();
-    for (i, o) in observations.iter().enumerate() {
-        let key = SeriesKey::of(o);
+    for (i, (o, key)) in observations.iter().zip(keys).enumerate() {
         let facility = key.facility.is_some();
-        let entry = groups.entry((key.cluster_total(), o.unit.as_str())).or_default();
+        let entry = groups.entry((key.clone().cluster_total(), o.unit.as_str())).or_default();
         if facility {
             entry.1.push(i);
         } else {

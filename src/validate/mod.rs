@@ -114,8 +114,11 @@ pub fn validate(mapped: Mapped, schema: &Schema) -> Validated {
     let mut kept = vec![false; rows.len()];
     let mut observations = Vec::with_capacity(candidates.len());
     let mut observation_row = Vec::with_capacity(candidates.len());
-    let verdicts = duplicates::judge(&candidates);
-    for ((obs, i), verdict) in candidates.into_iter().zip(candidate_row).zip(verdicts) {
+    // Each observation's key, once: what the checks across rows compare.
+    let keys: Vec<SeriesKey> = candidates.iter().map(SeriesKey::of).collect();
+    let verdicts = duplicates::judge(&candidates, &keys);
+    let mut kept_keys = Vec::with_capacity(candidates.len());
+    for (((obs, i), verdict), key) in candidates.into_iter().zip(candidate_row).zip(verdicts).zip(keys) {
         match verdict {
             duplicates::Verdict::Keep => {
                 kept[i] = true;
@@ -124,11 +127,14 @@ pub fn validate(mapped: Mapped, schema: &Schema) -> Validated {
                 }
                 observations.push(obs);
                 observation_row.push(i);
+                kept_keys.push(key);
             }
             duplicates::Verdict::Drop(finding) => per_row[i].push(finding),
         }
     }
-    for (o, finding) in plausible::jumps(&observations).into_iter().chain(facilities::check(&observations)) {
+    let across =
+        plausible::jumps(&observations, &kept_keys).into_iter().chain(facilities::check(&observations, &kept_keys));
+    for (o, finding) in across {
         per_row[observation_row[o]].push(finding);
     }
 

@@ -53,11 +53,12 @@ fn slip(ratio: f64) -> String {
 }
 
 /// Warnings for year-on-year jumps, as (index into `observations`, finding) pairs.
-pub fn jumps(observations: &[Observation]) -> Vec<(usize, Finding)> {
+/// `keys[i]` is the key of `observations[i]`.
+pub fn jumps(observations: &[Observation], keys: &[SeriesKey]) -> Vec<(usize, Finding)> {
     // One series over the years, in one canonical unit (headcount and FTE are not compared).
     let mut series: BTreeMap<(SeriesKey, &str), Vec<usize>> = BTreeMap::new();
-    for (i, o) in observations.iter().enumerate() {
-        series.entry((SeriesKey::of(o).every_year(), o.unit.as_str())).or_default().push(i);
+    for (i, (o, key)) in observations.iter().zip(keys).enumerate() {
+        series.entry((key.clone().every_year(), o.unit.as_str())).or_default().push(i);
     }
     let mut out = Vec::new();
     for members in series.values_mut() {
