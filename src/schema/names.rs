@@ -504,9 +504,13 @@ impl Matcher {
             let words = self.concepts_of(&stems, l);
             // A phrase of an entry's own definition (`all carriers`, `for storage or use`) says
             // nothing more beside one of its names: the words without it, for each such entry.
+            // Only where such a phrase is there: elsewhere the words are the name's own.
             let own: BTreeMap<usize, Vec<String>> = (0..self.context.len())
                 .filter(|&e| !self.context[e][l].is_empty())
-                .map(|e| (e, self.concepts_of(&without(&stems, &self.context[e][l]), l)))
+                .filter_map(|e| {
+                    let rest = without(&stems, &self.context[e][l]);
+                    (rest.len() < stems.len()).then(|| (e, self.concepts_of(&rest, l)))
+                })
                 .collect();
             let mut matches = Vec::new();
             if !words.is_empty() {
