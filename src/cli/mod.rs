@@ -349,7 +349,9 @@ impl CliError {
             CliError::Template(_) => Exit::Internal,
             CliError::Serve(crate::portal::serve::ServeError::Bind { .. }) => Exit::Usage,
             CliError::Serve(_) => Exit::Internal,
-            CliError::Tokens(crate::portal::tokens::TokenError::NoFile) => Exit::Usage,
+            CliError::Tokens(
+                crate::portal::tokens::TokenError::NoFile | crate::portal::tokens::TokenError::UnknownCluster(_),
+            ) => Exit::Usage,
             CliError::Tokens(_) => Exit::Internal,
             CliError::Annotate { source: crate::portal::annotate::AnnotateError::TooLarge { .. }, .. } => Exit::Usage,
             CliError::Annotate { .. } => Exit::Internal,
@@ -397,12 +399,9 @@ fn tokens(args: &TokensArgs) -> Result<Exit, CliError> {
     let path = plan.serve.tokens.ok_or(TokenError::NoFile)?;
     let mut kept = Tokens::load(&path)?;
     let mut out = std::io::stdout().lock();
-    let cluster =
-        |name: &str| {
-            plan.schema.clusters.find(name).map(|c| c.id.clone()).ok_or_else(|| {
-                CliError::Template(crate::portal::template::TemplateError::UnknownCluster(name.to_owned()))
-            })
-        };
+    let cluster = |name: &str| {
+        plan.schema.clusters.find(name).map(|c| c.id.clone()).ok_or_else(|| TokenError::UnknownCluster(name.to_owned()))
+    };
     match &args.action {
         TokensAction::New(t) => {
             let id = cluster(&t.cluster)?;

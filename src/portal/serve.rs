@@ -404,7 +404,8 @@ async fn submit(
         );
     }
     let ext = upload.format.map_or("bin", |f| f.as_str());
-    let sha = crate::plan::sha256_hex(&upload.bytes);
+    // The check hashed the bytes already: the submission's id is their SHA-256.
+    let sha = report.submission_id();
     let (input, bytes) = (app.input.clone(), upload.bytes.clone());
     let stored = tokio::task::spawn_blocking(move || store_submission(&input, &cluster, &sha, ext, &bytes)).await;
     match stored {

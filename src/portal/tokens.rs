@@ -9,7 +9,6 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
@@ -31,6 +30,8 @@ pub enum TokenError {
     Random(String),
     #[error("the pipeline names no tokens file: set `[serve] tokens`")]
     NoFile,
+    #[error("`{0}` is not a cluster of the registry")]
+    UnknownCluster(String),
 }
 
 /// One token, as kept.
@@ -50,12 +51,9 @@ pub struct Tokens {
     pub tokens: Vec<Entry>,
 }
 
-fn digest(token: &str) -> [u8; 32] {
-    Sha256::digest(token.trim().as_bytes()).into()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// What a token is kept as: the SHA-256 of its text, lower-case hex.
+fn kept_as(token: &str) -> String {
+    crate::plan::sha256_hex(token.trim().as_bytes())
 }
 
 /// Equal, in time that depends only on the lengths.
@@ -86,8 +84,8 @@ impl Tokens {
     pub fn issue(&mut self, cluster: &str) -> Result<String, TokenError> {
         let mut bits = [0u8; 32];
         getrandom::fill(&mut bits).map_err(|e| TokenError::Random(e.to_string()))?;
-        let token = hex(&bits);
-        let sha256 = hex(&digest(&token));
+        let token: String = bits.iter().map(|b| format!("{b:02x}")).collect();
+        let sha256 = kept_as(&token);
         self.tokens.push(Entry {
             id: sha256[..8].to_owned(),
             cluster: cluster.to_owned(),
@@ -111,13 +109,10 @@ impl Tokens {
 
     /// The cluster of a live token; every stored hash is compared, whatever matches.
     pub fn cluster_of(&self, token: &str) -> Option<&str> {
-        let presented = digest(token);
+        let presented = kept_as(token);
         let mut found = None;
         for e in &self.tokens {
-            let stored: Vec<u8> = (0..e.sha256.len() / 2)
-                .filter_map(|i| u8::from_str_radix(e.sha256.get(2 * i..2 * i + 2)?, 16).ok())
-                .collect();
-            if same(&stored, &presented) && e.revoked_at.is_none() {
+            if same(e.sha256.as_bytes(), presented.as_bytes()) && e.revoked_at.is_none() {
                 found = Some(e.cluster.as_str());
             }
         }
