@@ -36,6 +36,19 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status of a submission from its row counts and its number of errors.
+    pub fn of(rows_read: usize, rows_accepted: usize, rows_rejected: usize, errors: usize) -> Status {
+        if rows_read == 0 && errors > 0 {
+            Status::Unreadable
+        } else if rows_rejected == 0 {
+            Status::Accepted
+        } else if rows_accepted == 0 {
+            Status::Rejected
+        } else {
+            Status::Partial
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Accepted => "accepted",
@@ -113,15 +126,7 @@ impl FileReport {
     }
 
     pub fn status(&self) -> Status {
-        if self.rows_read == 0 && self.count(Severity::Error) > 0 {
-            Status::Unreadable
-        } else if self.rows_rejected == 0 {
-            Status::Accepted
-        } else if self.rows_accepted == 0 {
-            Status::Rejected
-        } else {
-            Status::Partial
-        }
+        Status::of(self.rows_read, self.rows_accepted, self.rows_rejected, self.count(Severity::Error))
     }
 
     /// `13 rows read, 12 accepted, 1 rejected; 1 error`: the file's rows and findings in words.
@@ -146,8 +151,14 @@ impl FileReport {
     }
 }
 
-/// Read, map and validate one file.
+/// Read, map and validate one file, keeping the places of the cells it accounted for.
 pub fn check_file(input: &Input, schema: &Schema) -> FileReport {
+    check_path(input, schema, true)
+}
+
+/// Read, map and validate one file; with `track`, keep the places of the cells it accounted for
+/// ([`FileReport::accounted`]).
+fn check_path(input: &Input, schema: &Schema, track: bool) -> FileReport {
     let file = &input.name;
     crate::fault::inject("check", file);
     let Some(format) = Format::from_path(&input.path) else {
@@ -170,7 +181,7 @@ pub fn check_file(input: &Input, schema: &Schema) -> FileReport {
             return FileReport::failed(file, Some(format), Finding::new(code, Loc::file(file), message, hint));
         }
     };
-    let mut report = check_bytes(&bytes, format, file, schema);
+    let mut report = check_content(&bytes, format, file, schema, track);
     report.bytes = bytes.len() as u64;
     report.sha256 = Some(crate::plan::sha256_hex(&bytes));
     report
@@ -178,6 +189,10 @@ pub fn check_file(input: &Input, schema: &Schema) -> FileReport {
 
 /// Read, map and validate a file's bytes, reported under the name `file`.
 pub fn check_bytes(bytes: &[u8], format: Format, file: &Arc<str>, schema: &Schema) -> FileReport {
+    check_content(bytes, format, file, schema, true)
+}
+
+fn check_content(bytes: &[u8], format: Format, file: &Arc<str>, schema: &Schema, track: bool) -> FileReport {
     let content = match read::read(bytes, format, file, &schema.limits) {
         Ok(r) => r,
         Err(e) => {
@@ -185,7 +200,7 @@ pub fn check_bytes(bytes: &[u8], format: Format, file: &Arc<str>, schema: &Schem
             return FileReport::failed(file, Some(format), Finding::new(code, Loc::file(file), message, hint));
         }
     };
-    let mut mapped = crate::map::map(content, file, schema);
+    let mut mapped = crate::map::map(content, file, schema, track);
     let not_reported = mapped.not_reported;
     let explanation = std::mem::take(&mut mapped.explanation);
     let mapped_submitted = mapped.submitted_at.take();
@@ -235,7 +250,7 @@ pub fn check_files_with(inputs: Vec<Input>, schema: Arc<Schema>, done: Arc<dyn F
                 let done = done.clone();
                 let task = tokio::spawn(async move {
                     let _permit = permits.acquire_owned().await;
-                    let report = tokio::task::spawn_blocking(move || check_file(&input, &schema)).await;
+                    let report = tokio::task::spawn_blocking(move || check_path(&input, &schema, false)).await;
                     done();
                     report
                 });

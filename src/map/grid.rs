@@ -15,6 +15,7 @@
 use std::sync::Arc;
 
 use super::cues::{Cue, classify, show, split_unit};
+use super::seen::Seen;
 use super::{Mapped, RawRow, header_read, kpi_refused, missing_columns, unknown_column};
 use crate::diag::{Code, Finding, Loc, Place, column_letters};
 use crate::read::{Cell, Grid, GridKind, GridRow};
@@ -105,30 +106,17 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
     }
     out.explain(describe(&layout, &grid, schema, &where_));
     out.tables.push(grid.row_place(&grid.rows[header]));
-    // Every non-empty cell from the header down, to report at the end those nothing read.
-    let g = &grid;
-    let table: Vec<TableCell> = g.rows[header..]
-        .iter()
-        .enumerate()
-        .flat_map(|(r, row)| {
-            row.cells.iter().enumerate().filter(|(_, c)| !c.is_blank()).map(move |(c, cell)| TableCell {
-                row: header + r,
-                place: g.exact_place(row, c),
-                number: super::infer::numeric(cell),
-                text: show(cell),
-            })
-        })
-        .collect();
+    // Every cell from the header down, to report at the end those nothing read.
+    out.seen = Seen::new(&grid.rows[header..]);
     let header_rows = if matches!(layout, Layout::TwoRow { .. }) { header..header + 2 } else { header..header + 1 };
     for r in header_rows {
         headers_read(&grid, r, file, schema, out);
         for (c, cell) in grid.rows[r].cells.iter().enumerate() {
             if !cell.is_blank() {
-                out.account(grid.exact_place(&grid.rows[r], c));
+                out.seen.mark(grid.rows[r].at, c);
             }
         }
     }
-    let row_places: Vec<Place> = grid.rows.iter().map(|r| grid.row_place(r)).collect();
     let defaults = metadata(&grid, &cues, header, out);
     if out.submitted_at.is_none() {
         out.submitted_at.clone_from(&defaults.submitted);
@@ -139,9 +127,8 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
             let taken: Vec<usize> =
                 std::iter::once(kpi).chain(fields.iter().map(|f| f.0)).chain(years.iter().map(|y| y.0)).collect();
             let unread = unread_columns(&grid, header, &taken, file, schema, out);
-            let data: Vec<GridRow> = grid.rows.drain(header + 1..).collect();
-            let header_row = &grid.rows[header];
-            for row in &data {
+            let (header_row, data) = (&grid.rows[header], &grid.rows[header + 1..]);
+            for row in data {
                 let label = row.cells.get(kpi).filter(|c| !c.is_blank()).map(Cell::to_string);
                 if label.is_none() && !has_values(row, years.iter().map(|y| y.0), schema) {
                     continue;
@@ -158,7 +145,7 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
                     raw.blocked = unread.contains(&col).then_some(Code::KpiUnknown);
                     if let Some(name) = &name {
                         raw.set(Field::Kpi, Cell::Text(name.clone()), Loc::new(file, grid.cell_place(row, kpi)));
-                        out.account(grid.exact_place(row, kpi));
+                        out.seen.mark(row.at, kpi);
                     }
                     raw.set(
                         Field::Year,
@@ -177,8 +164,7 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
             let taken: Vec<usize> =
                 std::iter::once(year).chain(fields.iter().map(|f| f.0)).chain(kpis.iter().map(|k| k.0)).collect();
             let unread = unread_columns(&grid, header, &taken, file, schema, out);
-            let data: Vec<GridRow> = grid.rows.drain(header + 1..).collect();
-            let header_row = &grid.rows[header];
+            let (header_row, data) = (&grid.rows[header], &grid.rows[header + 1..]);
             // A column of numbers under a header that names no KPI: its values are rejected,
             // each at its own cell, after one finding at the header.
             for &col in &unread {
@@ -187,7 +173,7 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
                 kpis.push((col, name.to_owned(), unit));
             }
             kpis.sort_by_key(|k| k.0);
-            for row in &data {
+            for row in data {
                 let y = row.cells.get(year).filter(|c| !c.is_blank());
                 if y.is_none() && !has_values(row, kpis.iter().map(|k| k.0), schema) {
                     continue;
@@ -202,7 +188,7 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
                     }
                     if let Some(y) = y {
                         raw.set(Field::Year, y.clone(), Loc::new(file, grid.cell_place(row, year)));
-                        out.account(grid.exact_place(row, year));
+                        out.seen.mark(row.at, year);
                     }
                     set_fields(&mut raw, row, &fields, &grid, file, out);
                     value(&mut raw, row, *col, &grid, &defaults, file, schema, out);
@@ -210,9 +196,8 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
             }
         }
         Layout::TwoRow { header, cluster, columns } => {
-            let data: Vec<GridRow> = grid.rows.drain(header + 2..).collect();
             let (group_row, year_row) = (&grid.rows[header], &grid.rows[header + 1]);
-            for row in &data {
+            for row in &grid.rows[header + 2..] {
                 let c = row.cells.get(cluster).filter(|c| !c.is_blank());
                 if c.is_none() && !has_values(row, columns.iter().map(|c| c.0), schema) {
                     continue;
@@ -231,37 +216,37 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
                     );
                     if let Some(c) = c {
                         raw.set(Field::Cluster, c.clone(), Loc::new(file, grid.cell_place(row, cluster)));
-                        out.account(grid.exact_place(row, cluster));
+                        out.seen.mark(row.at, cluster);
                     }
                     value(&mut raw, row, *col, &grid, &defaults, file, schema, out);
                 }
             }
         }
     }
-    unread_cells(&table, &row_places, file, out);
+    unread_cells(&grid, header, file, out);
+    if out.track {
+        for (i, row) in grid.rows[header..].iter().enumerate() {
+            for c in (0..row.cells.len()).filter(|&c| out.seen.has(i, c)) {
+                out.accounted.insert(grid.exact_place(row, c));
+            }
+        }
+    }
     true
 }
 
-/// A non-empty cell of a table, as it was before mapping took the rows apart.
-struct TableCell {
-    /// Index of its row in the grid.
-    row: usize,
-    place: Place,
-    number: bool,
-    text: String,
-}
-
-/// Report the non-empty cells of the table that nothing read, one finding per row: a note under
-/// the table, a figure in a column no header names. Nothing is dropped silently.
-fn unread_cells(table: &[TableCell], row_places: &[Place], file: &Arc<str>, out: &mut Mapped) {
-    let mut by_row: std::collections::BTreeMap<usize, Vec<&TableCell>> = Default::default();
-    for cell in table.iter().filter(|c| !out.accounted.contains(&c.place)) {
-        by_row.entry(cell.row).or_default().push(cell);
-    }
-    for (r, cells) in by_row {
-        let numbers = cells.iter().any(|c| c.number);
-        let list = cells.iter().map(|c| format!("`{}`", c.text)).collect::<Vec<_>>().join(", ");
-        let at = Loc::new(file, row_places[r].clone());
+/// Report the non-empty cells of the table (from row `header` down) that nothing read, one
+/// finding per row: a note under the table, a figure in a column no header names. Nothing is
+/// dropped silently. Cells mapping took for its rows were marked seen before they were taken.
+fn unread_cells(grid: &Grid, header: usize, file: &Arc<str>, out: &mut Mapped) {
+    for (i, row) in grid.rows[header..].iter().enumerate() {
+        let unread: Vec<usize> =
+            (0..row.cells.len()).filter(|&c| !row.cells[c].is_blank() && !out.seen.has(i, c)).collect();
+        if unread.is_empty() {
+            continue;
+        }
+        let numbers = unread.iter().any(|&c| super::infer::numeric(&row.cells[c]));
+        let list = unread.iter().map(|&c| format!("`{}`", show(&row.cells[c]))).collect::<Vec<_>>().join(", ");
+        let at = Loc::new(file, grid.row_place(row));
         let (code, message, hint) = if numbers {
             (
                 Code::NumberUnread,
@@ -275,8 +260,8 @@ fn unread_cells(table: &[TableCell], row_places: &[Place], file: &Arc<str>, out:
                 "notes under a table are fine; to keep one with the data, put it in a `notes` column",
             )
         };
-        for c in &cells {
-            out.account(c.place.clone());
+        for c in unread {
+            out.seen.mark(row.at, c);
         }
         out.note(Finding::new(code, at, message, hint));
     }
@@ -309,7 +294,7 @@ fn value(
     out: &mut Mapped,
 ) {
     let cell = row.cells.get(col).cloned().unwrap_or_default();
-    out.account(grid.exact_place(row, col));
+    out.seen.mark(row.at, col);
     if is_not_reported(&cell, schema) {
         out.not_reported += 1;
         return;
@@ -350,7 +335,7 @@ fn set_fields(
     for &(col, field) in fields {
         if let Some(cell) = row.cells.get(col).filter(|c| !c.is_blank()) {
             raw.set(field, cell.clone(), Loc::new(file, grid.cell_place(row, col)));
-            out.account(grid.exact_place(row, col));
+            out.seen.mark(row.at, col);
         }
     }
 }
@@ -393,7 +378,7 @@ fn unread_columns(
             unread.insert(c);
         } else {
             out.note(unknown_column(loc, &text));
-            account_column(grid, &grid.rows[header + 1..], c, out);
+            account_column(&grid.rows[header + 1..], c, out);
         }
     }
     unread
@@ -759,7 +744,7 @@ fn long(
                     } else {
                         out.note(unknown_column(loc, &name));
                     }
-                    account_column(grid, &grid.rows[h + 1..], c, out);
+                    account_column(&grid.rows[h + 1..], c, out);
                 }
             }
         }
@@ -772,37 +757,39 @@ fn long(
         blocked = Some(Code::MissingColumn);
     }
 
-    let data: Vec<_> = grid.rows.drain(h + 1..).collect();
+    // The data rows, apart while their cells are taken into rows; put back for the report of
+    // the cells nothing read.
+    let mut data = grid.rows.split_off(h + 1);
     report_unnamed_columns(grid, &data, columns, file, out);
     let value_col = columns.iter().position(|c| *c == Some(Field::Value));
     let kpi_col = columns.iter().position(|c| *c == Some(Field::Kpi));
-    for mut row in data {
+    for row in &mut data {
         if blocked.is_none() && value_col.is_some_and(|v| row.cells.get(v).is_none_or(|c| is_not_reported(c, schema))) {
             // A row whose figure is "n/a", "-" or empty reports nothing: no observation, no
             // error. A line with no KPI either is a note under the table ("Source: …").
             if kpi_col.is_some_and(|k| row.cells.get(k).is_some_and(|c| !c.is_blank())) {
                 out.not_reported += 1;
-                account_row(grid, &row, columns.len(), out);
+                account_row(row, columns.len(), out);
             } else if let Some(first) = row.cells.iter().find(|c| !c.is_blank()) {
-                out.explain(format!("  {} below the header: passed over (`{}`)", grid.row_place(&row), show(first)));
+                out.explain(format!("  {} below the header: passed over (`{}`)", grid.row_place(row), show(first)));
             }
             continue;
         }
-        let mut raw = RawRow::new(Loc::new(file, grid.row_place(&row)));
+        let mut raw = RawRow::new(Loc::new(file, grid.row_place(row)));
         raw.blocked = blocked;
         if blocked.is_none()
             && let Some(finding) = shifted(grid, &row.cells, columns.len(), &raw.loc)
         {
             out.note(finding);
             raw.blocked = Some(Code::RowShape);
-            account_row(grid, &row, row.cells.len(), out);
+            account_row(row, row.cells.len(), out);
         }
-        account_row(grid, &row, columns.len(), out);
+        account_row(row, columns.len(), out);
         for (c, field) in columns.iter().enumerate() {
             if let (Some(f), Some(cell)) = (field, row.cells.get_mut(c)) {
                 let cell = std::mem::take(cell);
                 if raw.get(*f).is_none() {
-                    raw.set(*f, cell, Loc::new(file, grid.cell_place(&row, c)));
+                    raw.set(*f, cell, Loc::new(file, grid.cell_place(row, c)));
                 }
             }
         }
@@ -832,21 +819,22 @@ fn long(
         apply(&mut raw, defaults, file);
         out.row(raw);
     }
+    grid.rows.append(&mut data);
 }
 
 /// Account for the non-empty cells of column `c` in `rows`: a finding about the column names
 /// every one of them.
-fn account_column(grid: &Grid, rows: &[GridRow], c: usize, out: &mut Mapped) {
+fn account_column(rows: &[GridRow], c: usize, out: &mut Mapped) {
     for r in rows.iter().filter(|r| r.cells.get(c).is_some_and(|x| !x.is_blank())) {
-        out.account(grid.exact_place(r, c));
+        out.seen.mark(r.at, c);
     }
 }
 
 /// Account for the non-empty cells of the first `width` columns of a row.
-fn account_row(grid: &Grid, row: &GridRow, width: usize, out: &mut Mapped) {
+fn account_row(row: &GridRow, width: usize, out: &mut Mapped) {
     for (c, cell) in row.cells.iter().enumerate().take(width) {
         if !cell.is_blank() {
-            out.account(grid.exact_place(row, c));
+            out.seen.mark(row.at, c);
         }
     }
 }
@@ -888,7 +876,7 @@ fn report_unnamed_columns(grid: &Grid, data: &[GridRow], columns: &[Option<Field
             continue;
         }
         if let Some(row) = data.iter().find(|r| r.cells.get(c).is_some_and(|cell| !cell.is_blank())) {
-            account_column(grid, data, c, out);
+            account_column(data, c, out);
             let loc = Loc::new(file, grid.cell_place(row, c));
             let letter = column_letters(grid.first_col + c as u32);
             out.note(Finding::new(

@@ -14,6 +14,7 @@ pub use cues::split_unit;
 mod grid;
 mod infer;
 mod json;
+mod seen;
 
 use std::sync::Arc;
 
@@ -86,8 +87,12 @@ pub struct Mapped {
     /// Every cell of a table that mapping read (a header, a label, a field of a row, a
     /// not-reported marker) or reported in a finding about its column or row: each non-empty
     /// cell of a table found is one of these (see `tests/it/invariant.rs`). Exact places: a
-    /// text line's field, a JSON leaf's pointer.
+    /// text line's field, a JSON leaf's pointer. Kept only when [`map`] is asked to `track`
+    /// them (a grid's are otherwise only bits in `seen`, while its table is mapped).
     pub accounted: std::collections::HashSet<Place>,
+    track: bool,
+    /// The cells of the grid table being mapped that were read or reported.
+    seen: seen::Seen,
     /// Where each table found starts: its (first) header row, line or JSON pointer.
     pub tables: Vec<Place>,
 }
@@ -106,13 +111,16 @@ impl Mapped {
     }
 
     fn account(&mut self, place: Place) {
-        self.accounted.insert(place);
+        if self.track {
+            self.accounted.insert(place);
+        }
     }
 }
 
-/// Find the table(s) in a file's content.
-pub fn map(content: Content, file: &Arc<str>, schema: &Schema) -> Mapped {
-    let mut out = Mapped::default();
+/// Find the table(s) in a file's content; with `track`, keep the place of every cell accounted
+/// for in [`Mapped::accounted`].
+pub fn map(content: Content, file: &Arc<str>, schema: &Schema, track: bool) -> Mapped {
+    let mut out = Mapped { track, ..Mapped::default() };
     match content {
         Content::Sheets(sheets) => {
             let workbook = sheets.iter().any(|s| !matches!(s, Sheet::Grid(g) if g.kind == GridKind::Lines));

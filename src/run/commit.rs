@@ -8,23 +8,29 @@
 //!   file arrives after it); ties go by path, then id.
 //!   A retracted submission's observations are all superseded.
 //! - **Values are not recomputed.** Every value written is the one the check computed (see
-//!   [`crate::normalize`]); the state keeps it bit for bit, so a version built from restored
-//!   submissions and one built from a fresh reading are the same bytes.
+//!   [`crate::normalize`]); a submission not read again keeps its published rows bit for bit
+//!   ([`super::previous`]), so a version built from them and one built from a fresh reading are
+//!   the same bytes. Only the registry's cluster names and regions are looked up again.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
+use arrow::array::{BooleanArray, RecordBatch};
+use arrow::compute::{concat_batches, filter_record_batch};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::previous::Previous;
 use super::{Accounting, RunError, account};
 use crate::plan::{Plan, SourceInfo};
-use crate::state::{State, Submission, Superseded};
+use crate::schema::Schema;
+use crate::state::{Rows, State, Submission};
 use crate::store::{self, LEDGER, SUBMISSIONS, SUMMARY_JSON, Store};
 use crate::summary::{self, Stats, Summary};
-use crate::validate::SeriesKey;
-use crate::write::batches::{self, ObsView, SubView};
+use crate::validate::{KeyParts, SeriesKey};
+use crate::write::batches::{self, SubView, Superseded};
 use crate::write::tables::{self, TableDef};
-use crate::write::{Footer, write_parquet};
+use crate::write::{Footer, WriteError, write_parquet};
 
 /// What the commit made.
 pub struct Committed {
@@ -54,10 +60,19 @@ struct Counts {
     countries: usize,
 }
 
-/// Supersede, then write the version of `run_id`; `lap` is called after the summary and after
-/// the writing.
+/// One submission's observations, with their keys and how they were last published.
+struct Part {
+    observations: RecordBatch,
+    keys: Vec<SeriesKey>,
+    published: Vec<Option<Superseded>>,
+}
+
+/// Supersede, then write the version of `run_id`: the rows of the submissions this run read
+/// from `state`, the others' from `previous`. `lap` is called after the summary and after the
+/// writing.
 pub fn commit(
     state: &mut State,
+    previous: Option<&Previous>,
     plan: &Plan,
     store: &Store,
     run_id: &str,
@@ -66,64 +81,61 @@ pub fn commit(
 ) -> Result<Committed, RunError> {
     state.files.sort_by(|a, b| a.path.cmp(&b.path));
     state.submissions.sort_by(|a, b| (&*a.report.file, &a.id).cmp(&(&*b.report.file, &b.id)));
-    let superseded = supersede(state, started.as_microsecond());
-
     let schema = &plan.schema;
+
+    let parts: Vec<Part> = state
+        .submissions
+        .par_iter()
+        .map(|s| part(s, &SubView::of(s), previous, schema))
+        .collect::<Result<_, RunError>>()?;
+    let marks = supersede(&state.submissions, &parts, started.as_microsecond());
+    let superseded = marks.iter().flatten().filter(|m| m.is_some()).count();
+    let observations = concat(&tables::OBSERVATIONS, parts.iter().map(|p| p.observations.clone()))?;
+    let marks: Vec<Option<Superseded>> = marks.into_iter().flatten().collect();
+    let is_current: BooleanArray = marks.iter().map(|m| Some(m.is_none())).collect();
+    let current = filter_record_batch(&observations, &is_current).map_err(arrow_error(&tables::OBSERVATIONS))?;
+    let current_keys: Vec<SeriesKey> = parts
+        .into_iter()
+        .flat_map(|p| p.keys)
+        .zip(&marks)
+        .filter_map(|(key, mark)| mark.is_none().then_some(key))
+        .collect();
+
+    let summary = summarise(&current, &current_keys, schema)?;
+    lap("summary");
+
     let subs: Vec<SubView<'_>> = state
         .submissions
         .iter()
-        .map(|s| SubView {
-            id: &s.id,
-            report: &s.report,
-            run_id: &s.run_id,
-            ingested_at: s.ingested_at,
-            first_seen: &s.first_seen,
-            retracted: s.retracted_at.is_some(),
-            superseded: s.superseded.len(),
-        })
+        .zip(superseded_counts(&state.submissions, &marks))
+        .map(|(s, superseded)| SubView { superseded, ..SubView::of(s) })
         .collect();
-    let all: Vec<ObsView<'_>> = subs
-        .iter()
-        .zip(&state.submissions)
-        .flat_map(|(view, s)| {
-            s.report.observations.iter().enumerate().map(move |(i, obs)| ObsView {
-                sub: view,
-                obs,
-                superseded: s.superseded.get(&i),
-            })
-        })
-        .collect();
-    let current: Vec<ObsView<'_>> = all
-        .iter()
-        .filter(|o| o.superseded.is_none())
-        .map(|o| ObsView { sub: o.sub, obs: o.obs, superseded: None })
-        .collect();
-
-    let regions: HashMap<&str, &str> = schema.clusters.iter().map(|c| (c.id.as_str(), c.region.as_str())).collect();
-    let rows: Vec<summary::Row<'_>> = current
-        .iter()
-        .map(|o| summary::Row { obs: o.obs, region: regions.get(o.obs.cluster_id.as_str()).copied().unwrap_or("") })
-        .collect();
-    let summary = summary::compute(&rows)?;
-    lap("summary");
-
     let value_units: BTreeMap<&str, &str> =
         schema.kpis.iter().map(|k| (k.id.as_str(), k.canonical_unit.as_str())).collect();
     let footer =
         Footer { run_id: run_id.to_owned(), value_units: serde_json::to_string(&value_units).unwrap_or_default() };
 
     let version = store.version(run_id);
-    let write = |def: &'static TableDef, batch: arrow::array::RecordBatch| {
-        write_parquet(&version.join(def.path), def.name, &batch, &footer)
+    let write =
+        |def: &'static TableDef, batch: RecordBatch| write_parquet(&version.join(def.path), def.name, &batch, &footer);
+    let rows_of = |def: &'static TableDef, fresh: &dyn Fn(&SubView<'_>, &Rows) -> Result<RecordBatch, WriteError>| {
+        let parts = subs.iter().zip(&state.submissions).map(|(view, s)| match &s.rows {
+            Some(rows) => fresh(view, rows),
+            None if def.name == tables::REJECTS.name => {
+                Ok(previous.map(|p| p.rejects(&s.id)).unwrap_or_else(|| empty(def)))
+            }
+            None => Ok(previous.map(|p| p.findings(&s.id)).unwrap_or_else(|| empty(def))),
+        });
+        concat(def, parts.collect::<Result<Vec<_>, _>>()?)
     };
     // The tables and the state's submissions are independent files: written side by side.
     let state_ref = &*state;
     let jobs: [&(dyn Fn() -> Result<(), RunError> + Sync); 5] = [
-        &|| Ok(write(&tables::OBSERVATIONS, batches::observations(&current, schema)?)?),
-        &|| Ok(write(&tables::OBSERVATIONS_HISTORY, batches::history(&all, schema)?)?),
+        &|| Ok(write(&tables::OBSERVATIONS, current.clone())?),
+        &|| Ok(write(&tables::OBSERVATIONS_HISTORY, batches::history(&observations, &marks)?)?),
         &|| {
-            write(&tables::REJECTS, batches::rejects(&subs)?)?;
-            write(&tables::FINDINGS, batches::findings(&subs)?)?;
+            write(&tables::REJECTS, rows_of(&tables::REJECTS, &|v, r| batches::rejects(v, &r.rejects))?)?;
+            write(&tables::FINDINGS, rows_of(&tables::FINDINGS, &|v, r| batches::findings(v, &r.findings))?)?;
             Ok(write(&tables::SUBMISSIONS, batches::submissions(&subs)?)?)
         },
         &|| {
@@ -136,8 +148,9 @@ pub fn commit(
     ];
     jobs.par_iter().map(|job| job()).collect::<Result<Vec<()>, RunError>>()?;
 
-    let submitted: BTreeSet<&str> = rows.iter().map(|r| r.obs.cluster_id.as_str()).collect();
-    let countries: BTreeSet<&str> = rows.iter().map(|r| r.obs.country.as_str()).collect();
+    let text = |name| batches::strings(&current, name).map_err(|problem| column_error(&tables::OBSERVATIONS, problem));
+    let submitted: BTreeSet<&str> = text("cluster_id")?.into_iter().flatten().collect();
+    let countries: BTreeSet<&str> = text("country")?.into_iter().flatten().collect();
     let registry_countries: BTreeSet<&str> = schema.clusters.iter().map(|c| c.country.as_str()).collect();
     let totals = account(state.submissions.iter().map(|s| &s.report));
     let json = SummaryJson {
@@ -160,47 +173,151 @@ pub fn commit(
     Ok(Committed { summary, superseded })
 }
 
+/// A submission's observations: those this run read, or those published; with their keys.
+fn part(s: &Submission, view: &SubView<'_>, previous: Option<&Previous>, schema: &Schema) -> Result<Part, RunError> {
+    let published = previous.map(|p| p.marks(&s.id).to_vec()).unwrap_or_default();
+    let observations = match &s.rows {
+        Some(rows) => batches::observations(view, &rows.observations, schema)?,
+        None => {
+            let batch = previous.map_or_else(|| empty(&tables::OBSERVATIONS), |p| p.observations(&s.id));
+            with_registry(&batch, schema)?
+        }
+    };
+    let keys = keys(&observations).map_err(|problem| column_error(&tables::OBSERVATIONS, problem))?;
+    // Marks are by position: they apply only to the same rows (the same bytes read again).
+    let published = if published.len() == keys.len() { published } else { vec![None; keys.len()] };
+    Ok(Part { observations, keys, published })
+}
+
+/// The series key of each row of an `observations` batch.
+fn keys(batch: &RecordBatch) -> Result<Vec<SeriesKey>, String> {
+    let text = |name| batches::strings(batch, name);
+    let (cluster, facility, kpi, scope, gas) =
+        (text("cluster_id")?, text("facility")?, text("kpi")?, text("scope")?, text("gas")?);
+    let year = batches::ints(batch, "year")?;
+    Ok((0..batch.num_rows())
+        .map(|i| {
+            SeriesKey::new(KeyParts {
+                cluster: cluster[i].unwrap_or_default(),
+                facility: facility[i],
+                year: year[i].unwrap_or_default(),
+                kpi: kpi[i].unwrap_or_default(),
+                scope: scope[i],
+                gas: gas[i],
+            })
+        })
+        .collect())
+}
+
+/// Published observations with the registry's cluster names and regions as they are now.
+fn with_registry(batch: &RecordBatch, schema: &Schema) -> Result<RecordBatch, RunError> {
+    let def = &tables::OBSERVATIONS;
+    let ids = batches::strings(batch, "cluster_id").map_err(|problem| column_error(def, problem))?;
+    let mut columns: Vec<batches::Named> =
+        def.columns.iter().zip(batch.columns()).map(|(c, array)| (c.name, Arc::clone(array))).collect();
+    for (name, array) in batches::registry_columns(ids.into_iter(), schema) {
+        columns.retain(|(n, _)| *n != name);
+        columns.push((name, array));
+    }
+    Ok(batches::batch(def, columns)?)
+}
+
+/// The summary of the current observations, whose keys are `keys`.
+fn summarise(current: &RecordBatch, keys: &[SeriesKey], schema: &Schema) -> Result<Summary, RunError> {
+    let def = &tables::OBSERVATIONS;
+    let error = |problem| column_error(def, problem);
+    let text = |name| batches::strings(current, name).map_err(error);
+    let (scope, country, unit) = (text("scope")?, text("country")?, text("unit")?);
+    let value = batches::floats(current, "value").map_err(error)?;
+    let regions: HashMap<&str, &str> = schema.clusters.iter().map(|c| (c.id.as_str(), c.region.as_str())).collect();
+    let rows: Vec<summary::Row<'_>> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, key)| summary::Row {
+            key,
+            scope: scope[i],
+            country: country[i].unwrap_or_default(),
+            region: regions.get(key.cluster.as_str()).copied().unwrap_or(""),
+            unit: unit[i].unwrap_or_default(),
+            value: value[i].unwrap_or(f64::NAN),
+        })
+        .collect();
+    Ok(summary::compute(&rows)?)
+}
+
+/// The batches of a table one after the other, as one.
+fn concat(def: &'static TableDef, parts: impl IntoIterator<Item = RecordBatch>) -> Result<RecordBatch, RunError> {
+    let parts: Vec<RecordBatch> = parts.into_iter().collect();
+    Ok(concat_batches(&def.schema(), &parts).map_err(arrow_error(def))?)
+}
+
+fn empty(def: &'static TableDef) -> RecordBatch {
+    RecordBatch::new_empty(def.schema())
+}
+
+fn arrow_error(def: &'static TableDef) -> impl Fn(arrow::error::ArrowError) -> WriteError {
+    move |source| WriteError::Arrow { table: def.name, source }
+}
+
+fn column_error(def: &'static TableDef, problem: String) -> WriteError {
+    WriteError::Published { table: def.name, problem }
+}
+
+/// How many of each submission's observations are superseded.
+fn superseded_counts(submissions: &[Submission], marks: &[Option<Superseded>]) -> Vec<usize> {
+    let mut at = 0;
+    submissions
+        .iter()
+        .map(|s| {
+            let n = s.rows.as_ref().map_or(s.report.rows_accepted, |r| r.observations.len());
+            let count = marks[at..at + n].iter().filter(|m| m.is_some()).count();
+            at += n;
+            count
+        })
+        .collect()
+}
+
 /// Mark each observation superseded by the newest submission giving the same key, or
-/// retracted; returns how many are. A mark already published keeps its time.
-fn supersede(state: &mut State, now: i64) -> usize {
+/// retracted. A mark already published keeps its time.
+fn supersede(submissions: &[Submission], parts: &[Part], now: i64) -> Vec<Vec<Option<Superseded>>> {
     let order = |s: &Submission| {
         let arrived = || s.arrived_at.or_else(|| parse_date(&s.first_seen)).unwrap_or(0);
         let date = s.report.submitted_at.as_deref().and_then(parse_date).unwrap_or_else(arrived);
         (date, s.report.file.to_string(), s.id.clone())
     };
-    let mut ranked: Vec<usize> = (0..state.submissions.len()).collect();
-    ranked.sort_by_key(|&i| order(&state.submissions[i]));
+    let mut ranked: Vec<usize> = (0..submissions.len()).collect();
+    ranked.sort_by_key(|&i| order(&submissions[i]));
     let mut newest = HashMap::new();
     for &i in &ranked {
-        let s = &state.submissions[i];
-        if s.retracted_at.is_some() {
+        if submissions[i].retracted_at.is_some() {
             continue;
         }
-        for o in &s.report.observations {
-            newest.insert(SeriesKey::of(o), i);
+        for key in &parts[i].keys {
+            newest.insert(key, i);
         }
     }
-    let ids: Vec<String> = state.submissions.iter().map(|s| s.id.clone()).collect();
-    let mut count = 0;
-    for (i, s) in state.submissions.iter_mut().enumerate() {
-        let mut next = BTreeMap::new();
-        for (j, o) in s.report.observations.iter().enumerate() {
-            let by = match s.retracted_at {
-                Some(_) => Some("retracted".to_owned()),
-                None => newest.get(&SeriesKey::of(o)).filter(|&&w| w != i).map(|&w| ids[w].clone()),
-            };
-            if let Some(by) = by {
-                let at = match s.superseded.get(&j) {
-                    Some(previous) if previous.by == by => previous.at,
-                    _ => s.retracted_at.unwrap_or(now),
-                };
-                next.insert(j, Superseded { by, at });
-            }
-        }
-        count += next.len();
-        s.superseded = next;
-    }
-    count
+    submissions
+        .iter()
+        .zip(parts)
+        .enumerate()
+        .map(|(i, (s, part))| {
+            part.keys
+                .iter()
+                .zip(&part.published)
+                .map(|(key, published)| {
+                    let by = match s.retracted_at {
+                        Some(_) => "retracted".to_owned(),
+                        None => submissions[*newest.get(key).filter(|&&w| w != i)?].id.clone(),
+                    };
+                    let at = match published {
+                        Some(previous) if previous.by == by => previous.at,
+                        _ => s.retracted_at.unwrap_or(now),
+                    };
+                    Some(Superseded { by, at })
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// Microseconds since the epoch of an RFC 3339 timestamp or a plain date.

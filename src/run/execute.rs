@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::pipeline::{self, FileReport, Input};
 use crate::schema::Schema;
-use crate::state::{LedgerEntry, State, Submission};
+use crate::state::{Held, LedgerEntry, Rows, State, Submission};
 
 /// The files checked by this run, in the planned order.
 pub struct Checked {
@@ -23,11 +23,7 @@ pub fn check(inputs: Vec<Input>, schema: Arc<Schema>, done: Arc<dyn Fn() + Send 
     let stats = inputs.iter().map(|i| super::plan::stat(&i.path)).collect();
     let names = inputs.iter().map(|i| i.name.to_string()).collect();
     let paths = inputs.iter().map(|i| i.path.clone()).collect();
-    let mut reports = pipeline::check_files_with(inputs, schema, done);
-    for r in &mut reports {
-        // The cells mapping accounted for are the invariant's test's, not the run's.
-        r.accounted = Default::default();
-    }
+    let reports = pipeline::check_files_with(inputs, schema, done);
     Checked { reports, names, paths, stats }
 }
 
@@ -47,8 +43,8 @@ pub struct Reading<'a> {
 /// its first reading (its path, its results), and only its arrival moves. Reprocessing
 /// replaces a submission's results with those of the same bytes at the same path.
 ///
-/// A report's rows (observations, rejects) move into the state, not copied: the reports left in
-/// `checked` keep their counts and findings, which is all the run says about them.
+/// A report's rows and findings move into the state, not copied, until they are written: the
+/// reports left in `checked` keep their counts and, for the run's manifest, their findings.
 pub fn record(state: &mut State, checked: &mut Checked, reading: &Reading<'_>) {
     for ((report, name), seen) in checked.reports.iter_mut().zip(&checked.names).zip(&checked.stats) {
         let (size, modified_ns) = seen.unwrap_or_default();
@@ -72,7 +68,10 @@ pub fn record(state: &mut State, checked: &mut Checked, reading: &Reading<'_>) {
         let arrived_at = (!reading.full).then_some(reading.now);
         match state.submissions.iter_mut().find(|s| s.id == id) {
             // The same content at the path it was first recorded from: its new reading.
-            Some(existing) if reading.full && existing.report.file == report.file => existing.report = rows_of(report),
+            Some(existing) if reading.full && existing.report.file == report.file => {
+                existing.report = Held::of(report);
+                existing.rows = Some(rows_of(report));
+            }
             Some(existing) => existing.arrived_at = arrived_at.or(existing.arrived_at),
             None => state.submissions.push(Submission {
                 id,
@@ -81,16 +80,18 @@ pub fn record(state: &mut State, checked: &mut Checked, reading: &Reading<'_>) {
                 ingested_at: reading.now,
                 retracted_at: None,
                 arrived_at,
-                superseded: Default::default(),
-                report: rows_of(report),
+                report: Held::of(report),
+                rows: Some(rows_of(report)),
             }),
         }
     }
 }
 
-/// The report with its rows, for the state, leaving `report` its counts and findings.
-fn rows_of(report: &mut FileReport) -> FileReport {
-    let observations = std::mem::take(&mut report.observations);
-    let rejects = std::mem::take(&mut report.rejects);
-    FileReport { observations, rejects, ..report.clone() }
+/// The report's rows for the state, leaving `report` its counts and findings.
+fn rows_of(report: &mut FileReport) -> Rows {
+    Rows {
+        observations: std::mem::take(&mut report.observations),
+        rejects: std::mem::take(&mut report.rejects),
+        findings: report.findings.clone(),
+    }
 }

@@ -4,7 +4,8 @@
 //!
 //! 1. [`plan`]: what to read and what changed, from the ledger (or what to retract);
 //! 2. [`execute`]: check the files, and record them in the state;
-//! 3. [`commit`]: supersede, then build the new version, whole, beside the published one;
+//! 3. [`commit`]: supersede, then build the new version, whole, beside the published one, from
+//!    the rows just read and those of the published version ([`previous`]);
 //! 4. [`publish`]: the atomic switch to it (the output layout is [`crate::store`]'s);
 //! 5. [`manifest`]: the stage times and the run's manifest.
 //!
@@ -23,6 +24,7 @@ pub mod commit;
 pub mod execute;
 pub mod manifest;
 pub mod plan;
+mod previous;
 pub mod publish;
 
 use std::path::PathBuf;
@@ -30,11 +32,10 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::diag::Severity;
 use crate::lock;
 use crate::pipeline::{DiscoverError, FileReport};
 use crate::plan::Plan;
-use crate::state::{State, StateError};
+use crate::state::{Held, State, StateError};
 use crate::store::{Store, StoreError};
 use crate::summary::{Summary, SummaryError};
 use crate::write::WriteError;
@@ -153,8 +154,10 @@ pub fn run(plan: &Plan, options: &Options, progress: Progress<'_>) -> Result<Out
             output: plan.output.clone(),
         });
     }
-    if let Err(e) = state.load_submissions(&store) {
-        state = rebuild(e)?;
+    let mut previous = None;
+    match state.load_submissions(&store).and_then(|()| previous::Previous::load(&store, &state.submissions)) {
+        Ok(p) => previous = p,
+        Err(e) => state = rebuild(e)?,
     }
     let retracted = match &options.retract {
         Some(wanted) => Some(plan::retraction(&mut state, wanted, now)?),
@@ -166,7 +169,7 @@ pub fn run(plan: &Plan, options: &Options, progress: Progress<'_>) -> Result<Out
     let done = progress(changes.to_check.len());
     let mut checked = execute::check(changes.to_check, plan.schema.clone(), done);
     stages.lap("check");
-    let accounting = account(&checked.reports);
+    let accounting = account(checked.reports.iter().map(Held::of));
     if !accounting.balanced {
         return Err(RunError::Unbalanced {
             read: accounting.rows_read,
@@ -179,7 +182,8 @@ pub fn run(plan: &Plan, options: &Options, progress: Progress<'_>) -> Result<Out
     execute::record(&mut state, &mut checked, &reading);
 
     // 3. Commit.
-    let committed = commit::commit(&mut state, plan, &store, &run_id, started, &mut |stage| stages.lap(stage))?;
+    let committed =
+        commit::commit(&mut state, previous.as_ref(), plan, &store, &run_id, started, &mut |stage| stages.lap(stage))?;
 
     // 4. Publish.
     publish::publish(&store, &run_id)?;
@@ -216,15 +220,16 @@ pub fn run(plan: &Plan, options: &Options, progress: Progress<'_>) -> Result<Out
     })
 }
 
-fn account<'a>(reports: impl IntoIterator<Item = &'a FileReport>) -> Accounting {
+fn account<H: std::borrow::Borrow<Held>>(submissions: impl IntoIterator<Item = H>) -> Accounting {
     let mut a = Accounting { balanced: true, ..Accounting::default() };
-    for r in reports {
+    for r in submissions {
+        let r = r.borrow();
         a.files += 1;
         a.rows_read += r.rows_read;
         a.rows_accepted += r.rows_accepted;
         a.rows_rejected += r.rows_rejected;
-        a.errors += r.count(Severity::Error);
-        a.warnings += r.count(Severity::Warning);
+        a.errors += r.errors;
+        a.warnings += r.warnings;
         a.balanced &= r.rows_read == r.rows_accepted + r.rows_rejected;
     }
     a.balanced &= a.rows_read == a.rows_accepted + a.rows_rejected;

@@ -87,7 +87,7 @@ pub fn retraction(state: &mut State, wanted: &str, now: i64) -> Result<Retracted
     Ok(Retracted {
         id: found.id.clone(),
         file: found.report.file.to_string(),
-        observations: found.report.observations.len(),
+        observations: found.report.rows_accepted,
     })
 }
 

@@ -13,11 +13,13 @@
 pub mod batches;
 pub mod read;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-use crate::validate::{Observation, SeriesKey};
+use rustc_hash::FxHashMap;
+
+use crate::validate::{KeyRef, SeriesKey};
 
 /// Statistics of one group of cluster values.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -52,10 +54,15 @@ pub struct Summary {
     pub coverage: Vec<Coverage>,
 }
 
-/// An observation with the registry facts the breakdowns need.
+/// A current observation as the summary reads it: its key, its scope as written, its value in
+/// the canonical unit, and the registry facts the breakdowns need.
 pub struct Row<'a> {
-    pub obs: &'a Observation,
+    pub key: &'a SeriesKey,
+    pub scope: Option<&'a str>,
+    pub country: &'a str,
     pub region: &'a str,
+    pub unit: &'a str,
+    pub value: f64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,10 +78,10 @@ impl From<PolarsError> for SummaryError {
 pub fn compute(rows: &[Row<'_>]) -> Result<Summary, SummaryError> {
     let values = cluster_values(rows);
     let df = df!(
-        "cluster_id" => values.iter().map(|v| v.cluster.as_str()).collect::<Vec<_>>(),
+        "cluster_id" => values.iter().map(|v| v.cluster).collect::<Vec<_>>(),
         "country" => values.iter().map(|v| v.country).collect::<Vec<_>>(),
         "region" => values.iter().map(|v| v.region).collect::<Vec<_>>(),
-        "kpi" => values.iter().map(|v| v.kpi.as_str()).collect::<Vec<_>>(),
+        "kpi" => values.iter().map(|v| v.kpi).collect::<Vec<_>>(),
         "scope" => values.iter().map(|v| v.scope).collect::<Vec<_>>(),
         "unit" => values.iter().map(|v| v.unit).collect::<Vec<_>>(),
         "year" => values.iter().map(|v| v.year).collect::<Vec<_>>(),
@@ -142,9 +149,9 @@ pub fn compute(rows: &[Row<'_>]) -> Result<Summary, SummaryError> {
     };
 
     let df = df!(
-        "cluster_id" => rows.iter().map(|r| r.obs.cluster_id.as_str()).collect::<Vec<_>>(),
-        "kpi" => rows.iter().map(|r| r.obs.kpi.as_str()).collect::<Vec<_>>(),
-        "year" => rows.iter().map(|r| r.obs.year).collect::<Vec<_>>(),
+        "cluster_id" => rows.iter().map(|r| r.key.cluster.as_str()).collect::<Vec<_>>(),
+        "kpi" => rows.iter().map(|r| r.key.kpi.as_str()).collect::<Vec<_>>(),
+        "year" => rows.iter().map(|r| r.key.year).collect::<Vec<_>>(),
     )?;
     let coverage = df
         .lazy()
@@ -175,10 +182,10 @@ pub fn compute(rows: &[Row<'_>]) -> Result<Summary, SummaryError> {
 
 /// A cluster's value for one series and year.
 struct ClusterValue<'a> {
-    cluster: String,
+    cluster: &'a str,
     country: &'a str,
     region: &'a str,
-    kpi: String,
+    kpi: &'a str,
     /// The scope as written: of the spellings of one scope, the first in byte order.
     scope: Option<&'a str>,
     unit: &'a str,
@@ -198,29 +205,28 @@ fn cluster_values<'a>(rows: &[Row<'a>]) -> Vec<ClusterValue<'a>> {
             (!parts.is_empty()).then(|| parts.iter().sum())
         })
     };
-    let mut places: BTreeMap<&'a str, (&'a str, &'a str)> = BTreeMap::new();
-    let mut spellings: BTreeMap<(&'a str, Option<String>), &'a str> = BTreeMap::new();
+    let mut places: FxHashMap<&'a str, (&'a str, &'a str)> = FxHashMap::default();
+    let mut spellings: FxHashMap<(&'a str, &'a str), &'a str> = FxHashMap::default();
     // Facilities roll up into their cluster total per gas … (in any order: every sum is taken
     // over its parts sorted, and a total is the largest of its rows)
-    let mut by_gas: HashMap<(SeriesKey, &'a str), Parts> = HashMap::new();
+    let mut by_gas: FxHashMap<(KeyRef<'a>, &'a str), Parts> = FxHashMap::default();
     for r in rows {
-        let o = r.obs;
-        let key = SeriesKey::of(o);
-        places.insert(o.cluster_id.as_str(), (o.country.as_str(), r.region));
-        if let (Some(scope), Some(_)) = (o.scope.as_deref(), &key.scope) {
-            let spelling = spellings.entry((o.kpi.as_str(), key.scope.clone())).or_insert(scope);
+        let key = r.key.by_ref();
+        places.insert(key.cluster, (r.country, r.region));
+        if let (Some(scope), Some(normal)) = (r.scope, key.scope) {
+            let spelling = spellings.entry((key.kpi, normal)).or_insert(scope);
             *spelling = (*spelling).min(scope);
         }
         let facility = key.facility.is_some();
-        let entry = by_gas.entry((key.cluster_total(), o.unit.as_str())).or_default();
+        let entry = by_gas.entry((key.cluster_total(), r.unit)).or_default();
         if facility {
-            entry.1.push(o.value);
+            entry.1.push(r.value);
         } else {
-            entry.0 = Some(entry.0.map_or(o.value, |v: f64| v.max(o.value)));
+            entry.0 = Some(entry.0.map_or(r.value, |v: f64| v.max(r.value)));
         }
     }
     // … and gases into the cluster's figure for the year.
-    let mut by_year: BTreeMap<(SeriesKey, &'a str), Parts> = BTreeMap::new();
+    let mut by_year: BTreeMap<(KeyRef<'a>, &'a str), Parts> = BTreeMap::new();
     for ((key, unit), parts) in by_gas {
         let Some(v) = resolve(parts) else { continue };
         let gas = key.gas.is_some();
@@ -235,8 +241,8 @@ fn cluster_values<'a>(rows: &[Row<'a>]) -> Vec<ClusterValue<'a>> {
         .into_iter()
         .filter_map(|((key, unit), parts)| {
             let value = resolve(parts)?;
-            let &(country, region) = places.get(key.cluster.as_str())?;
-            let scope = spellings.get(&(key.kpi.as_str(), key.scope.clone())).copied();
+            let &(country, region) = places.get(key.cluster)?;
+            let scope = key.scope.and_then(|normal| spellings.get(&(key.kpi, normal)).copied());
             Some(ClusterValue {
                 country,
                 region,

@@ -5,10 +5,10 @@
 //! with the same key and any difference are a conflict: every row involved gets an error and
 //! none is kept, because choosing one would be a guess.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::Observation;
-use super::series::SeriesKey;
+use super::series::{KeyRef, SeriesKey};
 use crate::diag::{Code, Finding};
 use crate::read::format_number;
 
@@ -38,9 +38,9 @@ pub enum Verdict {
 /// Judge candidate observations (in row order) for duplicate keys.
 /// `keys[i]` is the key of `candidates[i]`.
 pub fn judge(candidates: &[Observation], keys: &[SeriesKey]) -> Vec<Verdict> {
-    let mut groups: HashMap<&SeriesKey, Vec<usize>> = HashMap::new();
+    let mut groups: FxHashMap<KeyRef<'_>, Vec<usize>> = FxHashMap::default();
     for (i, key) in keys.iter().enumerate() {
-        groups.entry(key).or_default().push(i);
+        groups.entry(key.by_ref()).or_default().push(i);
     }
     let mut verdicts = vec![Verdict::Keep; candidates.len()];
     for members in groups.values().filter(|m| m.len() > 1) {

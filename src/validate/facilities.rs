@@ -2,10 +2,10 @@
 //! facility rows for the same [`SeriesKey`] but the facility (and the same unit), the total is
 //! the cluster's figure and the facilities are its breakdown; a warning says whether they agree.
 
-use std::collections::BTreeMap;
+use rustc_hash::FxHashMap;
 
 use super::Observation;
-use super::series::SeriesKey;
+use super::series::{KeyRef, SeriesKey};
 use crate::diag::{Code, Finding};
 use crate::read::format_grouped;
 
@@ -17,10 +17,10 @@ const AGREE: f64 = 0.005;
 pub fn check(observations: &[Observation], keys: &[SeriesKey]) -> Vec<(usize, Finding)> {
     // Per total's key and unit: the total's index, and its facility rows' indices.
     type Group = (Option<usize>, Vec<usize>);
-    let mut groups: BTreeMap<(SeriesKey, &str), Group> = BTreeMap::new();
+    let mut groups: FxHashMap<(KeyRef<'_>, &str), Group> = FxHashMap::default();
     for (i, (o, key)) in observations.iter().zip(keys).enumerate() {
         let facility = key.facility.is_some();
-        let entry = groups.entry((key.clone().cluster_total(), o.unit.as_str())).or_default();
+        let entry = groups.entry((key.by_ref().cluster_total(), o.unit.as_str())).or_default();
         if facility {
             entry.1.push(i);
         } else {

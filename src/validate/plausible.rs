@@ -3,10 +3,10 @@
 //! `million` for `thousand`). Both are warnings: the row is kept, and the warning names the
 //! likely slip.
 
-use std::collections::BTreeMap;
+use rustc_hash::FxHashMap;
 
 use super::Observation;
-use super::series::SeriesKey;
+use super::series::{KeyRef, SeriesKey};
 use crate::diag::{Code, Finding};
 use crate::read::format_grouped;
 use crate::schema::KpiDef;
@@ -56,9 +56,9 @@ fn slip(ratio: f64) -> String {
 /// `keys[i]` is the key of `observations[i]`.
 pub fn jumps(observations: &[Observation], keys: &[SeriesKey]) -> Vec<(usize, Finding)> {
     // One series over the years, in one canonical unit (headcount and FTE are not compared).
-    let mut series: BTreeMap<(SeriesKey, &str), Vec<usize>> = BTreeMap::new();
+    let mut series: FxHashMap<(KeyRef<'_>, &str), Vec<usize>> = FxHashMap::default();
     for (i, (o, key)) in observations.iter().zip(keys).enumerate() {
-        series.entry((key.clone().every_year(), o.unit.as_str())).or_default().push(i);
+        series.entry((key.by_ref().every_year(), o.unit.as_str())).or_default().push(i);
     }
     let mut out = Vec::new();
     for members in series.values_mut() {

@@ -23,6 +23,17 @@ pub struct SeriesKey {
     pub gas: Option<String>,
 }
 
+/// The parts of a key as an observation writes them (an observation, or a published row).
+#[derive(Clone, Copy, Debug)]
+pub struct Parts<'a> {
+    pub cluster: &'a str,
+    pub facility: Option<&'a str>,
+    pub year: i32,
+    pub kpi: &'a str,
+    pub scope: Option<&'a str>,
+    pub gas: Option<&'a str>,
+}
+
 /// The comparison form of a free-text part of the key.
 pub fn normalise(text: Option<&str>) -> Option<String> {
     text.map(key).filter(|k| !k.is_empty())
@@ -30,30 +41,67 @@ pub fn normalise(text: Option<&str>) -> Option<String> {
 
 impl SeriesKey {
     pub fn of(o: &Observation) -> SeriesKey {
-        SeriesKey {
-            cluster: o.cluster_id.clone(),
-            facility: normalise(o.facility.as_deref()),
+        SeriesKey::new(Parts {
+            cluster: &o.cluster_id,
+            facility: o.facility.as_deref(),
             year: o.year,
-            kpi: o.kpi.clone(),
-            scope: normalise(o.scope.as_deref()),
-            gas: normalise(o.gas.as_deref()),
+            kpi: &o.kpi,
+            scope: o.scope.as_deref(),
+            gas: o.gas.as_deref(),
+        })
+    }
+
+    /// The key of a figure given by its parts as written.
+    pub fn new(p: Parts<'_>) -> SeriesKey {
+        SeriesKey {
+            cluster: p.cluster.to_owned(),
+            facility: normalise(p.facility),
+            year: p.year,
+            kpi: p.kpi.to_owned(),
+            scope: normalise(p.scope),
+            gas: normalise(p.gas),
         }
     }
 
+    /// The key by reference: what maps group by without copying its texts.
+    pub fn by_ref(&self) -> KeyRef<'_> {
+        KeyRef {
+            cluster: &self.cluster,
+            facility: self.facility.as_deref(),
+            year: self.year,
+            kpi: &self.kpi,
+            scope: self.scope.as_deref(),
+            gas: self.gas.as_deref(),
+        }
+    }
+}
+
+/// A [`SeriesKey`] by reference, with the same order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyRef<'a> {
+    pub cluster: &'a str,
+    pub facility: Option<&'a str>,
+    pub year: i32,
+    pub kpi: &'a str,
+    pub scope: Option<&'a str>,
+    pub gas: Option<&'a str>,
+}
+
+impl KeyRef<'_> {
     /// The same series in every year (the year set to 0): what year-on-year checks group by.
-    pub fn every_year(mut self) -> SeriesKey {
+    pub fn every_year(mut self) -> Self {
         self.year = 0;
         self
     }
 
     /// The cluster total this figure is a part of (the facility removed).
-    pub fn cluster_total(mut self) -> SeriesKey {
+    pub fn cluster_total(mut self) -> Self {
         self.facility = None;
         self
     }
 
     /// Every gas of the figure together (the gas removed): what per-gas rows add up to.
-    pub fn all_gases(mut self) -> SeriesKey {
+    pub fn all_gases(mut self) -> Self {
         self.gas = None;
         self
     }

@@ -1,19 +1,21 @@
-//! The state's submissions as Arrow record batches, one per table of [`super::tables`]. Each
-//! column is given by its declared name, and [`batch`] puts them in the declared order.
+//! The tables' rows as Arrow record batches, one per table of [`super::tables`]: each
+//! submission's rows from what checking it gave, the columns given by their declared names and
+//! put by [`batch`] in the declared order. [`strings`] and its kin read a published column back.
 
-use arrow::array::{ArrayRef, RecordBatch};
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use arrow::datatypes::{Float64Type, Int32Type, TimestampMicrosecondType};
 
 use super::WriteError;
 use super::tables::{self as t, TableDef, category, float64, int32, int64, text, text_list, timestamp};
-use crate::pipeline::FileReport;
+use crate::diag::Finding;
 use crate::schema::{Field, Schema};
-use crate::state::Superseded;
-use crate::validate::Observation;
+use crate::state::{Held, Submission};
+use crate::validate::{Observation, Reject};
 
 /// A submission as the tables show it.
 pub struct SubView<'a> {
     pub id: &'a str,
-    pub report: &'a FileReport,
+    pub report: &'a Held,
     pub run_id: &'a str,
     pub ingested_at: i64,
     pub first_seen: &'a str,
@@ -21,11 +23,28 @@ pub struct SubView<'a> {
     pub superseded: usize,
 }
 
-/// An observation of a submission, and why it is no longer current, if it is not.
-pub struct ObsView<'a> {
-    pub sub: &'a SubView<'a>,
-    pub obs: &'a Observation,
-    pub superseded: Option<&'a Superseded>,
+impl<'a> SubView<'a> {
+    /// The view of a submission, none of its observations superseded yet.
+    pub fn of(s: &'a Submission) -> SubView<'a> {
+        SubView {
+            id: &s.id,
+            report: &s.report,
+            run_id: &s.run_id,
+            ingested_at: s.ingested_at,
+            first_seen: &s.first_seen,
+            retracted: s.retracted_at.is_some(),
+            superseded: 0,
+        }
+    }
+}
+
+/// Why an observation is no longer current.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Superseded {
+    /// The submission that replaced it, or `retracted`.
+    pub by: String,
+    /// When (microseconds since the epoch, UTC).
+    pub at: i64,
 }
 
 /// A column of a batch, by its declared name.
@@ -54,31 +73,37 @@ pub fn batch(def: &'static TableDef, mut columns: Vec<Named>) -> Result<RecordBa
     RecordBatch::try_new(def.schema(), ordered).map_err(|source| WriteError::Arrow { table: def.name, source })
 }
 
-fn run_columns<'a>(subs: impl Iterator<Item = &'a SubView<'a>> + Clone) -> [Named; 2] {
+/// The columns every row of one submission shares: its id and file, and when and by which run
+/// it was read.
+fn submission_columns(sub: &SubView<'_>, rows: usize) -> [Named; 4] {
+    let n = || std::iter::repeat_n((), rows);
     [
-        ("run_id", category(subs.clone().map(|s| Some(s.run_id)))),
-        ("ingested_at", timestamp(subs.map(|s| Some(s.ingested_at)))),
+        ("submission_id", category(n().map(|()| Some(sub.id)))),
+        ("source_file", category(n().map(|()| Some(&*sub.report.file)))),
+        ("run_id", category(n().map(|()| Some(sub.run_id)))),
+        ("ingested_at", timestamp(n().map(|()| Some(sub.ingested_at)))),
     ]
 }
 
-fn observation_columns(rows: &[ObsView<'_>], schema: &Schema) -> Vec<Named> {
-    let names: Vec<(String, String)> = rows
-        .iter()
-        .map(|r| {
-            schema
-                .clusters
-                .find(&r.obs.cluster_id)
-                .map_or_else(Default::default, |c| (c.name.clone(), c.region.clone()))
-        })
+/// The registry's name and region of each cluster id: columns recomputed at every commit, so
+/// rows read back from an earlier version show the registry as it is now.
+pub fn registry_columns<'a>(ids: impl Iterator<Item = Option<&'a str>>, schema: &Schema) -> [Named; 2] {
+    let names: Vec<Option<(&str, &str)>> = ids
+        .map(|id| id.and_then(|id| schema.clusters.find(id)).map(|c| (c.name.as_str(), c.region.as_str())))
         .collect();
-    let locations: Vec<String> = rows.iter().map(|r| r.obs.value_loc.place.to_string()).collect();
-    let o = || rows.iter().map(|r| r.obs);
-    let [run_id, ingested_at] = run_columns(rows.iter().map(|r| r.sub));
-    vec![
+    [
+        ("cluster_name", category(names.iter().map(|n| Some(n.map_or("", |n| n.0))))),
+        ("region", category(names.iter().map(|n| Some(n.map_or("", |n| n.1))))),
+    ]
+}
+
+/// The observations of one submission (the `observations` table's columns).
+pub fn observations(sub: &SubView<'_>, rows: &[Observation], schema: &Schema) -> Result<RecordBatch, WriteError> {
+    let locations: Vec<String> = rows.iter().map(|o| o.value_loc.place.to_string()).collect();
+    let o = || rows.iter();
+    let mut columns = vec![
         ("cluster_id", category(o().map(|o| Some(o.cluster_id.as_str())))),
-        ("cluster_name", category(names.iter().map(|(name, _)| Some(name.as_str())))),
         ("country", category(o().map(|o| Some(o.country.as_str())))),
-        ("region", category(names.iter().map(|(_, region)| Some(region.as_str())))),
         ("year", int32(o().map(|o| Some(o.year)))),
         ("kpi", category(o().map(|o| Some(o.kpi.as_str())))),
         ("value", float64(o().map(|o| Some(o.value)))),
@@ -96,77 +121,65 @@ fn observation_columns(rows: &[ObsView<'_>], schema: &Schema) -> Vec<Named> {
         ("currency", category(o().map(|o| o.conversion.currency.as_deref()))),
         ("fx_rate", float64(o().map(|o| o.conversion.fx_rate))),
         ("fx_year", int32(o().map(|o| o.conversion.fx_year))),
-        ("submission_id", category(rows.iter().map(|r| Some(r.sub.id)))),
-        ("source_file", category(rows.iter().map(|r| Some(&*r.sub.report.file)))),
         ("source_location", text(locations.iter().map(|l| Some(l.as_str())))),
-        run_id,
-        ingested_at,
-    ]
+    ];
+    columns.extend(registry_columns(o().map(|o| Some(o.cluster_id.as_str())), schema));
+    columns.extend(submission_columns(sub, rows.len()));
+    batch(&t::OBSERVATIONS, columns)
 }
 
-/// The current observations.
-pub fn observations(rows: &[ObsView<'_>], schema: &Schema) -> Result<RecordBatch, WriteError> {
-    batch(&t::OBSERVATIONS, observation_columns(rows, schema))
-}
-
-/// Every version of every observation.
-pub fn history(rows: &[ObsView<'_>], schema: &Schema) -> Result<RecordBatch, WriteError> {
-    let mut columns = observation_columns(rows, schema);
-    columns.push(("superseded_by", category(rows.iter().map(|r| r.superseded.map(|s| s.by.as_str())))));
-    columns.push(("superseded_at", timestamp(rows.iter().map(|r| r.superseded.map(|s| s.at)))));
+/// Every version of every observation: the observations, and why each is no longer current.
+pub fn history(observations: &RecordBatch, marks: &[Option<Superseded>]) -> Result<RecordBatch, WriteError> {
+    let mut columns: Vec<Named> = t::OBSERVATIONS
+        .columns
+        .iter()
+        .zip(observations.columns())
+        .map(|(c, array)| (c.name, std::sync::Arc::clone(array)))
+        .collect();
+    columns.push(("superseded_by", category(marks.iter().map(|m| m.as_ref().map(|s| s.by.as_str())))));
+    columns.push(("superseded_at", timestamp(marks.iter().map(|m| m.as_ref().map(|s| s.at)))));
     batch(&t::OBSERVATIONS_HISTORY, columns)
 }
 
-pub fn rejects(subs: &[SubView<'_>]) -> Result<RecordBatch, WriteError> {
-    let rows: Vec<_> = subs.iter().flat_map(|s| s.report.rejects.iter().map(move |x| (s, x))).collect();
-    let locations: Vec<String> = rows.iter().map(|(_, x)| x.loc.place.to_string()).collect();
-    let raw = |field: Field| {
-        text(rows.iter().map(move |(_, x)| x.raw.iter().find(|(f, _)| *f == field).map(|(_, v)| v.as_str())))
-    };
-    let [run_id, ingested_at] = run_columns(rows.iter().map(|(s, _)| *s));
+/// The rejected rows of one submission.
+pub fn rejects(sub: &SubView<'_>, rows: &[Reject]) -> Result<RecordBatch, WriteError> {
+    let locations: Vec<String> = rows.iter().map(|x| x.loc.place.to_string()).collect();
+    let raw =
+        |field: Field| text(rows.iter().map(move |x| x.raw.iter().find(|(f, _)| *f == field).map(|(_, v)| v.as_str())));
     let mut columns = vec![
-        ("submission_id", category(rows.iter().map(|(s, _)| Some(s.id)))),
-        ("source_file", category(rows.iter().map(|(s, _)| Some(&*s.report.file)))),
         ("source_location", text(locations.iter().map(|l| Some(l.as_str())))),
-        ("codes", text_list(rows.iter().map(|(_, x)| x.codes.iter().map(|c| c.as_str())))),
+        ("codes", text_list(rows.iter().map(|x| x.codes.iter().map(|c| c.as_str())))),
     ];
     columns.extend(Field::ALL.into_iter().map(|f| (f.as_str(), raw(f))));
-    columns.extend([run_id, ingested_at]);
+    columns.extend(submission_columns(sub, rows.len()));
     batch(&t::REJECTS, columns)
 }
 
-pub fn findings(subs: &[SubView<'_>]) -> Result<RecordBatch, WriteError> {
-    let rows: Vec<_> = subs.iter().flat_map(|s| s.report.findings.iter().map(move |f| (s, f))).collect();
-    let parts: Vec<_> = rows.iter().map(|(_, f)| f.location.parts()).collect();
-    let rendered: Vec<String> = rows.iter().map(|(_, f)| f.location.to_string()).collect();
-    let [run_id, ingested_at] = run_columns(rows.iter().map(|(s, _)| *s));
-    batch(
-        &t::FINDINGS,
-        vec![
-            ("submission_id", category(rows.iter().map(|(s, _)| Some(s.id)))),
-            ("source_file", category(rows.iter().map(|(s, _)| Some(&*s.report.file)))),
-            ("severity", category(rows.iter().map(|(_, f)| Some(f.severity.as_str())))),
-            ("code", category(rows.iter().map(|(_, f)| Some(f.code.as_str())))),
-            ("message", text(rows.iter().map(|(_, f)| Some(f.message.as_str())))),
-            ("hint", text(rows.iter().map(|(_, f)| Some(f.hint.as_str())))),
-            ("location", text(rendered.iter().map(|l| Some(l.as_str())))),
-            ("sheet", text(parts.iter().map(|p| p.sheet))),
-            ("cell", text(parts.iter().map(|p| p.cell.as_deref()))),
-            ("row", int64(parts.iter().map(|p| p.row.map(|r| r as i64)))),
-            ("line", int64(parts.iter().map(|p| p.line.map(|l| l as i64)))),
-            ("pointer", text(parts.iter().map(|p| p.pointer))),
-            ("column", text(rows.iter().map(|(_, f)| f.location.column))),
-            run_id,
-            ingested_at,
-        ],
-    )
+/// The findings of one submission.
+pub fn findings(sub: &SubView<'_>, rows: &[Finding]) -> Result<RecordBatch, WriteError> {
+    let parts: Vec<_> = rows.iter().map(|f| f.location.parts()).collect();
+    let rendered: Vec<String> = rows.iter().map(|f| f.location.to_string()).collect();
+    let mut columns = vec![
+        ("severity", category(rows.iter().map(|f| Some(f.severity.as_str())))),
+        ("code", category(rows.iter().map(|f| Some(f.code.as_str())))),
+        ("message", text(rows.iter().map(|f| Some(f.message.as_str())))),
+        ("hint", text(rows.iter().map(|f| Some(f.hint.as_str())))),
+        ("location", text(rendered.iter().map(|l| Some(l.as_str())))),
+        ("sheet", text(parts.iter().map(|p| p.sheet))),
+        ("cell", text(parts.iter().map(|p| p.cell.as_deref()))),
+        ("row", int64(parts.iter().map(|p| p.row.map(|r| r as i64)))),
+        ("line", int64(parts.iter().map(|p| p.line.map(|l| l as i64)))),
+        ("pointer", text(parts.iter().map(|p| p.pointer))),
+        ("column", text(rows.iter().map(|f| f.location.column))),
+    ];
+    columns.extend(submission_columns(sub, rows.len()));
+    batch(&t::FINDINGS, columns)
 }
 
 pub fn submissions(subs: &[SubView<'_>]) -> Result<RecordBatch, WriteError> {
-    use crate::diag::Severity;
     let r = || subs.iter().map(|s| s.report);
-    let count = |sev: Severity| int64(r().map(move |r| Some(r.count(sev) as i64)));
-    let [run_id, ingested_at] = run_columns(subs.iter());
+    let run_id = ("run_id", category(subs.iter().map(|s| Some(s.run_id))));
+    let ingested_at = ("ingested_at", timestamp(subs.iter().map(|s| Some(s.ingested_at))));
     batch(
         &t::SUBMISSIONS,
         vec![
@@ -175,14 +188,14 @@ pub fn submissions(subs: &[SubView<'_>]) -> Result<RecordBatch, WriteError> {
             ("format", category(r().map(|r| r.format.map(|f| f.as_str())))),
             ("bytes", int64(r().map(|r| Some(r.bytes as i64)))),
             ("sha256", text(r().map(|r| r.sha256.as_deref()))),
-            ("cluster_id", category(r().map(FileReport::cluster_id))),
+            ("cluster_id", category(r().map(|r| r.cluster_id.as_deref()))),
             ("rows_read", int64(r().map(|r| Some(r.rows_read as i64)))),
             ("rows_accepted", int64(r().map(|r| Some(r.rows_accepted as i64)))),
             ("rows_rejected", int64(r().map(|r| Some(r.rows_rejected as i64)))),
             ("rows_superseded", int64(subs.iter().map(|s| Some(s.superseded as i64)))),
             ("not_reported", int64(r().map(|r| Some(r.not_reported as i64)))),
-            ("errors", count(Severity::Error)),
-            ("warnings", count(Severity::Warning)),
+            ("errors", int64(r().map(|r| Some(r.errors as i64)))),
+            ("warnings", int64(r().map(|r| Some(r.warnings as i64)))),
             (
                 "status",
                 category(subs.iter().map(|s| Some(if s.retracted { "retracted" } else { s.report.status().as_str() }))),
@@ -193,6 +206,46 @@ pub fn submissions(subs: &[SubView<'_>]) -> Result<RecordBatch, WriteError> {
             ingested_at,
         ],
     )
+}
+
+// Reading a column back, by its declared name: a missing column, or one of another type, is
+// refused with the problem in words.
+
+fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef, String> {
+    batch.column_by_name(name).ok_or_else(|| format!("has no column `{name}`"))
+}
+
+fn wrong(name: &str, array: &ArrayRef) -> String {
+    format!("has the column `{name}` of type {}", array.data_type())
+}
+
+/// A text or category column's values.
+pub fn strings<'a>(batch: &'a RecordBatch, name: &str) -> Result<Vec<Option<&'a str>>, String> {
+    let array = column(batch, name)?;
+    if let Some(dict) = array.as_dictionary_opt::<Int32Type>() {
+        let values = dict.values().as_string_opt::<i32>().ok_or_else(|| wrong(name, array))?;
+        let valid = |k: usize| values.is_valid(k).then(|| values.value(k));
+        return Ok(dict.keys().iter().map(|k| k.and_then(|k| valid(k as usize))).collect());
+    }
+    Ok(array.as_string_opt::<i32>().ok_or_else(|| wrong(name, array))?.iter().collect())
+}
+
+/// A Float64 column's values.
+pub fn floats(batch: &RecordBatch, name: &str) -> Result<Vec<Option<f64>>, String> {
+    let array = column(batch, name)?;
+    Ok(array.as_primitive_opt::<Float64Type>().ok_or_else(|| wrong(name, array))?.iter().collect())
+}
+
+/// An Int32 column's values.
+pub fn ints(batch: &RecordBatch, name: &str) -> Result<Vec<Option<i32>>, String> {
+    let array = column(batch, name)?;
+    Ok(array.as_primitive_opt::<Int32Type>().ok_or_else(|| wrong(name, array))?.iter().collect())
+}
+
+/// A timestamp column's values (microseconds since the epoch).
+pub fn timestamps(batch: &RecordBatch, name: &str) -> Result<Vec<Option<i64>>, String> {
+    let array = column(batch, name)?;
+    Ok(array.as_primitive_opt::<TimestampMicrosecondType>().ok_or_else(|| wrong(name, array))?.iter().collect())
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@
 pub mod batches;
 pub mod tables;
 
+use tables::TableDef;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -36,6 +38,8 @@ pub enum WriteError {
     },
     #[error("the `{table}` table's column `{column}` {problem}")]
     Column { table: &'static str, column: String, problem: &'static str },
+    #[error("the `{table}` table {problem}")]
+    Published { table: &'static str, problem: String },
     #[error("cannot write `{}` as Parquet", path.display())]
     Parquet {
         path: PathBuf,
@@ -84,4 +88,29 @@ pub fn write_parquet(path: &Path, table: &'static str, batch: &RecordBatch, foot
     file.sync_all().map_err(|source| WriteError::Io { path: path.to_path_buf(), source })?;
     crate::fault::pause(&format!("write:{table}"));
     Ok(())
+}
+
+/// Read back a table this crate wrote at `path`, as one batch: refused, with the problem in
+/// words, when it cannot be read or its columns are not the ones `def` declares.
+pub fn read_parquet(path: &Path, def: &TableDef) -> Result<RecordBatch, String> {
+    use arrow::array::RecordBatchReader;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let file = fs_err::File::open(path).map_err(|e| format!("unreadable ({e})"))?;
+    let damaged = |e: &dyn std::fmt::Display| format!("damaged ({e})");
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file.into_parts().0)
+        .and_then(|b| b.with_batch_size(64 * 1024).build())
+        .map_err(|e| damaged(&e))?;
+    let declared = def.schema();
+    let found = reader.schema();
+    let same = found.fields().len() == declared.fields().len()
+        && found
+            .fields()
+            .iter()
+            .zip(declared.fields())
+            .all(|(f, d)| f.name() == d.name() && f.data_type() == d.data_type());
+    if !same {
+        return Err(format!("not the `{}` table of this version of clusterkpi", def.name));
+    }
+    let batches = reader.collect::<Result<Vec<_>, _>>().map_err(|e| damaged(&e))?;
+    arrow::compute::concat_batches(&declared, &batches).map_err(|e| damaged(&e))
 }

@@ -241,6 +241,17 @@ fn a_damaged_state_is_refused_with_instructions_and_rebuilt_by_full() {
     let rebuilt = run(&f, &["--full"]);
     assert_eq!(rebuilt.code, 0, "{}", rebuilt.stderr);
     assert_eq!(table(&f.output, &tables::OBSERVATIONS).num_rows(), rows, "no row duplicated");
+
+    // The rows of earlier submissions are read back from the published tables: a damaged one
+    // is refused the same way when a new file needs them.
+    let history = f.output.join("current").join(tables::OBSERVATIONS_HISTORY.path);
+    let bytes = std::fs::read(&history).unwrap();
+    std::fs::write(&history, &bytes[..bytes.len() / 2]).unwrap();
+    std::fs::copy(root().join("sample_data/hunter-region.csv"), f.input.join("hunter-region.csv")).unwrap();
+    let refused = run(&f, &[]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(refused.stderr.contains("observations_history") && refused.stderr.contains("--full"), "{}", refused.stderr);
+    assert_eq!(run(&f, &["--full"]).code, 0);
 }
 
 #[test]
@@ -276,4 +287,70 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// The run state's files (ledger and submissions) after one run over a CSV of `rows` rows.
+fn state_after(rows: usize) -> (u64, usize) {
+    let f = folders(&[]);
+    let mut csv = String::from("cluster,country,year,kpi,value,unit,facility\n");
+    for i in 0..rows {
+        csv += &format!("hunter-region,AUS,{},ghg_reduction_potential,{}.5,ktCO2e,site {i}\n", 2000 + i % 20, i + 1);
+    }
+    std::fs::write(f.input.join("hunter.csv"), csv).unwrap();
+    let r = run(&f, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let published = table(&f.output, &tables::OBSERVATIONS).num_rows();
+    let state = f.output.join("current/_state");
+    let bytes = std::fs::read_dir(&state).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
+    (bytes, published)
+}
+
+#[test]
+fn the_run_state_does_not_grow_with_the_rows() {
+    let (small, few) = state_after(10);
+    let (large, many) = state_after(5000);
+    assert_eq!((few, many), (10, 5000), "every row is published");
+    // The same one file and submission: only the digits of its counts differ.
+    assert!(large <= small + 16, "the state grew from {small} to {large} bytes with 500 times the rows");
+}
+
+#[test]
+fn a_state_of_version_1_is_read_and_keeps_the_rows_it_held() {
+    let f = folders(&TWO);
+    assert_eq!(run(&f, &[]).code, 0);
+    let before = table(&f.output, &tables::OBSERVATIONS).num_rows();
+    // Write the state as version 1 kept it: each submission with its report, rows and all.
+    let state = f.output.join("current/_state");
+    let mut subs: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(state.join("submissions.json")).unwrap()).unwrap();
+    for s in subs["submissions"].as_array_mut().unwrap() {
+        let file = s["report"]["file"].as_str().unwrap().to_owned();
+        let report = crate::util::check_as(&f.input.join(&file), &file);
+        assert!(!report.observations.is_empty());
+        s["report"] = serde_json::to_value(&report).unwrap();
+        s["superseded"] = serde_json::json!({});
+    }
+    subs["version"] = 1.into();
+    std::fs::write(state.join("submissions.json"), subs.to_string()).unwrap();
+    let mut ledger: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(state.join("ledger.json")).unwrap()).unwrap();
+    ledger["version"] = 1.into();
+    std::fs::write(state.join("ledger.json"), ledger.to_string()).unwrap();
+
+    // One input deleted, one added: the deleted one's rows come from the old state.
+    std::fs::remove_file(f.input.join(TWO[0])).unwrap();
+    std::fs::copy(root().join("sample_data/hunter-region.csv"), f.input.join("hunter-region.csv")).unwrap();
+    let r = run(&f, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let after = table(&f.output, &tables::OBSERVATIONS);
+    let files = strings(&after, "source_file");
+    for name in TWO.iter().chain(&["hunter-region.csv"]) {
+        assert!(files.iter().any(|s| s.as_deref() == Some(*name)), "{name} is published");
+    }
+    let added = crate::util::check_as(&f.input.join("hunter-region.csv"), "hunter-region.csv").rows_accepted;
+    assert_eq!(after.num_rows(), before + added, "the old rows kept, the new file's added");
+    let version: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(state.join("submissions.json")).unwrap()).unwrap();
+    assert_eq!(version["version"], 2, "the state is written as the current version");
+    assert!(version["submissions"][0]["report"].get("observations").is_none(), "without rows");
 }
