@@ -105,7 +105,7 @@ fn valid(rng: &mut Rng, cluster: (&str, &str), facility: &str) -> Row {
 fn plant(rng: &mut Rng, mut row: Row) -> Row {
     match rng.below(3) {
         0 => row[5] = rng.pick(&["furlongs", "bananas", "tCO2e per widget"]).to_owned(),
-        1 => row[4] = rng.pick(&["TBD", "approx. lots", "see annex"]).to_owned(),
+        1 => row[4] = rng.pick(&["approx. lots", "12..5"]).to_owned(),
         _ => row[2] = rng.pick(&["1850", "2150"]).to_owned(),
     }
     row

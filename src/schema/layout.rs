@@ -95,6 +95,11 @@ pub struct Layout {
     pub template: Template,
     /// (mark lower-cased, before the number?, what it says), longest marks first.
     marks: Vec<(String, bool, Option<Qualifier>)>,
+    /// The first character of every mark before the number, and the last of every mark after
+    /// it: a text that starts and ends with none of them carries no mark.
+    mark_ends: (Vec<char>, Vec<char>),
+    /// The length of the longest marker, in bytes.
+    longest_marker: usize,
 }
 
 impl Layout {
@@ -106,10 +111,14 @@ impl Layout {
                 metadata.insert(text::key(&s), key);
             }
         }
-        Ok(Layout {
+        let markers: HashSet<String> = f.missing_markers.iter().map(|m| m.trim().to_lowercase()).collect();
+        let longest_marker = markers.iter().map(String::len).max().unwrap_or(0);
+        let mut layout = Layout {
             // Markers are mostly punctuation (`-`, `–`, `n/a`), so they are compared lower-cased
             // and trimmed, not by the punctuation-blind key.
-            markers: f.missing_markers.iter().map(|m| m.trim().to_lowercase()).collect(),
+            markers,
+            longest_marker,
+            mark_ends: Default::default(),
             metadata,
             kpi_containers: f.json.kpi_containers.iter().map(|k| text::key(k)).collect(),
             submitted: f.json.submitted,
@@ -127,7 +136,15 @@ impl Layout {
                 marks.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.cmp(b)));
                 marks
             },
-        })
+        };
+        for (mark, before, _) in &layout.marks {
+            let (ends, end) = match before {
+                true => (&mut layout.mark_ends.0, mark.chars().next()),
+                false => (&mut layout.mark_ends.1, mark.chars().next_back()),
+            };
+            ends.extend(end.filter(|c| !ends.contains(c)));
+        }
+        Ok(layout)
     }
 
     /// The mark on a figure written as text, if it carries one: `~1200`, `1,234*`, `>500`.
@@ -135,6 +152,12 @@ impl Layout {
     /// touches other letters, so `12 Mt` or `2 kt` carry none.
     pub fn mark<'a>(&self, text: &'a str) -> Option<Mark<'a>> {
         let t = text.trim();
+        let lowered = |c: Option<char>| c.and_then(|c| c.to_lowercase().next());
+        let (first, last) = (lowered(t.chars().next()), lowered(t.chars().next_back()));
+        if !first.is_some_and(|c| self.mark_ends.0.contains(&c)) && !last.is_some_and(|c| self.mark_ends.1.contains(&c))
+        {
+            return None;
+        }
         let lower = t.to_lowercase();
         if lower.len() != t.len() {
             return None;
@@ -174,7 +197,13 @@ impl Layout {
 
     /// True for a text that means "not reported" (an empty text too).
     pub fn is_marker(&self, s: &str) -> bool {
-        let t = s.trim().to_lowercase();
+        let t = s.trim();
+        // Lower-casing a character takes at most three times fewer bytes (`K`, the Kelvin sign,
+        // is `k`): a longer text cannot be a marker.
+        if t.len() > 3 * self.longest_marker {
+            return false;
+        }
+        let t = t.to_lowercase();
         t.is_empty() || self.markers.contains(&t)
     }
 

@@ -80,8 +80,6 @@ impl<T> Lookup<T> {
     }
 }
 
-use std::collections::HashMap;
-
 /// Why a schema or reference file could not be loaded. A configuration error: nothing runs.
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
@@ -325,7 +323,7 @@ fn check<T: validator::Validate>(file: &str, entry: &str, value: &T) -> Result<(
 /// two different entries.
 #[derive(Debug, Default)]
 struct KeyIndex {
-    map: HashMap<String, usize>,
+    map: rustc_hash::FxHashMap<String, usize>,
     /// Every key with its shape, in insertion order, for [`KeyIndex::closest`].
     shapes: Vec<Shape>,
 }

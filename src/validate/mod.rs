@@ -78,13 +78,13 @@ enum Slot {
 }
 
 pub fn validate(mapped: Mapped, schema: &Schema) -> Validated {
-    let mut rows: Vec<RawRow> = Vec::new();
+    let mut rows: Vec<Box<RawRow>> = Vec::new();
     let mut slots = Vec::with_capacity(mapped.entries.len());
     for entry in mapped.entries {
         match entry {
             Entry::Row(row) => {
                 slots.push(Slot::Row(rows.len()));
-                rows.push(*row);
+                rows.push(row);
             }
             Entry::Note(finding) => slots.push(Slot::Note(finding)),
         }

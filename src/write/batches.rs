@@ -85,6 +85,19 @@ fn submission_columns(sub: &SubView<'_>, rows: usize) -> [Named; 4] {
     ]
 }
 
+/// A column of places as people read them (`KPIs!E14`, `line 17`), each written straight into
+/// the column's buffer.
+fn places<'a>(places: impl Iterator<Item = &'a crate::diag::Place>) -> ArrayRef {
+    use std::fmt::Write as _;
+    let mut b = arrow::array::StringBuilder::new();
+    for place in places {
+        // Writing to the builder's buffer cannot fail.
+        let _ = write!(b, "{place}");
+        b.append_value("");
+    }
+    std::sync::Arc::new(b.finish())
+}
+
 /// The registry's name and region of each cluster id: columns recomputed at every commit, so
 /// rows read back from an earlier version show the registry as it is now.
 pub fn registry_columns<'a>(ids: impl Iterator<Item = Option<&'a str>>, schema: &Schema) -> [Named; 2] {
@@ -99,7 +112,6 @@ pub fn registry_columns<'a>(ids: impl Iterator<Item = Option<&'a str>>, schema: 
 
 /// The observations of one submission (the `observations` table's columns).
 pub fn observations(sub: &SubView<'_>, rows: &[Observation], schema: &Schema) -> Result<RecordBatch, WriteError> {
-    let locations: Vec<String> = rows.iter().map(|o| o.value_loc.place.to_string()).collect();
     let o = || rows.iter();
     let mut columns = vec![
         ("cluster_id", category(o().map(|o| Some(o.cluster_id.as_str())))),
@@ -121,7 +133,7 @@ pub fn observations(sub: &SubView<'_>, rows: &[Observation], schema: &Schema) ->
         ("currency", category(o().map(|o| o.conversion.currency.as_deref()))),
         ("fx_rate", float64(o().map(|o| o.conversion.fx_rate))),
         ("fx_year", int32(o().map(|o| o.conversion.fx_year))),
-        ("source_location", text(locations.iter().map(|l| Some(l.as_str())))),
+        ("source_location", places(o().map(|o| &o.value_loc.place))),
     ];
     columns.extend(registry_columns(o().map(|o| Some(o.cluster_id.as_str())), schema));
     columns.extend(submission_columns(sub, rows.len()));
@@ -143,11 +155,10 @@ pub fn history(observations: &RecordBatch, marks: &[Option<Superseded>]) -> Resu
 
 /// The rejected rows of one submission.
 pub fn rejects(sub: &SubView<'_>, rows: &[Reject]) -> Result<RecordBatch, WriteError> {
-    let locations: Vec<String> = rows.iter().map(|x| x.loc.place.to_string()).collect();
     let raw =
         |field: Field| text(rows.iter().map(move |x| x.raw.iter().find(|(f, _)| *f == field).map(|(_, v)| v.as_str())));
     let mut columns = vec![
-        ("source_location", text(locations.iter().map(|l| Some(l.as_str())))),
+        ("source_location", places(rows.iter().map(|x| &x.loc.place))),
         ("codes", text_list(rows.iter().map(|x| x.codes.iter().map(|c| c.as_str())))),
     ];
     columns.extend(Field::ALL.into_iter().map(|f| (f.as_str(), raw(f))));
