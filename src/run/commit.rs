@@ -60,9 +60,14 @@ struct Counts {
     countries: usize,
 }
 
+/// Rows of a submission built into one piece of its batch at a time: a large submission's
+/// pieces are built on every core.
+const PIECE: usize = 64 * 1024;
+
 /// One submission's observations, with their keys and how they were last published.
 struct Part {
-    observations: RecordBatch,
+    /// Its observations, in pieces.
+    pieces: Vec<RecordBatch>,
     keys: Vec<SeriesKey>,
     published: Vec<Option<Superseded>>,
 }
@@ -90,7 +95,7 @@ pub fn commit(
         .collect::<Result<_, RunError>>()?;
     let marks = supersede(&state.submissions, &parts, started.as_microsecond());
     let superseded = marks.iter().flatten().filter(|m| m.is_some()).count();
-    let observations = concat(&tables::OBSERVATIONS, parts.iter().map(|p| p.observations.clone()))?;
+    let observations = concat(&tables::OBSERVATIONS, parts.iter().flat_map(|p| p.pieces.iter().cloned()))?;
     let marks: Vec<Option<Superseded>> = marks.into_iter().flatten().collect();
     let is_current: BooleanArray = marks.iter().map(|m| Some(m.is_none())).collect();
     let current = filter_record_batch(&observations, &is_current).map_err(arrow_error(&tables::OBSERVATIONS))?;
@@ -176,17 +181,29 @@ pub fn commit(
 /// A submission's observations: those this run read, or those published; with their keys.
 fn part(s: &Submission, view: &SubView<'_>, previous: Option<&Previous>, schema: &Schema) -> Result<Part, RunError> {
     let published = previous.map(|p| p.marks(&s.id).to_vec()).unwrap_or_default();
-    let observations = match &s.rows {
-        Some(rows) => batches::observations(view, &rows.observations, schema)?,
+    let pieces: Vec<RecordBatch> = match &s.rows {
+        // A large submission in pieces, built on every core.
+        Some(rows) => rows
+            .observations
+            .par_chunks(PIECE)
+            .map(|piece| batches::observations(view, piece, schema))
+            .collect::<Result<_, _>>()?,
         None => {
             let batch = previous.map_or_else(|| empty(&tables::OBSERVATIONS), |p| p.observations(&s.id));
-            with_registry(&batch, schema)?
+            let pieces =
+                (0..batch.num_rows()).step_by(PIECE).map(|at| batch.slice(at, PIECE.min(batch.num_rows() - at)));
+            pieces.collect::<Vec<_>>().par_iter().map(|piece| with_registry(piece, schema)).collect::<Result<_, _>>()?
         }
     };
-    let keys = keys(&observations).map_err(|problem| column_error(&tables::OBSERVATIONS, problem))?;
+    let keys: Vec<Vec<SeriesKey>> = pieces
+        .par_iter()
+        .map(keys)
+        .collect::<Result<_, _>>()
+        .map_err(|problem| column_error(&tables::OBSERVATIONS, problem))?;
+    let keys: Vec<SeriesKey> = keys.into_iter().flatten().collect();
     // Marks are by position: they apply only to the same rows (the same bytes read again).
     let published = if published.len() == keys.len() { published } else { vec![None; keys.len()] };
-    Ok(Part { observations, keys, published })
+    Ok(Part { pieces, keys, published })
 }
 
 /// The series key of each row of an `observations` batch.
