@@ -27,7 +27,7 @@ use crate::schema::Schema;
 use crate::state::{Rows, State, Submission};
 use crate::store::{self, LEDGER, SUBMISSIONS, SUMMARY_JSON, Store};
 use crate::summary::{self, Stats, Summary};
-use crate::validate::{KeyParts, SeriesKey};
+use crate::validate::{KeyRef, SeriesKey};
 use crate::write::batches::{self, SubView, Superseded};
 use crate::write::tables::{self, TableDef};
 use crate::write::{Footer, WriteError, write_parquet};
@@ -214,7 +214,7 @@ fn keys(batch: &RecordBatch) -> Result<Vec<SeriesKey>, String> {
     let year = batches::ints(batch, "year")?;
     Ok((0..batch.num_rows())
         .map(|i| {
-            SeriesKey::new(KeyParts {
+            SeriesKey::new(KeyRef {
                 cluster: cluster[i].unwrap_or_default(),
                 facility: facility[i],
                 year: year[i].unwrap_or_default(),

@@ -13,7 +13,7 @@ mod row;
 mod series;
 
 pub use row::{YEAR_MAX, YEAR_MIN};
-pub use series::{KeyRef, Parts as KeyParts, SeriesKey};
+pub use series::{KeyRef, SeriesKey};
 
 use rayon::prelude::*;
 

@@ -23,17 +23,6 @@ pub struct SeriesKey {
     pub gas: Option<String>,
 }
 
-/// The parts of a key as an observation writes them (an observation, or a published row).
-#[derive(Clone, Copy, Debug)]
-pub struct Parts<'a> {
-    pub cluster: &'a str,
-    pub facility: Option<&'a str>,
-    pub year: i32,
-    pub kpi: &'a str,
-    pub scope: Option<&'a str>,
-    pub gas: Option<&'a str>,
-}
-
 /// The comparison form of a free-text part of the key.
 pub fn normalise(text: Option<&str>) -> Option<String> {
     text.map(key).filter(|k| !k.is_empty())
@@ -41,7 +30,7 @@ pub fn normalise(text: Option<&str>) -> Option<String> {
 
 impl SeriesKey {
     pub fn of(o: &Observation) -> SeriesKey {
-        SeriesKey::new(Parts {
+        SeriesKey::new(KeyRef {
             cluster: &o.cluster_id,
             facility: o.facility.as_deref(),
             year: o.year,
@@ -51,8 +40,9 @@ impl SeriesKey {
         })
     }
 
-    /// The key of a figure given by its parts as written.
-    pub fn new(p: Parts<'_>) -> SeriesKey {
+    /// The key of a figure given by its parts as written (facility, scope and gas not yet
+    /// normalised).
+    pub fn new(p: KeyRef<'_>) -> SeriesKey {
         SeriesKey {
             cluster: p.cluster.to_owned(),
             facility: normalise(p.facility),
