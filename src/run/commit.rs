@@ -94,7 +94,9 @@ pub fn commit(
         .map(|s| part(s, &SubView::of(s), previous, schema))
         .collect::<Result<_, RunError>>()?;
     let marks = supersede(&state.submissions, &parts, started.as_microsecond());
-    let superseded = marks.iter().flatten().filter(|m| m.is_some()).count();
+    // How many of each submission's observations are superseded, and of all of them.
+    let counts: Vec<usize> = marks.iter().map(|m| m.iter().filter(|m| m.is_some()).count()).collect();
+    let superseded = counts.iter().sum();
     let observations = concat(&tables::OBSERVATIONS, parts.iter().flat_map(|p| p.pieces.iter().cloned()))?;
     let marks: Vec<Option<Superseded>> = marks.into_iter().flatten().collect();
     let is_current: BooleanArray = marks.iter().map(|m| Some(m.is_none())).collect();
@@ -109,12 +111,8 @@ pub fn commit(
     let summary = summarise(&current, &current_keys, schema)?;
     lap("summary");
 
-    let subs: Vec<SubView<'_>> = state
-        .submissions
-        .iter()
-        .zip(superseded_counts(&state.submissions, &marks))
-        .map(|(s, superseded)| SubView { superseded, ..SubView::of(s) })
-        .collect();
+    let subs: Vec<SubView<'_>> =
+        state.submissions.iter().zip(counts).map(|(s, superseded)| SubView { superseded, ..SubView::of(s) }).collect();
     let value_units: BTreeMap<&str, &str> =
         schema.kpis.iter().map(|k| (k.id.as_str(), k.canonical_unit.as_str())).collect();
     let footer =
@@ -123,13 +121,12 @@ pub fn commit(
     let version = store.version(run_id);
     let write =
         |def: &'static TableDef, batch: RecordBatch| write_parquet(&version.join(def.path), def.name, &batch, &footer);
-    let rows_of = |def: &'static TableDef, fresh: &dyn Fn(&SubView<'_>, &Rows) -> Result<RecordBatch, WriteError>| {
+    // A table of each submission's rows: those this run read, or those published.
+    type Fresh<'f> = &'f dyn Fn(&SubView<'_>, &Rows) -> Result<RecordBatch, WriteError>;
+    let rows_of = |def: &'static TableDef, fresh: Fresh<'_>, published: fn(&Previous, &str) -> RecordBatch| {
         let parts = subs.iter().zip(&state.submissions).map(|(view, s)| match &s.rows {
             Some(rows) => fresh(view, rows),
-            None if def.name == tables::REJECTS.name => {
-                Ok(previous.map(|p| p.rejects(&s.id)).unwrap_or_else(|| empty(def)))
-            }
-            None => Ok(previous.map(|p| p.findings(&s.id)).unwrap_or_else(|| empty(def))),
+            None => Ok(previous.map_or_else(|| empty(def), |p| published(p, &s.id))),
         });
         concat(def, parts.collect::<Result<Vec<_>, _>>()?)
     };
@@ -139,8 +136,14 @@ pub fn commit(
         &|| Ok(write(&tables::OBSERVATIONS, current.clone())?),
         &|| Ok(write(&tables::OBSERVATIONS_HISTORY, batches::history(&observations, &marks)?)?),
         &|| {
-            write(&tables::REJECTS, rows_of(&tables::REJECTS, &|v, r| batches::rejects(v, &r.rejects))?)?;
-            write(&tables::FINDINGS, rows_of(&tables::FINDINGS, &|v, r| batches::findings(v, &r.findings))?)?;
+            write(
+                &tables::REJECTS,
+                rows_of(&tables::REJECTS, &|v, r| batches::rejects(v, &r.rejects), Previous::rejects)?,
+            )?;
+            write(
+                &tables::FINDINGS,
+                rows_of(&tables::FINDINGS, &|v, r| batches::findings(v, &r.findings), Previous::findings)?,
+            )?;
             Ok(write(&tables::SUBMISSIONS, batches::submissions(&subs)?)?)
         },
         &|| {
@@ -278,20 +281,6 @@ fn arrow_error(def: &'static TableDef) -> impl Fn(arrow::error::ArrowError) -> W
 
 fn column_error(def: &'static TableDef, problem: String) -> WriteError {
     WriteError::Published { table: def.name, problem }
-}
-
-/// How many of each submission's observations are superseded.
-fn superseded_counts(submissions: &[Submission], marks: &[Option<Superseded>]) -> Vec<usize> {
-    let mut at = 0;
-    submissions
-        .iter()
-        .map(|s| {
-            let n = s.rows.as_ref().map_or(s.report.rows_accepted, |r| r.observations.len());
-            let count = marks[at..at + n].iter().filter(|m| m.is_some()).count();
-            at += n;
-            count
-        })
-        .collect()
 }
 
 /// Mark each observation superseded by the newest submission giving the same key, or
