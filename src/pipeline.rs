@@ -193,6 +193,7 @@ pub fn check_bytes(bytes: &[u8], format: Format, file: &Arc<str>, schema: &Schem
 }
 
 fn check_content(bytes: &[u8], format: Format, file: &Arc<str>, schema: &Schema, track: bool) -> FileReport {
+    let started = std::time::Instant::now();
     let content = match read::read(bytes, format, file, &schema.limits) {
         Ok(r) => r,
         Err(e) => {
@@ -200,13 +201,22 @@ fn check_content(bytes: &[u8], format: Format, file: &Arc<str>, schema: &Schema,
             return FileReport::failed(file, Some(format), Finding::new(code, Loc::file(file), message, hint));
         }
     };
+    let read_at = started.elapsed();
     let mut mapped = crate::map::map(content, file, schema, track);
+    let mapped_at = started.elapsed();
     let not_reported = mapped.not_reported;
     let explanation = std::mem::take(&mut mapped.explanation);
     let mapped_submitted = mapped.submitted_at.take();
     let accounted = std::mem::take(&mut mapped.accounted);
     let tables = std::mem::take(&mut mapped.tables);
     let validated = validate::validate(mapped, schema);
+    tracing::debug!(
+        file = %file,
+        read_ms = read_at.as_millis() as u64,
+        map_ms = (mapped_at - read_at).as_millis() as u64,
+        validate_ms = (started.elapsed() - mapped_at).as_millis() as u64,
+        "file checked"
+    );
     FileReport {
         file: file.clone(),
         format: Some(format),

@@ -27,7 +27,7 @@ use crate::schema::Schema;
 use crate::state::{Rows, State, Submission};
 use crate::store::{self, LEDGER, SUBMISSIONS, SUMMARY_JSON, Store};
 use crate::summary::{self, Stats, Summary};
-use crate::validate::{KeyRef, SeriesKey};
+use crate::validate::{Groups, KeyRef, SeriesKey};
 use crate::write::batches::{self, SubView, Superseded};
 use crate::write::tables::{self, TableDef};
 use crate::write::{Footer, WriteError, write_parquet};
@@ -293,27 +293,33 @@ fn supersede(submissions: &[Submission], parts: &[Part], now: i64) -> Vec<Vec<Op
     };
     let mut ranked: Vec<usize> = (0..submissions.len()).collect();
     ranked.sort_by_key(|&i| order(&submissions[i]));
-    let mut newest = HashMap::new();
-    for &i in &ranked {
-        if submissions[i].retracted_at.is_some() {
-            continue;
-        }
-        for key in &parts[i].keys {
-            newest.insert(key, i);
+    let mut rank = vec![0; submissions.len()];
+    for (r, &i) in ranked.iter().enumerate() {
+        rank[i] = r;
+    }
+    // Every key with its submission; only keys given more than once can be superseded.
+    let all: Vec<(usize, &SeriesKey)> =
+        parts.iter().enumerate().flat_map(|(i, part)| part.keys.iter().map(move |k| (i, k))).collect();
+    let mut newest: Vec<Option<usize>> = vec![None; all.len()];
+    for members in Groups::of(all.len(), |j| all[j].1).iter() {
+        let live = members.iter().map(|&j| all[j].0).filter(|&i| submissions[i].retracted_at.is_none());
+        if let Some(winner) = live.max_by_key(|&i| rank[i]) {
+            members.iter().for_each(|&j| newest[j] = Some(winner));
         }
     }
+    let mut newest = newest.into_iter();
     submissions
         .iter()
         .zip(parts)
         .enumerate()
         .map(|(i, (s, part))| {
-            part.keys
+            part.published
                 .iter()
-                .zip(&part.published)
-                .map(|(key, published)| {
+                .map(|published| {
+                    let winner = newest.next().flatten();
                     let by = match s.retracted_at {
                         Some(_) => "retracted".to_owned(),
-                        None => submissions[*newest.get(key).filter(|&&w| w != i)?].id.clone(),
+                        None => submissions[winner.filter(|&w| w != i)?].id.clone(),
                     };
                     let at = match published {
                         Some(previous) if previous.by == by => previous.at,

@@ -5,10 +5,8 @@
 //! with the same key and any difference are a conflict: every row involved gets an error and
 //! none is kept, because choosing one would be a guess.
 
-use rustc_hash::FxHashMap;
-
 use super::Observation;
-use super::series::{KeyRef, SeriesKey};
+use super::series::{Groups, SeriesKey};
 use crate::diag::{Code, Finding};
 use crate::read::format_number;
 
@@ -38,12 +36,9 @@ pub enum Verdict {
 /// Judge candidate observations (in row order) for duplicate keys.
 /// `keys[i]` is the key of `candidates[i]`.
 pub fn judge(candidates: &[Observation], keys: &[SeriesKey]) -> Vec<Verdict> {
-    let mut groups: FxHashMap<KeyRef<'_>, Vec<usize>> = FxHashMap::default();
-    for (i, key) in keys.iter().enumerate() {
-        groups.entry(key.by_ref()).or_default().push(i);
-    }
+    let groups = Groups::of(keys.len(), |i| keys[i].by_ref());
     let mut verdicts = vec![Verdict::Keep; candidates.len()];
-    for members in groups.values().filter(|m| m.len() > 1) {
+    for members in groups.iter() {
         let first = &candidates[members[0]];
         let conflict = members.iter().any(|&i| !same_reading(first, &candidates[i]));
         for (n, &i) in members.iter().enumerate() {

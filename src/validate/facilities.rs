@@ -2,10 +2,8 @@
 //! facility rows for the same [`SeriesKey`] but the facility (and the same unit), the total is
 //! the cluster's figure and the facilities are its breakdown; a warning says whether they agree.
 
-use rustc_hash::FxHashMap;
-
 use super::Observation;
-use super::series::{KeyRef, SeriesKey};
+use super::series::{Groups, SeriesKey};
 use crate::diag::{Code, Finding};
 use crate::read::format_grouped;
 
@@ -15,21 +13,13 @@ const AGREE: f64 = 0.005;
 /// Warnings, as (index of the total into `observations`, finding) pairs.
 /// `keys[i]` is the key of `observations[i]`.
 pub fn check(observations: &[Observation], keys: &[SeriesKey]) -> Vec<(usize, Finding)> {
-    // Per total's key and unit: the total's index, and its facility rows' indices.
-    type Group = (Option<usize>, Vec<usize>);
-    let mut groups: FxHashMap<(KeyRef<'_>, &str), Group> = FxHashMap::default();
-    for (i, (o, key)) in observations.iter().zip(keys).enumerate() {
-        let facility = key.facility.is_some();
-        let entry = groups.entry((key.by_ref().cluster_total(), o.unit.as_str())).or_default();
-        if facility {
-            entry.1.push(i);
-        } else {
-            entry.0 = Some(i);
-        }
-    }
+    // Per total's key and unit: the total (the last row without a facility), and its facility
+    // rows.
+    let groups = Groups::of(keys.len(), |i| (keys[i].by_ref().cluster_total(), observations[i].unit.as_str()));
     let mut out = Vec::new();
-    for (total, parts) in groups.into_values() {
-        let Some(t) = total.filter(|_| !parts.is_empty()) else { continue };
+    for members in groups.iter() {
+        let (parts, totals): (Vec<usize>, Vec<usize>) = members.iter().partition(|&&i| keys[i].facility.is_some());
+        let Some(&t) = totals.last().filter(|_| !parts.is_empty()) else { continue };
         let total = &observations[t];
         let sum: f64 = parts.iter().map(|&i| observations[i].value).sum();
         let agree = (sum - total.value).abs() <= AGREE * total.value.abs();

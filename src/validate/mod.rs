@@ -13,7 +13,7 @@ mod row;
 mod series;
 
 pub use row::{YEAR_MAX, YEAR_MIN};
-pub use series::{KeyRef, SeriesKey};
+pub use series::{Groups, KeyRef, SeriesKey};
 
 use rayon::prelude::*;
 
@@ -90,41 +90,44 @@ pub fn validate(mapped: Mapped, schema: &Schema) -> Validated {
         }
     }
 
-    // Each row on its own, on every core (a unit memo per worker); the results in row order.
-    let checked: Vec<(Option<Observation>, Vec<Finding>)> = rows
+    // Each row on its own, on every core (a unit memo per worker), with its series key and the
+    // warning of a value outside its KPI's range; the results in row order.
+    let checked: Vec<Checked> = rows
         .par_iter()
         .with_min_len(PARALLEL_ROWS)
         .map_init(UnitMemo::default, |units, raw| {
             let mut findings = Vec::new();
             let obs = if raw.blocked.is_none() { row::check(raw, schema, units, &mut findings) } else { None };
-            (obs, findings)
+            let candidate = obs.map(|obs| {
+                let range = schema.kpis.find(&obs.kpi).and_then(|k| plausible::range(&obs, k));
+                (SeriesKey::of(&obs), obs, range)
+            });
+            Checked { candidate, findings }
         })
         .collect();
     let mut per_row: Vec<Vec<Finding>> = Vec::with_capacity(rows.len());
-    let mut candidates = Vec::new();
-    let mut candidate_row = Vec::new();
-    for (i, (obs, findings)) in checked.into_iter().enumerate() {
-        if let Some(obs) = obs {
+    let (mut candidates, mut keys, mut ranges, mut candidate_row) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (i, checked) in checked.into_iter().enumerate() {
+        if let Some((key, obs, range)) = checked.candidate {
             candidates.push(obs);
+            keys.push(key);
+            ranges.push(range);
             candidate_row.push(i);
         }
-        per_row.push(findings);
+        per_row.push(checked.findings);
     }
 
     let mut kept = vec![false; rows.len()];
     let mut observations = Vec::with_capacity(candidates.len());
     let mut observation_row = Vec::with_capacity(candidates.len());
-    // Each observation's key, once: what the checks across rows compare.
-    let keys: Vec<SeriesKey> = candidates.iter().map(SeriesKey::of).collect();
     let verdicts = duplicates::judge(&candidates, &keys);
     let mut kept_keys = Vec::with_capacity(candidates.len());
-    for (((obs, i), verdict), key) in candidates.into_iter().zip(candidate_row).zip(verdicts).zip(keys) {
+    let each = candidates.into_iter().zip(candidate_row).zip(verdicts).zip(keys).zip(ranges);
+    for ((((obs, i), verdict), key), range) in each {
         match verdict {
             duplicates::Verdict::Keep => {
                 kept[i] = true;
-                if let Some(finding) = schema.kpis.find(&obs.kpi).and_then(|k| plausible::range(&obs, k)) {
-                    per_row[i].push(finding);
-                }
+                per_row[i].extend(range);
                 observations.push(obs);
                 observation_row.push(i);
                 kept_keys.push(key);
@@ -132,26 +135,20 @@ pub fn validate(mapped: Mapped, schema: &Schema) -> Validated {
             duplicates::Verdict::Drop(finding) => per_row[i].push(finding),
         }
     }
-    let across =
-        plausible::jumps(&observations, &kept_keys).into_iter().chain(facilities::check(&observations, &kept_keys));
-    for (o, finding) in across {
+    let (jumps, totals) =
+        rayon::join(|| plausible::jumps(&observations, &kept_keys), || facilities::check(&observations, &kept_keys));
+    for (o, finding) in jumps.into_iter().chain(totals) {
         per_row[observation_row[o]].push(finding);
     }
+    let rows_read = rows.len();
 
+    // The rows not kept, as rejects; every row is dropped here, on every core.
     let rejects = rows
-        .iter()
+        .into_par_iter()
+        .with_min_len(PARALLEL_ROWS)
         .zip(&per_row)
         .zip(&kept)
-        .filter(|(_, kept)| !**kept)
-        .map(|((raw, findings), _)| {
-            let errors: Vec<Code> = findings.iter().filter(|f| f.is_error()).map(|f| f.code).collect();
-            let codes = match raw.blocked {
-                Some(code) => vec![code],
-                None if errors.is_empty() => findings.iter().map(|f| f.code).collect(),
-                None => errors,
-            };
-            Reject { loc: raw.loc.clone(), codes, raw: raw_text(raw) }
-        })
+        .filter_map(|((raw, findings), kept)| (!kept).then(|| reject(&raw, findings)))
         .collect();
 
     // One cause, one finding: a finding repeated for every row of one cell (a refused KPI label
@@ -170,7 +167,26 @@ pub fn validate(mapped: Mapped, schema: &Schema) -> Validated {
             Slot::Row(i) => std::mem::take(&mut per_row[i]).into_iter().for_each(&mut keep),
         }
     }
-    Validated { observations, rejects, findings, rows_read: rows.len() }
+    Validated { observations, rejects, findings, rows_read }
+}
+
+/// What checking one row on its own gave: an observation with its key and range warning, when
+/// it passed, and its findings.
+struct Checked {
+    candidate: Option<(SeriesKey, Observation, Option<Finding>)>,
+    findings: Vec<Finding>,
+}
+
+/// A row not kept, rejected with the codes of its errors (or, when it has none, of all its
+/// findings: a repeat's warning), or with the code that blocked its table.
+fn reject(raw: &RawRow, findings: &[Finding]) -> Reject {
+    let errors: Vec<Code> = findings.iter().filter(|f| f.is_error()).map(|f| f.code).collect();
+    let codes = match raw.blocked {
+        Some(code) => vec![code],
+        None if errors.is_empty() => findings.iter().map(|f| f.code).collect(),
+        None => errors,
+    };
+    Reject { loc: raw.loc.clone(), codes, raw: raw_text(raw) }
 }
 
 fn raw_text(row: &RawRow) -> Vec<(Field, String)> {

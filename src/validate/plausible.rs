@@ -3,10 +3,8 @@
 //! `million` for `thousand`). Both are warnings: the row is kept, and the warning names the
 //! likely slip.
 
-use rustc_hash::FxHashMap;
-
 use super::Observation;
-use super::series::{KeyRef, SeriesKey};
+use super::series::{Groups, SeriesKey};
 use crate::diag::{Code, Finding};
 use crate::read::format_grouped;
 use crate::schema::KpiDef;
@@ -56,12 +54,10 @@ fn slip(ratio: f64) -> String {
 /// `keys[i]` is the key of `observations[i]`.
 pub fn jumps(observations: &[Observation], keys: &[SeriesKey]) -> Vec<(usize, Finding)> {
     // One series over the years, in one canonical unit (headcount and FTE are not compared).
-    let mut series: FxHashMap<(KeyRef<'_>, &str), Vec<usize>> = FxHashMap::default();
-    for (i, (o, key)) in observations.iter().zip(keys).enumerate() {
-        series.entry((key.by_ref().every_year(), o.unit.as_str())).or_default().push(i);
-    }
+    let series = Groups::of(keys.len(), |i| (keys[i].by_ref().every_year(), observations[i].unit.as_str()));
     let mut out = Vec::new();
-    for members in series.values_mut() {
+    for members in series.iter() {
+        let mut members = members.to_vec();
         members.sort_by_key(|&i| observations[i].year);
         for pair in members.windows(2) {
             let (a, b) = (&observations[pair[0]], &observations[pair[1]]);

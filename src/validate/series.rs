@@ -8,6 +8,13 @@
 //! and spacing ignored), so `Scope 1`, `scope 1` and `SCOPE-1` are one key everywhere. A text
 //! whose key is empty (`-`) is the same as none.
 
+use std::hash::Hash;
+
+use std::hash::BuildHasher;
+
+use rayon::prelude::*;
+use rustc_hash::FxBuildHasher;
+
 use super::Observation;
 use crate::schema::text::key;
 
@@ -97,9 +104,93 @@ impl KeyRef<'_> {
     }
 }
 
+/// The items whose keys are equal, in groups of two or more: each group's members in item
+/// order, the groups in order of their first member. Keys are hashed on every core and the
+/// hashes sorted, so grouping a million rows costs no table of a million keys and no list per
+/// key; items of equal hash are compared by key, so a collision never joins two keys (a run of
+/// many colliding hashes, which a hostile file could aim at, is split by a keyed hash map).
+pub struct Groups {
+    /// Where each group's members start in `members`; one more entry than there are groups.
+    starts: Vec<usize>,
+    members: Vec<usize>,
+}
+
+/// Past this many keys in one run of equal hashes, the others are split by a hash map rather
+/// than by comparing each item with each group's first.
+const LINEAR_SPLIT: usize = 16;
+
+impl Groups {
+    /// The groups of items `0..n`, whose keys `key` gives.
+    pub fn of<K: Hash + Eq>(n: usize, key: impl Fn(usize) -> K + Sync) -> Groups {
+        let mut hashed: Vec<(u64, usize)> =
+            (0..n).into_par_iter().map(|i| (FxBuildHasher.hash_one(key(i)), i)).collect();
+        hashed.par_sort_unstable();
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for run in hashed.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+            // Nearly always one key; past a few keys in one run, the rest go to a keyed map.
+            let mut split: Vec<(K, Vec<usize>)> = Vec::new();
+            let mut spill: std::collections::HashMap<K, Vec<usize>> = std::collections::HashMap::new();
+            for &(_, i) in run {
+                let k = key(i);
+                match split.iter().position(|(first, _)| *first == k) {
+                    Some(at) => split[at].1.push(i),
+                    None if split.len() < LINEAR_SPLIT => split.push((k, vec![i])),
+                    None => spill.entry(k).or_default().push(i),
+                }
+            }
+            groups.extend(split.into_iter().map(|(_, m)| m).chain(spill.into_values()));
+        }
+        groups.retain(|m| m.len() > 1);
+        groups.sort_unstable_by_key(|m| m[0]);
+        let mut starts = Vec::with_capacity(groups.len() + 1);
+        starts.push(0);
+        let mut all = Vec::with_capacity(groups.iter().map(Vec::len).sum());
+        for m in groups {
+            all.extend(m);
+            starts.push(all.len());
+        }
+        Groups { starts, members: all }
+    }
+
+    /// Each group's members (indices of the items), in item order.
+    pub fn iter(&self) -> impl Iterator<Item = &[usize]> {
+        self.starts.windows(2).map(|w| &self.members[w[0]..w[1]])
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::normalise;
+    use super::{Groups, normalise};
+
+    #[test]
+    fn groups_keep_first_appearance_and_item_order() {
+        let keys = ["b", "a", "b", "c", "a", "b"];
+        let groups = Groups::of(keys.len(), |i| keys[i]);
+        let found: Vec<&[usize]> = groups.iter().collect();
+        assert_eq!(found, [&[0, 2, 5][..], &[1, 4]], "single items are no group");
+        assert_eq!(Groups::of(0, |i| i).iter().count(), 0);
+        // Many items of one key, split past the linear bound, and keys that differ only in a
+        // part: still one group each.
+        let many: Vec<(u8, u32)> = (0..100).map(|i| (u8::from(i % 3 == 0), i / 50)).collect();
+        let groups = Groups::of(many.len(), |i| many[i]);
+        let sizes: Vec<usize> = groups.iter().map(<[usize]>::len).collect();
+        assert_eq!(sizes, [17, 33, 33, 17]);
+        assert!(groups.iter().all(|m| m.windows(2).all(|w| w[0] < w[1] && many[w[0]] == many[w[1]])));
+        // Keys whose hashes collide are told apart, in short runs and in long ones.
+        #[derive(PartialEq, Eq)]
+        struct Colliding(u32, u32);
+        impl std::hash::Hash for Colliding {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.0.hash(state);
+            }
+        }
+        for (n, keys) in [(6, 3), (60, 3), (120, 40)] {
+            let groups = Groups::of(n, |i| Colliding(0, (i % keys) as u32));
+            let found: Vec<Vec<usize>> = groups.iter().map(<[usize]>::to_vec).collect();
+            let expected: Vec<Vec<usize>> = (0..keys).map(|r| (r..n).step_by(keys).collect()).collect();
+            assert_eq!(found, expected, "{n} items of {keys} keys");
+        }
+    }
 
     #[test]
     fn spellings_of_one_text_are_one_part() {
