@@ -144,19 +144,15 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
                     let mut raw = RawRow::new(Loc::new(file, grid.row_place(row)));
                     raw.blocked = unread.contains(&col).then_some(Code::KpiUnknown);
                     if let Some(name) = &name {
-                        raw.set(Field::Kpi, Cell::Text(name.clone()), Loc::new(file, grid.cell_place(row, kpi)));
+                        raw.set(Field::Kpi, Cell::Text(name.clone()), grid.cell_place(row, kpi));
                         out.seen.mark(row.at, kpi);
                     }
-                    raw.set(
-                        Field::Year,
-                        Cell::Number(f64::from(year)),
-                        Loc::new(file, grid.exact_place(header_row, col)),
-                    );
-                    set_fields(&mut raw, row, &fields, &grid, file, out);
+                    raw.set(Field::Year, Cell::Number(f64::from(year)), grid.exact_place(header_row, col));
+                    set_fields(&mut raw, row, &fields, &grid, out);
                     if let (None, Some(u)) = (raw.get(Field::Unit), &header_unit) {
-                        raw.set(Field::Unit, Cell::Text(u.clone()), Loc::new(file, grid.cell_place(row, kpi)));
+                        raw.set(Field::Unit, Cell::Text(u.clone()), grid.cell_place(row, kpi));
                     }
-                    value(&mut raw, row, col, &grid, &defaults, file, schema, out);
+                    value(&mut raw, row, col, &grid, &defaults, schema, out);
                 }
             }
         }
@@ -181,17 +177,17 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
                 for (col, name, unit) in &kpis {
                     let mut raw = RawRow::new(Loc::new(file, grid.row_place(row)));
                     raw.blocked = unread.contains(col).then_some(Code::KpiUnknown);
-                    let head = Loc::new(file, grid.exact_place(header_row, *col));
+                    let head = grid.exact_place(header_row, *col);
                     raw.set(Field::Kpi, Cell::Text(name.clone()), head.clone());
                     if let Some(u) = unit {
                         raw.set(Field::Unit, Cell::Text(u.clone()), head);
                     }
                     if let Some(y) = y {
-                        raw.set(Field::Year, y.clone(), Loc::new(file, grid.cell_place(row, year)));
+                        raw.set(Field::Year, y.clone(), grid.cell_place(row, year));
                         out.seen.mark(row.at, year);
                     }
-                    set_fields(&mut raw, row, &fields, &grid, file, out);
-                    value(&mut raw, row, *col, &grid, &defaults, file, schema, out);
+                    set_fields(&mut raw, row, &fields, &grid, out);
+                    value(&mut raw, row, *col, &grid, &defaults, schema, out);
                 }
             }
         }
@@ -204,21 +200,17 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
                 }
                 for (col, name, unit, year) in &columns {
                     let mut raw = RawRow::new(Loc::new(file, grid.row_place(row)));
-                    let group = Loc::new(file, grid.exact_place(group_row, first_of_group(&columns, *col)));
+                    let group = grid.exact_place(group_row, first_of_group(&columns, *col));
                     raw.set(Field::Kpi, Cell::Text(name.clone()), group.clone());
                     if let Some(u) = unit {
                         raw.set(Field::Unit, Cell::Text(u.clone()), group);
                     }
-                    raw.set(
-                        Field::Year,
-                        Cell::Number(f64::from(*year)),
-                        Loc::new(file, grid.exact_place(year_row, *col)),
-                    );
+                    raw.set(Field::Year, Cell::Number(f64::from(*year)), grid.exact_place(year_row, *col));
                     if let Some(c) = c {
-                        raw.set(Field::Cluster, c.clone(), Loc::new(file, grid.cell_place(row, cluster)));
+                        raw.set(Field::Cluster, c.clone(), grid.cell_place(row, cluster));
                         out.seen.mark(row.at, cluster);
                     }
-                    value(&mut raw, row, *col, &grid, &defaults, file, schema, out);
+                    value(&mut raw, row, *col, &grid, &defaults, schema, out);
                 }
             }
         }
@@ -282,14 +274,12 @@ fn first_of_group(columns: &[(usize, String, Option<String>, i32)], col: usize) 
 }
 
 /// Add the value of cell `col` of `row` to `raw` and push it, or count it as not reported.
-#[allow(clippy::too_many_arguments)]
 fn value(
     raw: &mut RawRow,
     row: &GridRow,
     col: usize,
     grid: &Grid,
     defaults: &Defaults,
-    file: &Arc<str>,
     schema: &Schema,
     out: &mut Mapped,
 ) {
@@ -299,8 +289,8 @@ fn value(
         out.not_reported += 1;
         return;
     }
-    raw.set(Field::Value, cell, Loc::new(file, grid.exact_place(row, col)));
-    apply(raw, defaults, file);
+    raw.set(Field::Value, cell, grid.exact_place(row, col));
+    apply(raw, defaults);
     let fresh = RawRow::new(raw.loc.clone());
     out.row(std::mem::replace(raw, fresh));
 }
@@ -324,17 +314,10 @@ fn has_values(row: &GridRow, mut cols: impl Iterator<Item = usize>, schema: &Sch
 }
 
 /// Copy the cells of the row-level columns (`Cluster`, `Unit`, `Country`…) into `raw`.
-fn set_fields(
-    raw: &mut RawRow,
-    row: &GridRow,
-    fields: &[(usize, Field)],
-    grid: &Grid,
-    file: &Arc<str>,
-    out: &mut Mapped,
-) {
+fn set_fields(raw: &mut RawRow, row: &GridRow, fields: &[(usize, Field)], grid: &Grid, out: &mut Mapped) {
     for &(col, field) in fields {
         if let Some(cell) = row.cells.get(col).filter(|c| !c.is_blank()) {
-            raw.set(field, cell.clone(), Loc::new(file, grid.cell_place(row, col)));
+            raw.set(field, cell.clone(), grid.cell_place(row, col));
             out.seen.mark(row.at, col);
         }
     }
@@ -393,10 +376,10 @@ fn is_not_reported(cell: &Cell, schema: &Schema) -> bool {
 }
 
 /// Fill the fields a row lacks from the table's metadata.
-fn apply(raw: &mut RawRow, defaults: &Defaults, file: &Arc<str>) {
+fn apply(raw: &mut RawRow, defaults: &Defaults) {
     for (field, cell, place) in &defaults.fields {
         if raw.get(*field).is_none() {
-            raw.set(*field, cell.clone(), Loc::new(file, place.clone()));
+            raw.set(*field, cell.clone(), place.clone());
         }
     }
     raw.currency.clone_from(&defaults.currency);
@@ -789,7 +772,7 @@ fn long(
             if let (Some(f), Some(cell)) = (field, row.cells.get_mut(c)) {
                 let cell = std::mem::take(cell);
                 if raw.get(*f).is_none() {
-                    raw.set(*f, cell, Loc::new(file, grid.cell_place(row, c)));
+                    raw.set(*f, cell, grid.cell_place(row, c));
                 }
             }
         }
@@ -799,10 +782,11 @@ fn long(
             && let (name, Some(unit)) = split_unit(t, schema)
             && schema.find_kpi(name).is_some()
         {
-            let (name, loc) = (name.to_owned(), k.loc.clone());
-            raw.set(Field::Kpi, Cell::Text(name), loc.clone());
+            let (name, place) = (name.to_owned(), raw.place(k));
+            let loc = Loc::new(file, place.clone()).with_column(Field::Kpi.as_str());
+            raw.set(Field::Kpi, Cell::Text(name), place.clone());
             match raw.get(Field::Unit).and_then(|u| u.cell.text()).filter(|u| !u.is_empty()) {
-                None => raw.set(Field::Unit, Cell::Text(unit), loc),
+                None => raw.set(Field::Unit, Cell::Text(unit), place),
                 // Two units for one figure: a contradiction, not a choice to make.
                 Some(column) if crate::schema::squeeze(&column) != crate::schema::squeeze(&unit) => {
                     out.note(Finding::new(
@@ -816,7 +800,7 @@ fn long(
                 Some(_) => {}
             }
         }
-        apply(&mut raw, defaults, file);
+        apply(&mut raw, defaults);
         out.row(raw);
     }
     grid.rows.append(&mut data);

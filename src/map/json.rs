@@ -210,7 +210,7 @@ impl<'a> Records<'a> {
                 NameMatch::Refused { .. } => None,
             };
             match field {
-                Some(f) if row.get(f).is_none() => row.set(f, cell(v), loc),
+                Some(f) if row.get(f).is_none() => row.set(f, cell(v), loc.place),
                 Some(_) => {}
                 None => {
                     if self.reported.insert(key.clone()) {
@@ -221,12 +221,12 @@ impl<'a> Records<'a> {
         }
         for (f, c, p) in preset {
             if row.get(*f).is_none() {
-                row.set(*f, c.clone(), Loc::new(self.file, p.clone()));
+                row.set(*f, c.clone(), p.clone());
             }
         }
         for (f, c, pointer) in &self.defaults {
             if row.get(*f).is_none() {
-                row.set(*f, c.clone(), Loc::new(self.file, Place::Pointer { pointer: pointer.clone() }));
+                row.set(*f, c.clone(), Place::Pointer { pointer: pointer.clone() });
             }
         }
         let not_reported = match row.get(Field::Value).map(|v| &v.cell) {

@@ -23,11 +23,25 @@ use crate::number::{self, Decimal};
 use crate::read::{Cell, Content, GridKind, Sheet};
 use crate::schema::{Field, Fields, KpiDef, Schema};
 
-/// A cell with its location.
+/// A field's cell, and where it is. The file is its row's, and its place is kept relative to
+/// the row's: most cells lie on their own row, so a row of ten fields holds no ten copies of
+/// its file and place.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Located {
     pub cell: Cell,
-    pub loc: Loc,
+    pub field: Field,
+    at: At,
+}
+
+/// Where a field's cell is, relative to its row.
+#[derive(Clone, Debug, PartialEq)]
+enum At {
+    /// The row's own place (a text line, a JSON record's field is not this).
+    Row,
+    /// A cell of the row's sheet row, in this 0-based column.
+    Column(u32),
+    /// Anywhere else: a header cell, a metadata line, a JSON pointer.
+    Elsewhere(Box<Place>),
 }
 
 /// One row of a submission, keyed by canonical field.
@@ -59,8 +73,35 @@ impl RawRow {
         self.get(field).map_or(&Cell::Empty, |l| &l.cell)
     }
 
-    fn set(&mut self, field: Field, cell: Cell, loc: Loc) {
-        self.fields[field.index()] = Some(Located { cell, loc: loc.with_column(field.as_str()) });
+    /// The place of a cell of this row.
+    pub fn place(&self, located: &Located) -> Place {
+        match (&located.at, &self.loc.place) {
+            (At::Row, place) => place.clone(),
+            (At::Column(col), Place::Row { sheet, row }) => Place::Cell { sheet: sheet.clone(), row: *row, col: *col },
+            (At::Column(_), place) => place.clone(),
+            (At::Elsewhere(place), _) => (**place).clone(),
+        }
+    }
+
+    /// The location of a cell of this row, naming its field's column.
+    pub fn loc_of(&self, located: &Located) -> Loc {
+        Loc::new(&self.loc.file, self.place(located)).with_column(located.field.as_str())
+    }
+
+    /// The location of a field, at the row itself when the row has no such cell.
+    pub fn field_loc(&self, field: Field) -> Loc {
+        self.get(field).map_or_else(|| self.loc.clone().with_column(field.as_str()), |l| self.loc_of(l))
+    }
+
+    fn set(&mut self, field: Field, cell: Cell, place: Place) {
+        let at = match (&self.loc.place, place) {
+            (own, place) if *own == place => At::Row,
+            (Place::Row { sheet, row }, Place::Cell { sheet: s, row: r, col }) if r == *row && s == *sheet => {
+                At::Column(col)
+            }
+            (_, place) => At::Elsewhere(Box::new(place)),
+        };
+        self.fields[field.index()] = Some(Located { cell, field, at });
     }
 }
 
@@ -157,9 +198,9 @@ fn settle_decimals(out: &mut Mapped) {
     use std::collections::HashMap;
     let column = |row: &RawRow| -> Option<(Option<Arc<str>>, Option<u32>)> {
         let v = row.get(Field::Value)?;
-        Some(match &v.loc.place {
-            Place::Cell { sheet, col, .. } => (Some(sheet.clone()), Some(*col)),
-            Place::Line { field, .. } => (None, *field),
+        Some(match row.place(v) {
+            Place::Cell { sheet, col, .. } => (Some(sheet), Some(col)),
+            Place::Line { field, .. } => (None, field),
             _ => (None, None),
         })
     };

@@ -27,7 +27,7 @@ use crate::schema::Schema;
 use crate::state::{Rows, State, Submission};
 use crate::store::{self, LEDGER, SUBMISSIONS, SUMMARY_JSON, Store};
 use crate::summary::{self, Stats, Summary};
-use crate::validate::{Groups, KeyRef, SeriesKey};
+use crate::validate::{Groups, KeyRef, Observation, SeriesKey};
 use crate::write::batches::{self, SubView, Superseded};
 use crate::write::tables::{self, TableDef};
 use crate::write::{Footer, WriteError, write_parquet};
@@ -88,10 +88,15 @@ pub fn commit(
     state.submissions.sort_by(|a, b| (&*a.report.file, &a.id).cmp(&(&*b.report.file, &b.id)));
     let schema = &plan.schema;
 
+    // The observations read by this run leave the state as they become Arrow pieces: a large
+    // submission is not held twice.
+    let fresh: Vec<Option<Vec<Observation>>> =
+        state.submissions.iter_mut().map(|s| s.rows.as_mut().map(|r| std::mem::take(&mut r.observations))).collect();
     let parts: Vec<Part> = state
         .submissions
         .par_iter()
-        .map(|s| part(s, &SubView::of(s), previous, schema))
+        .zip(fresh)
+        .map(|(s, fresh)| part(s, fresh, previous, schema))
         .collect::<Result<_, RunError>>()?;
     let marks = supersede(&state.submissions, &parts, started.as_microsecond());
     // How many of each submission's observations are superseded, and of all of them.
@@ -182,12 +187,17 @@ pub fn commit(
 }
 
 /// A submission's observations: those this run read, or those published; with their keys.
-fn part(s: &Submission, view: &SubView<'_>, previous: Option<&Previous>, schema: &Schema) -> Result<Part, RunError> {
+fn part(
+    s: &Submission,
+    fresh: Option<Vec<Observation>>,
+    previous: Option<&Previous>,
+    schema: &Schema,
+) -> Result<Part, RunError> {
+    let view = &SubView::of(s);
     let published = previous.map(|p| p.marks(&s.id).to_vec()).unwrap_or_default();
-    let pieces: Vec<RecordBatch> = match &s.rows {
+    let pieces: Vec<RecordBatch> = match fresh {
         // A large submission in pieces, built on every core.
-        Some(rows) => rows
-            .observations
+        Some(observations) => observations
             .par_chunks(PIECE)
             .map(|piece| batches::observations(view, piece, schema))
             .collect::<Result<_, _>>()?,

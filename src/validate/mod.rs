@@ -90,66 +90,89 @@ pub fn validate(mapped: Mapped, schema: &Schema) -> Validated {
         }
     }
 
-    // Each row on its own, on every core (a unit memo per worker), with its series key and the
-    // warning of a value outside its KPI's range; the results in row order.
-    let checked: Vec<Checked> = rows
-        .par_iter()
-        .with_min_len(PARALLEL_ROWS)
-        .map_init(UnitMemo::default, |units, raw| {
-            let mut findings = Vec::new();
-            let obs = if raw.blocked.is_none() { row::check(raw, schema, units, &mut findings) } else { None };
-            let candidate = obs.map(|obs| {
-                let range = schema.kpis.find(&obs.kpi).and_then(|k| plausible::range(&obs, k));
-                (SeriesKey::of(&obs), obs, range)
-            });
-            Checked { candidate, findings }
-        })
-        .collect();
-    let mut per_row: Vec<Vec<Finding>> = Vec::with_capacity(rows.len());
-    let (mut candidates, mut keys, mut ranges, mut candidate_row) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (i, checked) in checked.into_iter().enumerate() {
-        if let Some((key, obs, range)) = checked.candidate {
-            candidates.push(obs);
-            keys.push(key);
-            ranges.push(range);
-            candidate_row.push(i);
+    // Each row on its own, on every core (a unit memo per worker), a chunk of rows at a time,
+    // each row dropped once checked: a row that passed keeps its raw text in one string (in
+    // case it is dropped as a duplicate), a row that failed is a reject at once.
+    let rows_read = rows.len();
+    let mut per_row: Vec<Vec<Finding>> = Vec::with_capacity(rows_read);
+    let (mut candidates, mut keys, mut texts, mut candidate_row) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut ranges: Vec<(usize, Finding)> = Vec::new();
+    let mut rejects: Vec<(usize, Reject)> = Vec::new();
+    let mut rows = rows.into_iter();
+    loop {
+        let chunk: Vec<Box<RawRow>> = rows.by_ref().take(CHUNK_ROWS).collect();
+        if chunk.is_empty() {
+            break;
         }
-        per_row.push(checked.findings);
+        let checked: Vec<(Outcome, Vec<Finding>)> = chunk
+            .into_par_iter()
+            .with_min_len(PARALLEL_ROWS)
+            .map_init(UnitMemo::default, |units, raw| {
+                let mut findings = Vec::new();
+                let obs = if raw.blocked.is_none() { row::check(&raw, schema, units, &mut findings) } else { None };
+                let outcome = match obs {
+                    Some(obs) => {
+                        let range = schema.kpis.find(&obs.kpi).and_then(|k| plausible::range(&obs, k));
+                        Outcome::Candidate { key: SeriesKey::of(&obs), obs, range, text: RawText::of(&raw) }
+                    }
+                    None => Outcome::Rejected(Reject {
+                        loc: raw.loc.clone(),
+                        codes: codes(raw.blocked, &findings),
+                        raw: raw_text(&raw),
+                    }),
+                };
+                (outcome, findings)
+            })
+            .collect();
+        for (outcome, findings) in checked {
+            let i = per_row.len();
+            match outcome {
+                Outcome::Candidate { key, obs, range, text } => {
+                    candidates.push(obs);
+                    keys.push(key);
+                    texts.push(text);
+                    candidate_row.push(i);
+                    ranges.extend(range.map(|r| (candidates.len() - 1, r)));
+                }
+                Outcome::Rejected(reject) => rejects.push((i, reject)),
+            }
+            per_row.push(findings);
+        }
     }
 
-    let mut kept = vec![false; rows.len()];
-    let mut observations = Vec::with_capacity(candidates.len());
-    let mut observation_row = Vec::with_capacity(candidates.len());
     let verdicts = duplicates::judge(&candidates, &keys);
+    let mut ranges = ranges.into_iter().peekable();
+    let mut observation_row = Vec::with_capacity(candidates.len());
     let mut kept_keys = Vec::with_capacity(candidates.len());
-    let each = candidates.into_iter().zip(candidate_row).zip(verdicts).zip(keys).zip(ranges);
-    for ((((obs, i), verdict), key), range) in each {
+    let mut keep = Vec::with_capacity(candidates.len());
+    let each = candidate_row.into_iter().zip(verdicts).zip(keys).zip(texts);
+    for (c, (((i, verdict), key), text)) in each.enumerate() {
+        let range = ranges.next_if(|(at, _)| *at == c).map(|(_, r)| r);
+        keep.push(verdict == duplicates::Verdict::Keep);
         match verdict {
             duplicates::Verdict::Keep => {
-                kept[i] = true;
                 per_row[i].extend(range);
-                observations.push(obs);
                 observation_row.push(i);
                 kept_keys.push(key);
             }
-            duplicates::Verdict::Drop(finding) => per_row[i].push(finding),
+            duplicates::Verdict::Drop(finding) => {
+                per_row[i].push(finding);
+                let loc = candidates[c].row.clone();
+                rejects.push((i, Reject { loc, codes: codes(None, &per_row[i]), raw: text.fields() }));
+            }
         }
     }
+    // The candidates kept are the observations, in place.
+    let mut observations = candidates;
+    let mut kept = keep.into_iter();
+    observations.retain(|_| kept.next().unwrap_or(false));
     let (jumps, totals) =
         rayon::join(|| plausible::jumps(&observations, &kept_keys), || facilities::check(&observations, &kept_keys));
     for (o, finding) in jumps.into_iter().chain(totals) {
         per_row[observation_row[o]].push(finding);
     }
-    let rows_read = rows.len();
-
-    // The rows not kept, as rejects; every row is dropped here, on every core.
-    let rejects = rows
-        .into_par_iter()
-        .with_min_len(PARALLEL_ROWS)
-        .zip(&per_row)
-        .zip(&kept)
-        .filter_map(|((raw, findings), kept)| (!kept).then(|| reject(&raw, findings)))
-        .collect();
+    rejects.sort_unstable_by_key(|(i, _)| *i);
+    let rejects = rejects.into_iter().map(|(_, r)| r).collect();
 
     // One cause, one finding: a finding repeated for every row of one cell (a refused KPI label
     // in a wide table) is reported once, and a name read by its words once per spelling.
@@ -170,23 +193,64 @@ pub fn validate(mapped: Mapped, schema: &Schema) -> Validated {
     Validated { observations, rejects, findings, rows_read }
 }
 
-/// What checking one row on its own gave: an observation with its key and range warning, when
-/// it passed, and its findings.
-struct Checked {
-    candidate: Option<(SeriesKey, Observation, Option<Finding>)>,
-    findings: Vec<Finding>,
+/// What checking one row on its own gave: an observation with its key, its range warning and
+/// its raw text, when it passed; a reject when it did not. Nearly every row is a candidate,
+/// and outcomes live for one chunk: boxing the large variant would only add an allocation a row.
+#[allow(clippy::large_enum_variant)]
+enum Outcome {
+    Candidate { key: SeriesKey, obs: Observation, range: Option<Finding>, text: RawText },
+    Rejected(Reject),
 }
 
-/// A row not kept, rejected with the codes of its errors (or, when it has none, of all its
-/// findings: a repeat's warning), or with the code that blocked its table.
-fn reject(raw: &RawRow, findings: &[Finding]) -> Reject {
+/// Rows checked together, then dropped: what a large file holds at once of its raw rows.
+const CHUNK_ROWS: usize = 64 * 1024;
+
+/// The codes a row is rejected with: those of its errors (or, when it has none, of all its
+/// findings: a repeat's warning), or the code that blocked its table.
+fn codes(blocked: Option<Code>, findings: &[Finding]) -> Vec<Code> {
     let errors: Vec<Code> = findings.iter().filter(|f| f.is_error()).map(|f| f.code).collect();
-    let codes = match raw.blocked {
+    match blocked {
         Some(code) => vec![code],
         None if errors.is_empty() => findings.iter().map(|f| f.code).collect(),
         None => errors,
-    };
-    Reject { loc: raw.loc.clone(), codes, raw: raw_text(raw) }
+    }
+}
+
+/// A row's non-blank cells as text, in one string: what a rejects row shows of it.
+struct RawText {
+    text: String,
+    /// Each field's end in `text`, and whether it is present.
+    ends: [(u32, bool); Field::COUNT],
+}
+
+impl RawText {
+    fn of(row: &RawRow) -> RawText {
+        use std::fmt::Write as _;
+        let mut text = String::new();
+        let mut ends = [(0, false); Field::COUNT];
+        for (end, l) in ends.iter_mut().zip(&row.fields) {
+            let cell = l.as_ref().map(|l| &l.cell).filter(|c| !c.is_blank());
+            if let Some(cell) = cell {
+                // Writing to a string cannot fail.
+                let _ = write!(text, "{cell}");
+            }
+            *end = (u32::try_from(text.len()).unwrap_or(u32::MAX), cell.is_some());
+        }
+        RawText { text, ends }
+    }
+
+    fn fields(&self) -> Vec<(Field, String)> {
+        let mut start = 0;
+        let mut out = Vec::new();
+        for (field, &(end, present)) in Field::ALL.iter().zip(&self.ends) {
+            let end = end as usize;
+            if present {
+                out.push((*field, self.text.get(start..end).unwrap_or_default().to_owned()));
+            }
+            start = end;
+        }
+        out
+    }
 }
 
 fn raw_text(row: &RawRow) -> Vec<(Field, String)> {

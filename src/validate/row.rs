@@ -21,12 +21,11 @@ struct Check<'a> {
 
 impl<'a> Check<'a> {
     fn error(&mut self, code: Code, at: &Located, message: String, hint: impl Into<String>) {
-        self.findings.push(Finding::new(code, at.loc.clone(), message, hint));
+        self.findings.push(Finding::new(code, self.row.loc_of(at), message, hint));
     }
 
     fn missing(&mut self, field: Field, why: &str) {
-        let loc =
-            self.row.get(field).map_or_else(|| self.row.loc.clone().with_column(field.as_str()), |l| l.loc.clone());
+        let loc = self.row.field_loc(field);
         self.findings.push(Finding::new(
             Code::RequiredMissing,
             loc,
@@ -129,7 +128,7 @@ pub fn check(row: &RawRow, schema: &Schema, units: &mut UnitMemo, findings: &mut
         NameMatch::Exact(k) => Some(k),
         NameMatch::ByWords { entry, alias, lang } => {
             let (message, hint) = name_matched(&text, &format!("{} ({})", entry.id, entry.label), &alias, &lang);
-            ck.findings.push(Finding::new(Code::NameMatched, at.loc.clone(), message, hint));
+            ck.findings.push(Finding::new(Code::NameMatched, row.loc_of(at), message, hint));
             Some(entry)
         }
         NameMatch::Refused { near, ambiguous } => {
@@ -192,8 +191,8 @@ pub fn check(row: &RawRow, schema: &Schema, units: &mut UnitMemo, findings: &mut
             };
             // The unit's own cell: the unit column's, or the value's when written in it.
             let unit_loc = match &unit {
-                Some((at, _)) => at.loc.clone(),
-                None => row.get(Field::Unit).map_or_else(|| row.loc.clone().with_column("unit"), |l| l.loc.clone()),
+                Some((at, _)) => row.loc_of(at),
+                None => row.field_loc(Field::Unit),
             };
             match convert_with(schema, units, &ctx, reported, unit.as_ref().map(|(_, u)| u.as_str())) {
                 Ok(n) => {
@@ -237,7 +236,7 @@ pub fn check(row: &RawRow, schema: &Schema, units: &mut UnitMemo, findings: &mut
         notes,
         qualifier: qualifier.map(|q| q.as_str().to_owned()),
         row: row.loc.clone(),
-        value_loc: value_at.loc.clone(),
+        value_loc: row.loc_of(value_at),
     })
 }
 
@@ -301,7 +300,7 @@ fn value<'a>(ck: &mut Check<'a>, schema: &Schema) -> Option<(&'a Located, f64, O
             if let Some((q, mark)) = &qualifier {
                 ck.findings.push(Finding::new(
                     Code::ValueQualified,
-                    at.loc.clone(),
+                    ck.row.loc_of(at),
                     format!(
                         "value `{text}` is marked `{mark}` ({}): read as {}, with `{}` in the `qualifier` column",
                         q.as_str(),
