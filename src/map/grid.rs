@@ -54,6 +54,18 @@ enum Layout {
 }
 
 /// Values given for the whole table by a metadata block.
+impl Layout {
+    /// The row of the (first) header.
+    fn header(&self) -> usize {
+        match self {
+            Layout::Long { header, .. } | Layout::YearsAcross { header, .. } | Layout::KpisAcross { header, .. } => {
+                *header
+            }
+            Layout::TwoRow { header, .. } => *header,
+        }
+    }
+}
+
 #[derive(Default)]
 struct Defaults {
     fields: Vec<(Field, Cell, Place)>,
@@ -63,13 +75,15 @@ struct Defaults {
 
 /// Map one grid's table into `out`; false when the grid holds no table.
 pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Mapped) -> bool {
-    let cues: Vec<Vec<Cue>> =
-        grid.rows.iter().take(HEADER_SCAN).map(|r| r.cells.iter().map(|c| classify(c, schema)).collect()).collect();
+    let mut scan = Scan::new(&grid.rows);
+    let found = (0..grid.rows.len().min(HEADER_SCAN)).find_map(|r| detect(scan.up_to(r + 2, schema), r, schema));
+    // The rows above a header are its metadata; without one, every row scanned is looked at.
+    let cues = scan.up_to(found.as_ref().map_or(HEADER_SCAN, |l| l.header() + 2), schema);
     let where_ = match &grid.kind {
         GridKind::Sheet(s) => format!("sheet `{s}`"),
         GridKind::Lines => "the file".to_owned(),
     };
-    let Some(mut layout) = detect(&cues, schema).or_else(|| by_contents(&grid, &cues, schema)) else {
+    let Some(mut layout) = found.or_else(|| by_contents(&grid, cues, schema)) else {
         let found: Vec<String> = grid
             .rows
             .iter()
@@ -97,10 +111,7 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
         }
         return false;
     };
-    let header = match &layout {
-        Layout::Long { header, .. } | Layout::YearsAcross { header, .. } | Layout::KpisAcross { header, .. } => *header,
-        Layout::TwoRow { header, .. } => *header,
-    };
+    let header = layout.header();
     if let Layout::Long { header, columns, inferred } = &mut layout {
         contents(&grid, *header, columns, inferred, file, schema, out);
     }
@@ -117,7 +128,7 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
             }
         }
     }
-    let defaults = metadata(&grid, &cues, header, out);
+    let defaults = metadata(&grid, cues, header, out);
     if out.submitted_at.is_none() {
         out.submitted_at.clone_from(&defaults.submitted);
     }
@@ -224,6 +235,36 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
         }
     }
     true
+}
+
+/// The cues of the rows scanned for a header, classified as far as they are needed (most
+/// headers are the first row), each distinct text once: the rows repeat their names and units.
+struct Scan<'g> {
+    rows: &'g [GridRow],
+    cues: Vec<Vec<Cue>>,
+    memo: rustc_hash::FxHashMap<&'g str, Cue>,
+}
+
+impl<'g> Scan<'g> {
+    fn new(rows: &'g [GridRow]) -> Self {
+        Scan { rows, cues: Vec::new(), memo: Default::default() }
+    }
+
+    /// The cues of the first `n` rows (at most [`HEADER_SCAN`]).
+    fn up_to(&mut self, n: usize, schema: &Schema) -> &[Vec<Cue>] {
+        let n = n.min(HEADER_SCAN).min(self.rows.len());
+        for row in &self.rows[self.cues.len().min(n)..n] {
+            let mut of_row = Vec::with_capacity(row.cells.len());
+            for c in &row.cells {
+                of_row.push(match c {
+                    Cell::Text(t) => self.memo.entry(t.as_str()).or_insert_with(|| classify(c, schema)).clone(),
+                    _ => classify(c, schema),
+                });
+            }
+            self.cues.push(of_row);
+        }
+        &self.cues
+    }
 }
 
 /// Report the non-empty cells of the table (from row `header` down) that nothing read, one
@@ -466,8 +507,11 @@ fn col_name(grid: &Grid, col: usize) -> String {
 }
 
 /// The first row, top down, that heads a table, and its layout.
-fn detect(cues: &[Vec<Cue>], schema: &Schema) -> Option<Layout> {
-    for (r, row) in cues.iter().enumerate() {
+/// The layout whose header is row `r`, if it is one: `cues` holds the cues of the rows to
+/// `r + 1` at least.
+fn detect(cues: &[Vec<Cue>], r: usize, schema: &Schema) -> Option<Layout> {
+    {
+        let row = cues.get(r)?;
         let field = |f: Field| row.iter().position(|c| *c == Cue::Field(f));
         let kpis: Vec<(usize, String, Option<String>)> = row
             .iter()

@@ -30,7 +30,18 @@ pub(super) fn role<'a>(cells: impl Iterator<Item = &'a Cell>, schema: &Schema) -
         return None;
     }
     let n = cells.len() as f64;
-    let share = |fits: &dyn Fn(&Cell) -> bool| cells.iter().filter(|c| fits(c)).count() as f64 / n;
+    // Each distinct cell judged once, weighed by how often it occurs: a column repeats its
+    // KPI names, units and clusters.
+    let mut distinct: Vec<(&Cell, usize)> = Vec::new();
+    for &c in &cells {
+        match distinct.iter_mut().find(|(d, _)| *d == c) {
+            Some((_, count)) => *count += 1,
+            None => distinct.push((c, 1)),
+        }
+    }
+    let share = |fits: &dyn Fn(&Cell) -> bool| {
+        distinct.iter().filter(|(c, _)| fits(c)).map(|(_, k)| k).sum::<usize>() as f64 / n
+    };
     let year = share(&|c| year_of(c).is_some());
     if year >= SHARE && distinct_years(&cells) {
         return Some(Field::Year);
