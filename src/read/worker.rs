@@ -253,9 +253,9 @@ impl Worker {
             .arg(SUBCOMMAND)
             .arg("--memory-mb")
             .arg(memory_mb.to_string())
-            // The allocator reserves address space 16 MiB at a time (1 GiB by default), so
+            // The allocator reserves address space 64 MiB at a time (1 GiB by default), so
             // the worker's address-space limit bounds what the parser uses, not a reservation.
-            .env("MIMALLOC_ARENA_RESERVE", "16384")
+            .env("MIMALLOC_ARENA_RESERVE", "65536")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
