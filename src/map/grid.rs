@@ -510,68 +510,63 @@ fn col_name(grid: &Grid, col: usize) -> String {
 /// The layout whose header is row `r`, if it is one: `cues` holds the cues of the rows to
 /// `r + 1` at least.
 fn detect(cues: &[Vec<Cue>], r: usize, schema: &Schema) -> Option<Layout> {
+    let row = cues.get(r)?;
+    let field = |f: Field| row.iter().position(|c| *c == Cue::Field(f));
+    let kpis: Vec<(usize, String, Option<String>)> = row
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| match c {
+            Cue::Kpi { name, unit } => Some((i, name.clone(), unit.clone())),
+            _ => None,
+        })
+        .collect();
+    let years: Vec<(usize, i32)> =
+        row.iter().enumerate().filter_map(|(i, c)| if let Cue::Year(y) = c { Some((i, *y)) } else { None }).collect();
+    if field(Field::Value).is_some() && field(Field::Kpi).is_some() {
+        let columns = row.iter().map(|c| if let Cue::Field(f) = c { Some(*f) } else { None }).collect();
+        return Some(Layout::Long { header: r, columns, inferred: Vec::new() });
+    }
+    if let (Some(kpi), true) = (field(Field::Kpi), years.len() >= 2) {
+        return Some(Layout::YearsAcross {
+            header: r,
+            kpi,
+            fields: row_fields(row, &[Field::Kpi, Field::Year]),
+            years,
+        });
+    }
+    if let (Some(year), false) = (field(Field::Year), kpis.is_empty()) {
+        return Some(Layout::KpisAcross {
+            header: r,
+            year,
+            fields: row_fields(row, &[Field::Year, Field::Unit]),
+            kpis,
+        });
+    }
+    if !kpis.is_empty()
+        && let Some(next) = cues.get(r + 1)
     {
-        let row = cues.get(r)?;
-        let field = |f: Field| row.iter().position(|c| *c == Cue::Field(f));
-        let kpis: Vec<(usize, String, Option<String>)> = row
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| match c {
-                Cue::Kpi { name, unit } => Some((i, name.clone(), unit.clone())),
-                _ => None,
-            })
-            .collect();
-        let years: Vec<(usize, i32)> = row
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| if let Cue::Year(y) = c { Some((i, *y)) } else { None })
-            .collect();
-        if field(Field::Value).is_some() && field(Field::Kpi).is_some() {
-            let columns = row.iter().map(|c| if let Cue::Field(f) = c { Some(*f) } else { None }).collect();
-            return Some(Layout::Long { header: r, columns, inferred: Vec::new() });
-        }
-        if let (Some(kpi), true) = (field(Field::Kpi), years.len() >= 2) {
-            return Some(Layout::YearsAcross {
-                header: r,
-                kpi,
-                fields: row_fields(row, &[Field::Kpi, Field::Year]),
-                years,
-            });
-        }
-        if let (Some(year), false) = (field(Field::Year), kpis.is_empty()) {
-            return Some(Layout::KpisAcross {
-                header: r,
-                year,
-                fields: row_fields(row, &[Field::Year, Field::Unit]),
-                kpis,
-            });
-        }
-        if !kpis.is_empty()
-            && let Some(next) = cues.get(r + 1)
-        {
-            // KPI names over years: each year column takes the KPI named at or left of it.
-            let mut columns = Vec::new();
-            let mut current: Option<(String, Option<String>)> = None;
-            for (i, cue) in row.iter().enumerate().chain((row.len()..next.len()).map(|i| (i, &Cue::Other))) {
-                match cue {
-                    Cue::Kpi { name, unit } => current = Some((name.clone(), unit.clone())),
-                    // A header that names no KPI starts a group of its own, never continues the
-                    // one before: its values are rejected as an unknown KPI, not misread.
-                    Cue::Text(text) if matches!(next.get(i), Some(Cue::Year(_))) => {
-                        let (name, unit) = split_unit(text, schema);
-                        current = Some((name.to_owned(), unit));
-                    }
-                    Cue::Other | Cue::Text(_) if !matches!(next.get(i), Some(Cue::Year(_))) => current = None,
-                    _ => {}
+        // KPI names over years: each year column takes the KPI named at or left of it.
+        let mut columns = Vec::new();
+        let mut current: Option<(String, Option<String>)> = None;
+        for (i, cue) in row.iter().enumerate().chain((row.len()..next.len()).map(|i| (i, &Cue::Other))) {
+            match cue {
+                Cue::Kpi { name, unit } => current = Some((name.clone(), unit.clone())),
+                // A header that names no KPI starts a group of its own, never continues the
+                // one before: its values are rejected as an unknown KPI, not misread.
+                Cue::Text(text) if matches!(next.get(i), Some(Cue::Year(_))) => {
+                    let (name, unit) = split_unit(text, schema);
+                    current = Some((name.to_owned(), unit));
                 }
-                if let (Some((name, unit)), Some(Cue::Year(y))) = (&current, next.get(i)) {
-                    columns.push((i, name.clone(), unit.clone(), *y));
-                }
+                Cue::Other | Cue::Text(_) if !matches!(next.get(i), Some(Cue::Year(_))) => current = None,
+                _ => {}
             }
-            let cluster = field(Field::Cluster).or_else(|| next.iter().position(|c| *c == Cue::Field(Field::Cluster)));
-            if let (Some(cluster), false) = (cluster, columns.is_empty()) {
-                return Some(Layout::TwoRow { header: r, cluster, columns });
+            if let (Some((name, unit)), Some(Cue::Year(y))) = (&current, next.get(i)) {
+                columns.push((i, name.clone(), unit.clone(), *y));
             }
+        }
+        let cluster = field(Field::Cluster).or_else(|| next.iter().position(|c| *c == Cue::Field(Field::Cluster)));
+        if let (Some(cluster), false) = (cluster, columns.is_empty()) {
+            return Some(Layout::TwoRow { header: r, cluster, columns });
         }
     }
     None

@@ -36,7 +36,7 @@ pub struct Located {
 /// Where a field's cell is, relative to its row.
 #[derive(Clone, Debug, PartialEq)]
 enum At {
-    /// The row's own place (a text line, a JSON record's field is not this).
+    /// The row's own place: every field of a text line.
     Row,
     /// A cell of the row's sheet row, in this 0-based column.
     Column(u32),

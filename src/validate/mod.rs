@@ -118,7 +118,7 @@ pub fn validate(mapped: Mapped, schema: &Schema) -> Validated {
                     None => Outcome::Rejected(Reject {
                         loc: raw.loc.clone(),
                         codes: codes(raw.blocked, &findings),
-                        raw: raw_text(&raw),
+                        raw: RawText::of(&raw).fields(),
                     }),
                 };
                 (outcome, findings)
@@ -216,7 +216,8 @@ fn codes(blocked: Option<Code>, findings: &[Finding]) -> Vec<Code> {
     }
 }
 
-/// A row's non-blank cells as text, in one string: what a rejects row shows of it.
+/// A row's non-blank cells as text, in one string: what a rejects row shows of it
+/// ([`RawText::fields`]), kept compactly for a row that may still be rejected.
 struct RawText {
     text: String,
     /// Each field's end in `text`, and whether it is present.
@@ -251,12 +252,4 @@ impl RawText {
         }
         out
     }
-}
-
-fn raw_text(row: &RawRow) -> Vec<(Field, String)> {
-    Field::ALL
-        .iter()
-        .zip(&row.fields)
-        .filter_map(|(f, l)| Some((*f, l.as_ref().filter(|l| !l.cell.is_blank())?.cell.to_string())))
-        .collect()
 }

@@ -8,9 +8,7 @@
 //! and spacing ignored), so `Scope 1`, `scope 1` and `SCOPE-1` are one key everywhere. A text
 //! whose key is empty (`-`) is the same as none.
 
-use std::hash::Hash;
-
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hash};
 
 use rayon::prelude::*;
 use rustc_hash::FxBuildHasher;
