@@ -780,69 +780,129 @@ fn long(
     }
 
     // The data rows, apart while their cells are taken into rows; put back for the report of
-    // the cells nothing read.
+    // the cells nothing read. A long table's rows are mapped a chunk at a time, on every core.
     let mut data = grid.rows.split_off(h + 1);
     report_unnamed_columns(grid, &data, columns, file, out);
-    let value_col = columns.iter().position(|c| *c == Some(Field::Value));
-    let kpi_col = columns.iter().position(|c| *c == Some(Field::Kpi));
-    for row in &mut data {
-        if blocked.is_none() && value_col.is_some_and(|v| row.cells.get(v).is_none_or(|c| is_not_reported(c, schema))) {
-            // A row whose figure is "n/a", "-" or empty reports nothing: no observation, no
-            // error. A line with no KPI either is a note under the table ("Source: …").
-            if kpi_col.is_some_and(|k| row.cells.get(k).is_some_and(|c| !c.is_blank())) {
-                out.not_reported += 1;
-                account_row(row, columns.len(), out);
-            } else if let Some(first) = row.cells.iter().find(|c| !c.is_blank()) {
-                out.explain(format!("  {} below the header: passed over (`{}`)", grid.row_place(row), show(first)));
-            }
-            continue;
-        }
-        let mut raw = RawRow::new(Loc::new(file, grid.row_place(row)));
-        raw.blocked = blocked;
-        if blocked.is_none()
-            && let Some(finding) = shifted(grid, &row.cells, columns.len(), &raw.loc)
-        {
-            out.note(finding);
-            raw.blocked = Some(Code::RowShape);
-            account_row(row, row.cells.len(), out);
-        }
-        account_row(row, columns.len(), out);
-        for (c, field) in columns.iter().enumerate() {
-            if let (Some(f), Some(cell)) = (field, row.cells.get_mut(c)) {
-                let cell = std::mem::take(cell);
-                if raw.get(*f).is_none() {
-                    raw.set(*f, cell, grid.cell_place(row, c));
-                }
-            }
-        }
-        // A KPI cell may carry its unit: `GHG emissions (MtCO2e)`.
-        if let Some(k) = raw.get(Field::Kpi)
-            && let Cell::Text(t) = &k.cell
-            && let (name, Some(unit)) = split_unit(t, schema)
-            && schema.find_kpi(name).is_some()
-        {
-            let (name, place) = (name.to_owned(), raw.place(k));
-            let loc = Loc::new(file, place.clone()).with_column(Field::Kpi.as_str());
-            raw.set(Field::Kpi, Cell::Text(name), place.clone());
-            match raw.get(Field::Unit).and_then(|u| u.cell.text()).filter(|u| !u.is_empty()) {
-                None => raw.set(Field::Unit, Cell::Text(unit), place),
-                // Two units for one figure: a contradiction, not a choice to make.
-                Some(column) if crate::schema::squeeze(&column) != crate::schema::squeeze(&unit) => {
-                    out.note(Finding::new(
-                        Code::UnitConflict,
-                        loc,
-                        format!("the KPI cell carries the unit `{unit}`, but the unit column says `{column}`"),
-                        "give the unit once: in the unit column, or in brackets after the KPI name",
-                    ));
-                    raw.blocked = Some(Code::UnitConflict);
-                }
-                Some(_) => {}
-            }
-        }
-        apply(&mut raw, defaults);
-        out.row(raw);
+    let rows = LongRows {
+        grid,
+        columns,
+        defaults,
+        file,
+        schema,
+        blocked,
+        value_col: columns.iter().position(|c| *c == Some(Field::Value)),
+        kpi_col: columns.iter().position(|c| *c == Some(Field::Kpi)),
+        seen: &out.seen,
+    };
+    // The table's row index of data row `k` (the header is its row 0).
+    let parts: Vec<Part> = if data.len() <= MAP_CHUNK {
+        vec![rows.map(&mut data, 1)]
+    } else {
+        use rayon::prelude::*;
+        data.par_chunks_mut(MAP_CHUNK).enumerate().map(|(k, chunk)| rows.map(chunk, 1 + k * MAP_CHUNK)).collect()
+    };
+    for part in parts {
+        out.entries.extend(part.entries);
+        out.explanation.extend(part.explanation);
+        out.not_reported += part.not_reported;
     }
     grid.rows.append(&mut data);
+}
+
+/// Data rows of a long table mapped together: at most this many on one thread.
+const MAP_CHUNK: usize = 16 * 1024;
+
+/// What mapping a run of a long table's rows gave, in file order.
+#[derive(Default)]
+struct Part {
+    entries: Vec<super::Entry>,
+    explanation: Vec<String>,
+    not_reported: usize,
+}
+
+/// Everything mapping one data row of a long table needs, shared by the threads mapping them.
+struct LongRows<'a> {
+    grid: &'a Grid,
+    columns: &'a [Option<Field>],
+    defaults: &'a Defaults,
+    file: &'a Arc<str>,
+    schema: &'a Schema,
+    /// Set when a problem of the header blocks every row.
+    blocked: Option<Code>,
+    value_col: Option<usize>,
+    kpi_col: Option<usize>,
+    seen: &'a Seen,
+}
+
+impl LongRows<'_> {
+    /// Map `rows`, the first of which is the table's row `first`, taking their cells.
+    fn map(&self, rows: &mut [GridRow], first: usize) -> Part {
+        let (grid, columns, schema, file) = (self.grid, self.columns, self.schema, self.file);
+        let mut part = Part { entries: Vec::with_capacity(rows.len()), ..Part::default() };
+        for (i, row) in rows.iter_mut().enumerate() {
+            let i = first + i;
+            let blocked = self.blocked;
+            if blocked.is_none()
+                && self.value_col.is_some_and(|v| row.cells.get(v).is_none_or(|c| is_not_reported(c, schema)))
+            {
+                // A row whose figure is "n/a", "-" or empty reports nothing: no observation, no
+                // error. A line with no KPI either is a note under the table ("Source: …").
+                if self.kpi_col.is_some_and(|k| row.cells.get(k).is_some_and(|c| !c.is_blank())) {
+                    part.not_reported += 1;
+                    account_row(self.seen, i, row, columns.len());
+                } else if let Some(first) = row.cells.iter().find(|c| !c.is_blank()) {
+                    part.explanation
+                        .push(format!("  {} below the header: passed over (`{}`)", grid.row_place(row), show(first)));
+                }
+                continue;
+            }
+            let mut raw = RawRow::new(Loc::new(file, grid.row_place(row)));
+            raw.blocked = blocked;
+            if blocked.is_none()
+                && let Some(finding) = shifted(grid, &row.cells, columns.len(), &raw.loc)
+            {
+                part.entries.push(super::Entry::Note(finding));
+                raw.blocked = Some(Code::RowShape);
+                account_row(self.seen, i, row, row.cells.len());
+            }
+            account_row(self.seen, i, row, columns.len());
+            for (c, field) in columns.iter().enumerate() {
+                if let (Some(f), Some(cell)) = (field, row.cells.get_mut(c)) {
+                    let cell = std::mem::take(cell);
+                    if raw.get(*f).is_none() {
+                        raw.set(*f, cell, grid.cell_place(row, c));
+                    }
+                }
+            }
+            // A KPI cell may carry its unit: `GHG emissions (MtCO2e)`.
+            if let Some(k) = raw.get(Field::Kpi)
+                && let Cell::Text(t) = &k.cell
+                && let (name, Some(unit)) = split_unit(t, schema)
+                && schema.find_kpi(name).is_some()
+            {
+                let (name, place) = (name.to_owned(), raw.place(k));
+                let loc = Loc::new(file, place.clone()).with_column(Field::Kpi.as_str());
+                raw.set(Field::Kpi, Cell::Text(name), place.clone());
+                match raw.get(Field::Unit).and_then(|u| u.cell.text()).filter(|u| !u.is_empty()) {
+                    None => raw.set(Field::Unit, Cell::Text(unit), place),
+                    // Two units for one figure: a contradiction, not a choice to make.
+                    Some(column) if crate::schema::squeeze(&column) != crate::schema::squeeze(&unit) => {
+                        part.entries.push(super::Entry::Note(Finding::new(
+                            Code::UnitConflict,
+                            loc,
+                            format!("the KPI cell carries the unit `{unit}`, but the unit column says `{column}`"),
+                            "give the unit once: in the unit column, or in brackets after the KPI name",
+                        )));
+                        raw.blocked = Some(Code::UnitConflict);
+                    }
+                    Some(_) => {}
+                }
+            }
+            apply(&mut raw, self.defaults);
+            part.entries.push(super::Entry::Row(Box::new(raw)));
+        }
+        part
+    }
 }
 
 /// Account for the non-empty cells of column `c` in `rows`: a finding about the column names
@@ -853,11 +913,11 @@ fn account_column(rows: &[GridRow], c: usize, out: &mut Mapped) {
     }
 }
 
-/// Account for the non-empty cells of the first `width` columns of a row.
-fn account_row(row: &GridRow, width: usize, out: &mut Mapped) {
+/// Account for the non-empty cells of the first `width` columns of the table's row `i`.
+fn account_row(seen: &Seen, i: usize, row: &GridRow, width: usize) {
     for (c, cell) in row.cells.iter().enumerate().take(width) {
         if !cell.is_blank() {
-            out.seen.mark(row.at, c);
+            seen.mark_index(i, c);
         }
     }
 }

@@ -6,6 +6,7 @@
 //! lines does not shift the line numbers of the rows after it.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{Cell, Content, Exceeded, Grid, GridKind, GridRow, Limits, ReadError, Sheet, decode_text};
 use crate::diag::{Code, Finding, Loc};
@@ -20,37 +21,38 @@ pub(super) fn read(
     file: &Arc<str>,
     limits: &Limits,
 ) -> Result<Content, ReadError> {
+    read_in_pieces(bytes, delimiter, file, limits, PIECE_BYTES)
+}
+
+/// [`read`], parsing pieces of about `piece_bytes` apart.
+fn read_in_pieces(
+    bytes: &[u8],
+    delimiter: Option<u8>,
+    file: &Arc<str>,
+    limits: &Limits,
+    piece_bytes: usize,
+) -> Result<Content, ReadError> {
     let (text, encoding) = decode_text(bytes)?;
     let text = text.as_ref();
     let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(text));
-    prescan(text.as_bytes(), delimiter, limits)?;
-    let mut reader = reader(text, delimiter);
+    let pieces = prescan(text.as_bytes(), delimiter, limits, piece_bytes)?;
+    // Each piece starts a record, so the pieces parse apart, on every core, to the same rows.
+    let counts = Counts::default();
+    let parse = |(start, end, line): (usize, usize, u64)| records(&text[start..end], line, delimiter, limits, &counts);
+    let parsed: Vec<Result<Vec<GridRow>, ReadError>> = if pieces.len() == 1 {
+        pieces.into_iter().map(parse).collect()
+    } else {
+        use rayon::prelude::*;
+        pieces.into_par_iter().map(parse).collect()
+    };
     let mut rows = Vec::new();
-    let mut record = csv::StringRecord::new();
-    let mut lines = LineCounter::new(text);
-    let (mut cells_read, mut width) = (0u64, 0u64);
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(ReadError::Csv(e)),
+    for piece in parsed {
+        let mut piece = piece?;
+        if rows.is_empty() {
+            rows = piece;
+        } else {
+            rows.append(&mut piece);
         }
-        let line = lines.line_of_record(record.position().map_or(0, |p| p.byte() as usize));
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        width = width.max(record.len() as u64);
-        cells_read += record.iter().filter(|f| !f.is_empty()).count() as u64;
-        Limits::check("cells", "the file's non-empty fields", cells_read, limits.cells)?;
-        Limits::check("rows", "the file's records", rows.len() as u64 + 1, limits.rows)?;
-        Limits::check(
-            "grid_cells",
-            "the table's grid (records × fields)",
-            (rows.len() as u64 + 1) * width,
-            limits.grid_cells,
-        )?;
-        let cells = record.iter().map(|f| if f.is_empty() { Cell::Empty } else { Cell::Text(f.to_owned()) }).collect();
-        rows.push(GridRow { at: line, cells });
     }
     let mut sheets = Vec::with_capacity(2);
     if let Some(encoding) = encoding {
@@ -65,6 +67,61 @@ pub(super) fn read(
     Ok(Content::Sheets(sheets))
 }
 
+/// What the pieces of one file have read so far, against the limits: the file's non-empty
+/// fields, its records and its widest record.
+#[derive(Default)]
+struct Counts {
+    cells: AtomicU64,
+    rows: AtomicU64,
+    width: AtomicU64,
+}
+
+/// Records counted by a piece before they are added to the file's [`Counts`].
+const COUNT_EVERY: u64 = 1024;
+
+impl Counts {
+    /// Add a piece's records since its last call, and check the file's totals.
+    fn add(&self, rows: u64, cells: u64, width: u64, limits: &Limits) -> Result<(), Exceeded> {
+        let cells = self.cells.fetch_add(cells, Ordering::Relaxed) + cells;
+        let rows = self.rows.fetch_add(rows, Ordering::Relaxed) + rows;
+        let width = self.width.fetch_max(width, Ordering::Relaxed).max(width);
+        Limits::check("cells", "the file's non-empty fields", cells, limits.cells)?;
+        Limits::check("rows", "the file's records", rows, limits.rows)?;
+        Limits::check("grid_cells", "the table's grid (records × fields)", rows * width, limits.grid_cells)
+    }
+}
+
+/// The non-blank records of `text`, a piece of a file whose first line is `line`.
+fn records(text: &str, line: u64, delimiter: u8, limits: &Limits, counts: &Counts) -> Result<Vec<GridRow>, ReadError> {
+    let mut reader = reader(text, delimiter);
+    let mut rows = Vec::new();
+    let mut record = csv::StringRecord::new();
+    let mut lines = LineCounter::new(text, line);
+    let (mut rows_read, mut cells_read, mut width) = (0u64, 0u64, 0u64);
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(ReadError::Csv(e)),
+        }
+        let line = lines.line_of_record(record.position().map_or(0, |p| p.byte() as usize));
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        rows_read += 1;
+        width = width.max(record.len() as u64);
+        cells_read += record.iter().filter(|f| !f.is_empty()).count() as u64;
+        if rows_read == COUNT_EVERY {
+            counts.add(rows_read, cells_read, width, limits)?;
+            (rows_read, cells_read) = (0, 0);
+        }
+        let cells = record.iter().map(|f| if f.is_empty() { Cell::Empty } else { Cell::Text(f.to_owned()) }).collect();
+        rows.push(GridRow { at: line, cells });
+    }
+    counts.add(rows_read, cells_read, width, limits)?;
+    Ok(rows)
+}
+
 /// Physical line numbers of records. The csv crate's own line count misses skipped blank lines,
 /// and its byte offset points before them, so both are corrected here: the record starts at the
 /// first byte after the offset that is not a line break.
@@ -75,8 +132,9 @@ struct LineCounter<'a> {
 }
 
 impl<'a> LineCounter<'a> {
-    fn new(text: &'a str) -> Self {
-        LineCounter { text: text.as_bytes(), pos: 0, line: 1 }
+    /// Lines of `text`, whose first line is `line`.
+    fn new(text: &'a str, line: u64) -> Self {
+        LineCounter { text: text.as_bytes(), pos: 0, line }
     }
 
     /// The 1-based line of the record whose reported start is `offset` (offsets only grow).
@@ -95,30 +153,63 @@ fn reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes())
 }
 
+/// A file is cut into pieces of about this many bytes, parsed apart.
+const PIECE_BYTES: usize = 4 << 20;
+
+/// Where the csv crate's parser stands after a byte: the states of `csv_core` with the default
+/// quoting (a `"` opens a quoted field only at the start of a field; `""` inside one is a quote).
+#[derive(Clone, Copy, PartialEq)]
+enum State {
+    /// At the start of a field, or of a record after a line break.
+    Start,
+    /// In a field that did not open with a quote: quotes in it are literal.
+    Unquoted,
+    Quoted,
+    /// Just after a quote in a quoted field: its end, or the first half of `""`.
+    QuoteInQuoted,
+}
+
 /// Field sizes and record widths against the limits, in one pass over the bytes that allocates
-/// nothing, before the csv crate buffers a 64 MB field or a record of 200,000 fields. It
-/// follows the quoting as the csv crate does (a `"` toggles quoting; `""` toggles twice).
-fn prescan(bytes: &[u8], delimiter: u8, limits: &Limits) -> Result<(), Exceeded> {
+/// nothing, before the csv crate buffers a 64 MB field or a record of 200,000 fields. It follows
+/// the csv crate's parsing, so it also finds where records start: the file is returned as
+/// pieces of about `piece_bytes` that each start a record, as (start, end, first line).
+fn prescan(
+    bytes: &[u8],
+    delimiter: u8,
+    limits: &Limits,
+    piece_bytes: usize,
+) -> Result<Vec<(usize, usize, u64)>, Exceeded> {
     let (most, widest) = (limits.field_bytes(), limits.columns);
-    let (mut quoted, mut len, mut fields, mut line) = (false, 0usize, 1u64, 1u64);
-    for &b in bytes {
-        if b == b'"' {
-            quoted = !quoted;
-        } else if !quoted && b == delimiter {
-            (len, fields) = (0, fields + 1);
-            if fields > widest {
-                let what = format!("the fields of the record at line {line}");
-                return Err(Exceeded::new("columns", what, format!("more than {widest}"), widest));
+    let (mut state, mut len, mut fields, mut line) = (State::Start, 0usize, 1u64, 1u64);
+    let mut pieces = Vec::new();
+    let mut piece = (0usize, 1u64);
+    for (i, &b) in bytes.iter().enumerate() {
+        let ends_record = matches!(b, b'\n' | b'\r');
+        (state, len) = match (state, b) {
+            (State::Quoted, b'"') => (State::QuoteInQuoted, len),
+            (State::Quoted, _) => (State::Quoted, len + 1),
+            (State::QuoteInQuoted, b'"') => (State::Quoted, len + 1),
+            (State::Start, b'"') => (State::Quoted, len),
+            (_, b) if b == delimiter => {
+                fields += 1;
+                if fields > widest {
+                    let what = format!("the fields of the record at line {line}");
+                    return Err(Exceeded::new("columns", what, format!("more than {widest}"), widest));
+                }
+                (State::Start, 0)
             }
-            continue;
-        } else if !quoted && (b == b'\n' || b == b'\r') {
-            (len, fields) = (0, 1);
-            line += u64::from(b == b'\n');
-            continue;
-        } else if b == b'\n' {
-            line += 1;
-        }
-        len += 1;
+            _ if ends_record => {
+                fields = 1;
+                // A record starts after the line break: a place to cut, once a piece is long.
+                if b == b'\n' && i + 1 - piece.0 >= piece_bytes {
+                    pieces.push((piece.0, i + 1, piece.1));
+                    piece = (i + 1, line + 1);
+                }
+                (State::Start, 0)
+            }
+            _ => (State::Unquoted, len + 1),
+        };
+        line += u64::from(b == b'\n');
         if len > most {
             let kb = limits.field_kb;
             return Err(Exceeded::new(
@@ -129,7 +220,8 @@ fn prescan(bytes: &[u8], delimiter: u8, limits: &Limits) -> Result<(), Exceeded>
             ));
         }
     }
-    Ok(())
+    pieces.push((piece.0, bytes.len(), piece.1));
+    Ok(pieces)
 }
 
 /// How much of a file the delimiter is judged on, at most.
@@ -215,6 +307,28 @@ mod tests {
             Cell::Text("a".into()),
             "BOM stripped"
         );
+    }
+
+    proptest::proptest! {
+        /// Cut anywhere the parser stands at a record's start, pieces parse to the rows of the
+        /// whole file: quotes that open a field, quotes inside unquoted fields, doubled quotes,
+        /// line breaks inside quoted fields, blank lines and CRLF.
+        #[test]
+        fn pieces_parse_to_the_same_rows_as_the_whole(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec!["a", "1,5", ",", ";", "\"", "\"\"", "\n", "\r\n", "\n\n", " ", "x\"y", "\"q\nq\""]),
+                0..60,
+            ),
+            piece in 1usize..12,
+        ) {
+            let text = format!("k,v\n{}", parts.concat());
+            let file: Arc<str> = Arc::from("t.csv");
+            let rows = |piece_bytes| match read_in_pieces(text.as_bytes(), Some(b','), &file, &Limits::default(), piece_bytes) {
+                Ok(content) => Ok(grid(content).rows),
+                Err(e) => Err(e.to_string()),
+            };
+            proptest::prop_assert_eq!(rows(piece), rows(usize::MAX));
+        }
     }
 
     #[test]
