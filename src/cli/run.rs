@@ -31,7 +31,7 @@ pub(super) fn retract(args: &RetractArgs) -> Result<Exit, CliError> {
 
 fn report(outcome: &crate::run::Outcome, format: SummaryFormat) -> Result<Exit, CliError> {
     let a = &outcome.accounting;
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let Some(summary) = &outcome.summary else {
         // Nothing new: the standing headline, read back from the published outputs.
         let standing = crate::summary::read::headline(&outcome.output)?;
@@ -109,7 +109,7 @@ fn progress_bar(files: usize) -> Arc<dyn Fn() + Send + Sync> {
 
 pub(super) fn summary(args: &SummaryArgs) -> Result<Exit, CliError> {
     let rows = crate::summary::read::headline(&args.output)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format {
         SummaryFormat::Text => write_text(&mut out, &rows)?,
         SummaryFormat::Json => write_json(&mut out, &rows)?,

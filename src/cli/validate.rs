@@ -25,7 +25,7 @@ pub(super) fn run(args: &ValidateArgs) -> Result<Exit, CliError> {
     let paths: Vec<std::path::PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
     let reports = pipeline::check_files(inputs, schema.clone());
 
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format {
         OutputFormat::Human => {
             if args.explain {

@@ -719,8 +719,8 @@ fn metadata(grid: &Grid, cues: &[Vec<Cue>], header: usize, out: &mut Mapped) -> 
             MetaKey::Country => d.fields.push((Field::Country, cell, place)),
             MetaKey::Year => d.fields.push((Field::Year, cell, place)),
             MetaKey::Unit => d.fields.push((Field::Unit, cell, place)),
-            MetaKey::Currency => d.currency = cell.text(),
-            MetaKey::Submitted => d.submitted = cell.text(),
+            MetaKey::Currency => d.currency = cell.text().map(Into::into),
+            MetaKey::Submitted => d.submitted = cell.text().map(Into::into),
         }
     }
     d
@@ -851,8 +851,11 @@ impl LongRows<'_> {
                     part.not_reported += 1;
                     account_row(self.seen, i, row, columns.len());
                 } else if let Some(first) = row.cells.iter().find(|c| !c.is_blank()) {
-                    part.explanation
-                        .push(format!("  {} below the header: passed over (`{}`)", grid.row_place(row), show(first)));
+                    part.explanation.push(format!(
+                        "  {} below the header: passed over (`{}`)",
+                        grid.row_place(row),
+                        show(first)
+                    ));
                 }
                 continue;
             }

@@ -30,12 +30,12 @@ impl Cell {
     }
 
     /// The cell as a trimmed text, for cells meant to hold names and codes.
-    pub fn text(&self) -> Option<String> {
+    pub fn text(&self) -> Option<std::borrow::Cow<'_, str>> {
         match self {
-            Cell::Text(s) => Some(s.trim().to_owned()),
-            Cell::Number(n) => Some(format_number(*n)),
-            Cell::Bool(b) => Some(b.to_string()),
-            Cell::Date(d) => Some(d.clone()),
+            Cell::Text(s) => Some(s.trim().into()),
+            Cell::Number(n) => Some(format_number(*n).into()),
+            Cell::Bool(b) => Some(b.to_string().into()),
+            Cell::Date(d) => Some(d.as_str().into()),
             Cell::Empty | Cell::Error(_) => None,
         }
     }

@@ -43,8 +43,8 @@ pub fn judge(candidates: &[Observation], keys: &[SeriesKey]) -> Vec<Verdict> {
         let conflict = members.iter().any(|&i| !same_reading(first, &candidates[i]));
         for (n, &i) in members.iter().enumerate() {
             let o = &candidates[i];
-            let what = describe(o);
             if conflict {
+                let what = describe(o);
                 // The others by name, up to a few: a file repeating one key on every row must
                 // not cost the square of its rows.
                 let mut others: Vec<String> = members
@@ -64,6 +64,7 @@ pub fn judge(candidates: &[Observation], keys: &[SeriesKey]) -> Vec<Verdict> {
                     "keep one row per cluster, facility, year, KPI, scope and gas: correct or delete the others",
                 ));
             } else if n > 0 {
+                let what = describe(o);
                 verdicts[i] = Verdict::Drop(Finding::new(
                     Code::DuplicateRow,
                     o.row.clone(),

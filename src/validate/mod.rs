@@ -8,6 +8,7 @@
 
 mod duplicates;
 mod facilities;
+mod memo;
 mod plausible;
 mod row;
 mod series;
@@ -19,7 +20,7 @@ use rayon::prelude::*;
 
 use crate::diag::{Code, Finding, Loc};
 use crate::map::{Entry, Mapped, RawRow};
-use crate::normalize::{Conversion, UnitMemo};
+use crate::normalize::Conversion;
 use crate::schema::{Field, Schema};
 
 /// An accepted observation, with the reported value and unit as written.
@@ -107,9 +108,9 @@ pub fn validate(mapped: Mapped, schema: &Schema) -> Validated {
         let checked: Vec<(Outcome, Vec<Finding>)> = chunk
             .into_par_iter()
             .with_min_len(PARALLEL_ROWS)
-            .map_init(UnitMemo::default, |units, raw| {
+            .map_init(memo::Memo::default, |memo, raw| {
                 let mut findings = Vec::new();
-                let obs = if raw.blocked.is_none() { row::check(&raw, schema, units, &mut findings) } else { None };
+                let obs = if raw.blocked.is_none() { row::check(&raw, schema, memo, &mut findings) } else { None };
                 let outcome = match obs {
                     Some(obs) => {
                         let range = schema.kpis.find(&obs.kpi).and_then(|k| plausible::range(&obs, k));

@@ -6,7 +6,10 @@
 use super::Observation;
 use crate::diag::{Code, Finding};
 use crate::map::{Located, RawRow, kpi_refused, name_matched};
-use crate::normalize::{Context, UnitMemo, convert_with};
+use std::borrow::Cow;
+
+use super::memo::Memo;
+use crate::normalize::{Context, convert_with};
 use crate::number::{self, Decimal, NumberError, whole_number};
 use crate::read::{Cell, format_number};
 use crate::schema::{Field, Mark, NameMatch, Qualifier, Schema, squeeze};
@@ -35,7 +38,7 @@ impl<'a> Check<'a> {
     }
 
     /// The field's text, reporting it when required and missing, or when it is an error cell.
-    fn text(&mut self, field: Field, required: bool) -> Option<(&'a Located, String)> {
+    fn text(&mut self, field: Field, required: bool) -> Option<(&'a Located, Cow<'a, str>)> {
         let Some(at) = self.row.get(field) else {
             if required {
                 self.missing(field, "");
@@ -75,11 +78,16 @@ fn field_help(field: Field) -> &'static str {
 }
 
 /// Check one row; its findings go to `findings`, and an observation is returned when it passed.
-pub fn check(row: &RawRow, schema: &Schema, units: &mut UnitMemo, findings: &mut Vec<Finding>) -> Option<Observation> {
+pub fn check<'s>(
+    row: &RawRow,
+    schema: &'s Schema,
+    memo: &mut Memo<'s>,
+    findings: &mut Vec<Finding>,
+) -> Option<Observation> {
     let mut ck = Check { row, findings: Vec::new() };
 
     let cluster = ck.text(Field::Cluster, true).and_then(|(at, name)| {
-        let found = schema.clusters.find(&name);
+        let found = memo.cluster(schema, &name);
         if found.is_none() {
             let hint = match schema.clusters.closest(&name) {
                 Some(c) => format!("did you mean `{}` ({})? Use the registry id, the name or an alias", c.id, c.name),
@@ -94,14 +102,14 @@ pub fn check(row: &RawRow, schema: &Schema, units: &mut UnitMemo, findings: &mut
     });
 
     // Without a `country`, the registry's country of the cluster is taken.
-    let registry_country = cluster.and_then(|c| schema.countries.find(&c.country));
+    let registry_country = cluster.and_then(|c| memo.country(schema, &c.country));
     let given_country = if row.get(Field::Country).is_some() || cluster.is_none() {
         ck.text(Field::Country, cluster.is_none())
     } else {
         None
     };
     let country = given_country.map_or(registry_country, |(at, text)| {
-        let Some(country) = schema.countries.find(&text) else {
+        let Some(country) = memo.country(schema, &text) else {
             ck.error(
                 Code::CountryUnknown,
                 at,
@@ -124,7 +132,7 @@ pub fn check(row: &RawRow, schema: &Schema, units: &mut UnitMemo, findings: &mut
 
     let year = year(&mut ck);
 
-    let kpi = ck.text(Field::Kpi, true).and_then(|(at, text)| match schema.read_kpi(&text) {
+    let kpi = ck.text(Field::Kpi, true).and_then(|(at, text)| match memo.kpi(schema, &text) {
         NameMatch::Exact(k) => Some(k),
         NameMatch::ByWords { entry, alias, lang } => {
             let (message, hint) = name_matched(&text, &format!("{} ({})", entry.id, entry.label), &alias, &lang);
@@ -170,13 +178,13 @@ pub fn check(row: &RawRow, schema: &Schema, units: &mut UnitMemo, findings: &mut
             );
             None
         }
-        (Some((at, inline)), _) => Some((at, inline)),
+        (Some((at, inline)), _) => Some((at, Cow::Owned(inline))),
         (None, field) => field,
     };
-    let scope = ck.text(Field::Scope, false).map(|(_, t)| t);
-    let gas = ck.text(Field::Gas, false).map(|(_, t)| t);
-    let facility = ck.text(Field::Facility, false).map(|(_, t)| t);
-    let notes = ck.text(Field::Notes, false).map(|(_, t)| t);
+    let scope = ck.text(Field::Scope, false).map(|(_, t)| t.into_owned());
+    let gas = ck.text(Field::Gas, false).map(|(_, t)| t.into_owned());
+    let facility = ck.text(Field::Facility, false).map(|(_, t)| t.into_owned());
+    let notes = ck.text(Field::Notes, false).map(|(_, t)| t.into_owned());
 
     // The unit can only be judged once the KPI, the value and the year are known.
     let normalized = match (kpi, &value, year) {
@@ -185,7 +193,7 @@ pub fn check(row: &RawRow, schema: &Schema, units: &mut UnitMemo, findings: &mut
             let ctx = Context {
                 kpi,
                 year,
-                country: cluster.and_then(|c| schema.countries.find(&c.country)),
+                country: registry_country,
                 gas: gas.as_deref(),
                 currency: row.currency.as_deref(),
             };
@@ -194,7 +202,7 @@ pub fn check(row: &RawRow, schema: &Schema, units: &mut UnitMemo, findings: &mut
                 Some((at, _)) => row.loc_of(at),
                 None => row.field_loc(Field::Unit),
             };
-            match convert_with(schema, units, &ctx, reported, unit.as_ref().map(|(_, u)| u.as_str())) {
+            match convert_with(schema, &mut memo.units, &ctx, reported, unit.as_ref().map(|(_, u)| u.as_ref())) {
                 Ok(n) => {
                     if let Some(a) = &n.assumed {
                         ck.findings.push(Finding::new(a.code, unit_loc, a.message.clone(), a.hint.clone()));
@@ -228,7 +236,7 @@ pub fn check(row: &RawRow, schema: &Schema, units: &mut UnitMemo, findings: &mut
         value: n.value,
         unit: n.unit,
         reported_value: reported,
-        reported_unit: unit.map(|(_, u)| u),
+        reported_unit: unit.map(|(_, u)| u.into_owned()),
         conversion: n.conversion,
         scope,
         gas,
@@ -282,12 +290,12 @@ fn value<'a>(ck: &mut Check<'a>, schema: &Schema) -> Option<(&'a Located, f64, O
             );
             return None;
         }
-        (Cell::Text(_), Some(Mark::Qualified { qualifier, mark, rest })) => (rest.to_owned(), Some((qualifier, mark))),
-        _ => (text.clone(), None),
+        (Cell::Text(_), Some(Mark::Qualified { qualifier, mark, rest })) => (rest, Some((qualifier, mark))),
+        _ => (text.as_ref(), None),
     };
     let parsed = match &at.cell {
         Cell::Number(n) => Ok((*n, None)),
-        Cell::Text(_) => match number::split(&figure) {
+        Cell::Text(_) => match number::split(figure) {
             Some(split) => {
                 number::value(&split, ck.row.decimal).map(|n| (n, Some(split.unit).filter(|u| !u.is_empty())))
             }
