@@ -11,6 +11,7 @@
 //! The header may stand anywhere in the first rows, under titles, notes and a metadata block
 //! (`Cluster: …`, `Currency: …`) whose values are defaults for the table's rows. Each
 //! observation's cells keep their exact location: in a wide table the value's own cell.
+//! A long table's data rows are mapped in chunks on every core, in file order.
 
 use std::sync::Arc;
 

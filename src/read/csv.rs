@@ -4,6 +4,10 @@
 //! first records: the one that splits them into the same number of fields, most often, wins.
 //! Each kept row records the physical line its record starts on, so a quoted cell that spans
 //! lines does not shift the line numbers of the rows after it.
+//!
+//! A large file is parsed in pieces on every core: the pass that checks it against the limits
+//! follows the csv crate's quoting, so it knows where records start and cuts there; the pieces'
+//! rows, put end to end, are the rows of the file read whole (a property test says so).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

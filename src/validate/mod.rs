@@ -91,9 +91,9 @@ pub fn validate(mapped: Mapped, schema: &Schema) -> Validated {
         }
     }
 
-    // Each row on its own, on every core (a unit memo per worker), a chunk of rows at a time,
-    // each row dropped once checked: a row that passed keeps its raw text in one string (in
-    // case it is dropped as a duplicate), a row that failed is a reject at once.
+    // Each row on its own, on every core (a memo of lookups per worker), a chunk of rows at a
+    // time, each row dropped once checked: a row that passed keeps its raw text in one string
+    // (in case it is dropped as a duplicate), a row that failed is a reject at once.
     let rows_read = rows.len();
     let mut per_row: Vec<Vec<Finding>> = Vec::with_capacity(rows_read);
     let (mut candidates, mut keys, mut texts, mut candidate_row) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());

@@ -102,3 +102,73 @@ fn every_nonempty_cell_of_every_table_is_accounted_for() {
     assert!(checked_cells > 1000, "too few cells checked: {checked_cells}");
     assert!(lost.is_empty(), "cells neither read nor reported:\n{lost:#?}");
 }
+
+/// A long CSV table large enough to be parsed in several pieces and mapped in several chunks on
+/// every core: its rows, their lines, its findings in reading order, and every cell accounted
+/// for, as if it had been read in one go. The expectations are counted as the file is written.
+#[test]
+fn a_table_read_in_pieces_and_mapped_in_chunks_keeps_every_row_line_and_cell() {
+    use clusterkpi::diag::Code;
+    let rows: usize = 50_000;
+    let mut text = String::from("cluster,country,year,kpi,value,unit,facility,notes\n");
+    let (mut line, mut shifted_lines, mut not_reported) = (1u64, Vec::new(), 0);
+    for i in 1..=rows {
+        line += 1;
+        let value = if i % 1000 == 0 { "n/a".to_owned() } else { i.to_string() };
+        not_reported += usize::from(i % 1000 == 0);
+        // A note that spans two physical lines moves every later row one line down.
+        let note = if i % 2500 == 1 {
+            "\"a note written\nover two lines\"".to_owned()
+        } else {
+            format!("row {i}, padded so that the file is cut into pieces of a few MiB")
+        };
+        let note = if note.starts_with('"') { note } else { format!("\"{note}\"") };
+        text.push_str(&format!("Port of Rotterdam,NLD,2020,jobs,{value},jobs,site-{i},{note}"));
+        // One field too many: the row's values cannot be trusted (`E_ROW_SHAPE`).
+        if i % 997 == 0 && i % 1000 != 0 {
+            text.push_str(",stray");
+            shifted_lines.push(line);
+        }
+        text.push('\n');
+        line += u64::from(i % 2500 == 1);
+    }
+    assert!(text.len() > 5 << 20, "the file is several pieces long ({} bytes)", text.len());
+    let (_dir, path) = crate::util::temp_file("large.csv", text.as_bytes());
+    let report = crate::util::check_as(&path, "large.csv");
+
+    assert_accounted(&report);
+    assert_eq!(report.rows_read, rows - not_reported);
+    assert_eq!(report.not_reported, not_reported);
+    assert_eq!(report.rows_rejected, shifted_lines.len());
+    let found: Vec<u64> = report
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::RowShape)
+        .map(|f| match f.location.place {
+            Place::Line { line, .. } => line,
+            ref other => panic!("a row shape finding at {other}"),
+        })
+        .collect();
+    assert_eq!(found, shifted_lines, "row shape findings at the rows' lines, in reading order");
+    let rejected: Vec<u64> = report
+        .rejects
+        .iter()
+        .map(|r| match r.loc.place {
+            Place::Line { line, .. } => line,
+            ref other => panic!("a reject at {other}"),
+        })
+        .collect();
+    assert_eq!(rejected, shifted_lines);
+    let last = report.observations.last().expect("observations");
+    // The last row is not reported; the one before it is the last observation.
+    let before_last = Place::Line { line: line - 1, field: None };
+    assert_eq!((last.reported_value, &last.value_loc.place), ((rows - 1) as f64, &before_last));
+
+    let lost: Vec<String> = nonempty_cells(&path)
+        .into_iter()
+        .filter(|cell| !accounted(&cell.place, &report))
+        .map(|cell| format!("{} `{}`", cell.place, cell.text))
+        .take(10)
+        .collect();
+    assert!(lost.is_empty(), "cells neither read nor reported: {lost:#?}");
+}
