@@ -96,7 +96,11 @@ pub fn validate(mapped: Mapped, schema: &Schema) -> Validated {
     // (in case it is dropped as a duplicate), a row that failed is a reject at once.
     let rows_read = rows.len();
     let mut per_row: Vec<Vec<Finding>> = Vec::with_capacity(rows_read);
-    let (mut candidates, mut keys, mut texts, mut candidate_row) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    // Sized for every row at once: grown by doubling, a million observations would be copied,
+    // and their memory touched afresh, several times over.
+    let mut candidates = Vec::with_capacity(rows_read);
+    let (mut keys, mut texts, mut candidate_row) =
+        (Vec::with_capacity(rows_read), Vec::with_capacity(rows_read), Vec::with_capacity(rows_read));
     let mut ranges: Vec<(usize, Finding)> = Vec::new();
     let mut rejects: Vec<(usize, Reject)> = Vec::new();
     let mut rows = rows.into_iter();
