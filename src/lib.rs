@@ -17,6 +17,7 @@ pub mod fault;
 pub mod limits;
 pub mod lock;
 pub mod map;
+pub mod memo;
 pub mod normalize;
 pub mod number;
 pub mod pipeline;

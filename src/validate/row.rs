@@ -3,12 +3,12 @@
 //! Every check runs, so a row with three problems gets three findings; the row becomes an
 //! [`Observation`] only when none of them is an error.
 
-use super::Observation;
-use crate::diag::{Code, Finding};
-use crate::map::{Located, RawRow, kpi_refused, name_matched};
 use std::borrow::Cow;
 
+use super::Observation;
 use super::memo::Memo;
+use crate::diag::{Code, Finding};
+use crate::map::{Located, RawRow, kpi_refused, name_matched};
 use crate::normalize::{Context, convert_with};
 use crate::number::{self, Decimal, NumberError, whole_number};
 use crate::read::{Cell, format_number};

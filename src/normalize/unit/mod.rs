@@ -45,26 +45,16 @@ pub enum ParseError {
     Ambiguous(String),
 }
 
-/// Units parsed once per spelling: a file writes a handful of units on its many rows. Kept for
-/// one file; past [`UnitMemo::MAX`] spellings (a hostile file), a spelling is parsed each time.
+/// Units parsed once per spelling ([`crate::memo::Remembered`]), for one file.
 #[derive(Debug, Default)]
 pub struct UnitMemo {
-    parsed: std::collections::HashMap<Box<str>, Result<Unit, ParseError>>,
+    parsed: crate::memo::Remembered<Result<Unit, ParseError>>,
 }
 
 impl UnitMemo {
-    const MAX: usize = 4096;
-
     /// [`parse`], once per spelling.
     pub fn parse(&mut self, schema: &Schema, raw: &str) -> Result<Unit, ParseError> {
-        if let Some(known) = self.parsed.get(raw) {
-            return known.clone();
-        }
-        let parsed = parse(schema, raw);
-        if self.parsed.len() < Self::MAX {
-            self.parsed.insert(raw.into(), parsed.clone());
-        }
-        parsed
+        self.parsed.get(raw, |raw| parse(schema, raw))
     }
 }
 
