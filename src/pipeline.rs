@@ -202,14 +202,17 @@ fn check_content(bytes: &[u8], format: Format, file: &Arc<str>, schema: &Schema,
         }
     };
     let read_at = started.elapsed();
-    let mut mapped = crate::map::map(content, file, schema, track);
+    // A long table's rows are checked as they are mapped: the map time includes their check.
+    let mut checker = validate::Checker::new(schema);
+    let mut mapped = crate::map::map(content, file, schema, track, &mut checker);
     let mapped_at = started.elapsed();
     let not_reported = mapped.not_reported;
     let explanation = std::mem::take(&mut mapped.explanation);
     let mapped_submitted = mapped.submitted_at.take();
     let accounted = std::mem::take(&mut mapped.accounted);
     let tables = std::mem::take(&mut mapped.tables);
-    let validated = validate::validate(mapped, schema);
+    crate::map::Sink::take(&mut checker, std::mem::take(&mut mapped.entries));
+    let validated = checker.finish();
     tracing::debug!(
         file = %file,
         read_ms = read_at.as_millis() as u64,

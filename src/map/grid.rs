@@ -17,8 +17,9 @@ use std::sync::Arc;
 
 use super::cues::{Cue, classify, show, split_unit};
 use super::seen::Seen;
-use super::{Mapped, RawRow, header_read, kpi_refused, missing_columns, unknown_column};
+use super::{Mapped, RawRow, Sink, header_read, kpi_refused, missing_columns, unknown_column};
 use crate::diag::{Code, Finding, Loc, Place, column_letters};
+use crate::number::Decimal;
 use crate::read::{Cell, Grid, GridKind, GridRow};
 use crate::schema::{Field, MetaKey, NameMatch, Schema};
 
@@ -75,7 +76,13 @@ struct Defaults {
 }
 
 /// Map one grid's table into `out`; false when the grid holds no table.
-pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Mapped) -> bool {
+pub(super) fn map(
+    mut grid: Grid,
+    file: &Arc<str>,
+    schema: &Schema,
+    out: &mut Mapped,
+    sink: Option<&mut dyn Sink>,
+) -> bool {
     let mut scan = Scan::new(&grid.rows);
     let found = (0..grid.rows.len().min(HEADER_SCAN)).find_map(|r| detect(scan.up_to(r + 2, schema), r, schema));
     // The rows above a header are its metadata; without one, every row scanned is looked at.
@@ -133,8 +140,12 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
     if out.submitted_at.is_none() {
         out.submitted_at.clone_from(&defaults.submitted);
     }
+    // A long table's data rows are gone once mapped: the findings about their unread cells.
+    let mut unread = Vec::new();
     match layout {
-        Layout::Long { header, columns, .. } => long(&mut grid, header, &columns, &defaults, file, schema, out),
+        Layout::Long { header, columns, .. } => {
+            unread = long(&mut grid, header, &columns, &defaults, file, schema, out, sink);
+        }
         Layout::YearsAcross { header, kpi, fields, years } => {
             let taken: Vec<usize> =
                 std::iter::once(kpi).chain(fields.iter().map(|f| f.0)).chain(years.iter().map(|y| y.0)).collect();
@@ -156,13 +167,13 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
                     let mut raw = RawRow::new(Loc::new(file, grid.row_place(row)));
                     raw.blocked = unread.contains(&col).then_some(Code::KpiUnknown);
                     if let Some(name) = &name {
-                        raw.set(Field::Kpi, Cell::Text(name.clone()), grid.cell_place(row, kpi));
+                        raw.set(Field::Kpi, Cell::Text(name.as_str().into()), grid.cell_place(row, kpi));
                         out.seen.mark(row.at, kpi);
                     }
                     raw.set(Field::Year, Cell::Number(f64::from(year)), grid.exact_place(header_row, col));
                     set_fields(&mut raw, row, &fields, &grid, out);
                     if let (None, Some(u)) = (raw.get(Field::Unit), &header_unit) {
-                        raw.set(Field::Unit, Cell::Text(u.clone()), grid.cell_place(row, kpi));
+                        raw.set(Field::Unit, Cell::Text(u.as_str().into()), grid.cell_place(row, kpi));
                     }
                     value(&mut raw, row, col, &grid, &defaults, schema, out);
                 }
@@ -190,9 +201,9 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
                     let mut raw = RawRow::new(Loc::new(file, grid.row_place(row)));
                     raw.blocked = unread.contains(col).then_some(Code::KpiUnknown);
                     let head = grid.exact_place(header_row, *col);
-                    raw.set(Field::Kpi, Cell::Text(name.clone()), head.clone());
+                    raw.set(Field::Kpi, Cell::Text(name.as_str().into()), head.clone());
                     if let Some(u) = unit {
-                        raw.set(Field::Unit, Cell::Text(u.clone()), head);
+                        raw.set(Field::Unit, Cell::Text(u.as_str().into()), head);
                     }
                     if let Some(y) = y {
                         raw.set(Field::Year, y.clone(), grid.cell_place(row, year));
@@ -213,9 +224,9 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
                 for (col, name, unit, year) in &columns {
                     let mut raw = RawRow::new(Loc::new(file, grid.row_place(row)));
                     let group = grid.exact_place(group_row, first_of_group(&columns, *col));
-                    raw.set(Field::Kpi, Cell::Text(name.clone()), group.clone());
+                    raw.set(Field::Kpi, Cell::Text(name.as_str().into()), group.clone());
                     if let Some(u) = unit {
-                        raw.set(Field::Unit, Cell::Text(u.clone()), group);
+                        raw.set(Field::Unit, Cell::Text(u.as_str().into()), group);
                     }
                     raw.set(Field::Year, Cell::Number(f64::from(*year)), grid.exact_place(year_row, *col));
                     if let Some(c) = c {
@@ -228,6 +239,7 @@ pub(super) fn map(mut grid: Grid, file: &Arc<str>, schema: &Schema, out: &mut Ma
         }
     }
     unread_cells(&grid, header, file, out);
+    unread.into_iter().for_each(|f| out.note(f));
     if out.track {
         for (i, row) in grid.rows[header..].iter().enumerate() {
             for c in (0..row.cells.len()).filter(|&c| out.seen.has(i, c)) {
@@ -273,32 +285,39 @@ impl<'g> Scan<'g> {
 /// dropped silently. Cells mapping took for its rows were marked seen before they were taken.
 fn unread_cells(grid: &Grid, header: usize, file: &Arc<str>, out: &mut Mapped) {
     for (i, row) in grid.rows[header..].iter().enumerate() {
-        let unread: Vec<usize> =
-            (0..row.cells.len()).filter(|&c| !row.cells[c].is_blank() && !out.seen.has(i, c)).collect();
-        if unread.is_empty() {
-            continue;
+        if let Some(finding) = unread_row(grid, row, i, file, &out.seen) {
+            out.note(finding);
         }
-        let numbers = unread.iter().any(|&c| super::infer::numeric(&row.cells[c]));
-        let list = unread.iter().map(|&c| format!("`{}`", show(&row.cells[c]))).collect::<Vec<_>>().join(", ");
-        let at = Loc::new(file, grid.row_place(row));
-        let (code, message, hint) = if numbers {
-            (
-                Code::NumberUnread,
-                format!("{} holds {list}, which no column of the table reads: nothing was read from it", at.place),
-                "put each figure under a column or KPI header the table has, or delete it if it is not data",
-            )
-        } else {
-            (
-                Code::CellUnread,
-                format!("{} holds {list}, which no column of the table reads; it was passed over", at.place),
-                "notes under a table are fine; to keep one with the data, put it in a `notes` column",
-            )
-        };
-        for c in unread {
-            out.seen.mark(row.at, c);
-        }
-        out.note(Finding::new(code, at, message, hint));
     }
+}
+
+/// The finding about the non-empty cells of the table's `i`-th row that nothing read, if any
+/// (they are marked seen: reported).
+fn unread_row(grid: &Grid, row: &GridRow, i: usize, file: &Arc<str>, seen: &Seen) -> Option<Finding> {
+    let unread: Vec<usize> = (0..row.cells.len()).filter(|&c| !row.cells[c].is_blank() && !seen.has(i, c)).collect();
+    if unread.is_empty() {
+        return None;
+    }
+    let numbers = unread.iter().any(|&c| super::infer::numeric(&row.cells[c]));
+    let list = unread.iter().map(|&c| format!("`{}`", show(&row.cells[c]))).collect::<Vec<_>>().join(", ");
+    let at = Loc::new(file, grid.row_place(row));
+    let (code, message, hint) = if numbers {
+        (
+            Code::NumberUnread,
+            format!("{} holds {list}, which no column of the table reads: nothing was read from it", at.place),
+            "put each figure under a column or KPI header the table has, or delete it if it is not data",
+        )
+    } else {
+        (
+            Code::CellUnread,
+            format!("{} holds {list}, which no column of the table reads; it was passed over", at.place),
+            "notes under a table are fine; to keep one with the data, put it in a `notes` column",
+        )
+    };
+    for c in unread {
+        seen.mark_index(i, c);
+    }
+    Some(Finding::new(code, at, message, hint))
 }
 
 /// The column of the group header a two-row column sits under.
@@ -707,7 +726,7 @@ fn metadata(grid: &Grid, cues: &[Vec<Cue>], header: usize, out: &mut Mapped) -> 
             continue;
         };
         let (cell, place) = match value {
-            Some(v) => (Cell::Text(v.clone()), grid.cell_place(row, first)),
+            Some(v) => (Cell::Text(v.as_str().into()), grid.cell_place(row, first)),
             None => match row.cells.iter().enumerate().skip(first + 1).find(|(_, c)| !c.is_blank()) {
                 Some((i, c)) => (c.clone(), grid.cell_place(row, i)),
                 None => continue,
@@ -727,7 +746,9 @@ fn metadata(grid: &Grid, cues: &[Vec<Cue>], header: usize, out: &mut Mapped) -> 
     d
 }
 
-/// A long table: one observation per row.
+/// A long table: one observation per row. Returns the findings about cells of its data rows
+/// that nothing read (reported after the table's rows, see [`unread_cells`]).
+#[allow(clippy::too_many_arguments)] // the table, its context, and where its rows go
 fn long(
     grid: &mut Grid,
     h: usize,
@@ -736,7 +757,8 @@ fn long(
     file: &Arc<str>,
     schema: &Schema,
     out: &mut Mapped,
-) {
+    mut sink: Option<&mut dyn Sink>,
+) -> Vec<Finding> {
     let header = &grid.rows[h];
     let mut blocked = None;
     let mut found: Vec<Field> = Vec::new();
@@ -780,35 +802,67 @@ fn long(
         blocked = Some(Code::MissingColumn);
     }
 
-    // The data rows, apart while their cells are taken into rows; put back for the report of
-    // the cells nothing read. A long table's rows are mapped a chunk at a time, on every core.
+    // The data rows, apart: a batch at a time, each row's cells are taken into a raw row, the
+    // cells nothing read are reported, and the row is emptied. A batch's chunks are mapped on
+    // every core; with a sink, each batch's rows go to it at once, so the table is never held
+    // whole twice (as cells and as rows).
     let mut data = grid.rows.split_off(h + 1);
     report_unnamed_columns(grid, &data, columns, file, out);
-    let rows = LongRows {
+    let value_col = columns.iter().position(|c| *c == Some(Field::Value));
+    let mut rows = LongRows {
         grid,
         columns,
         defaults,
         file,
         schema,
         blocked,
-        value_col: columns.iter().position(|c| *c == Some(Field::Value)),
+        value_col,
         kpi_col: columns.iter().position(|c| *c == Some(Field::Kpi)),
+        decimal: None,
+        track: out.track,
         seen: &out.seen,
     };
-    // The table's row index of data row `k` (the header is its row 0).
-    let parts: Vec<Part> = if data.len() <= MAP_CHUNK {
-        vec![rows.map(&mut data, 1)]
-    } else {
-        use rayon::prelude::*;
-        data.par_chunks_mut(MAP_CHUNK).enumerate().map(|(k, chunk)| rows.map(chunk, 1 + k * MAP_CHUNK)).collect()
-    };
-    for part in parts {
-        out.entries.extend(part.entries);
-        out.explanation.extend(part.explanation);
-        out.not_reported += part.not_reported;
+    if let Some(sink) = sink.as_deref_mut() {
+        // The rows go before the rest of the file is mapped: their value column's convention is
+        // settled now, from its own texts (the only ones of a file of one table).
+        rows.decimal = Some(Decimal::settle(data.iter().filter_map(|row| rows.value_evidence(row))));
+        sink.expect(data.len());
+        sink.take(std::mem::take(&mut out.entries));
     }
-    grid.rows.append(&mut data);
+    let mut unread = Vec::new();
+    let mut accounted = Vec::new();
+    // The table's row index of data row `k` (the header is its row 0).
+    for (b, batch) in data.chunks_mut(MAP_BATCH).enumerate() {
+        let first = 1 + b * MAP_BATCH;
+        let parts: Vec<Part> = if batch.len() <= MAP_CHUNK {
+            vec![rows.map(batch, first)]
+        } else {
+            use rayon::prelude::*;
+            batch
+                .par_chunks_mut(MAP_CHUNK)
+                .enumerate()
+                .map(|(k, chunk)| rows.map(chunk, first + k * MAP_CHUNK))
+                .collect()
+        };
+        let mut entries = Vec::with_capacity(batch.len());
+        for part in parts {
+            entries.extend(part.entries);
+            out.explanation.extend(part.explanation);
+            out.not_reported += part.not_reported;
+            unread.extend(part.unread);
+            accounted.extend(part.accounted);
+        }
+        match sink.as_deref_mut() {
+            Some(sink) => sink.take(entries),
+            None => out.entries.extend(entries),
+        }
+    }
+    out.accounted.extend(accounted);
+    unread
 }
+
+/// Data rows of a long table mapped (and, with a sink, handed on) together.
+const MAP_BATCH: usize = 64 * 1024;
 
 /// Data rows of a long table mapped together: at most this many on one thread.
 const MAP_CHUNK: usize = 16 * 1024;
@@ -819,6 +873,10 @@ struct Part {
     entries: Vec<super::Entry>,
     explanation: Vec<String>,
     not_reported: usize,
+    /// The findings about cells nothing read, one per row (see [`unread_row`]).
+    unread: Vec<Finding>,
+    /// The places of the cells read or reported, when they are tracked.
+    accounted: Vec<Place>,
 }
 
 /// Everything mapping one data row of a long table needs, shared by the threads mapping them.
@@ -832,80 +890,105 @@ struct LongRows<'a> {
     blocked: Option<Code>,
     value_col: Option<usize>,
     kpi_col: Option<usize>,
+    /// The value column's decimal convention, when it is settled before the rows are mapped.
+    decimal: Option<Decimal>,
+    /// Keep the places of the cells accounted for ([`Mapped::accounted`]).
+    track: bool,
     seen: &'a Seen,
 }
 
 impl LongRows<'_> {
-    /// Map `rows`, the first of which is the table's row `first`, taking their cells.
+    /// Map `rows`, the first of which is the table's row `first`, taking their cells, then
+    /// report what nothing read of each and empty it.
     fn map(&self, rows: &mut [GridRow], first: usize) -> Part {
-        let (grid, columns, schema, file) = (self.grid, self.columns, self.schema, self.file);
         let mut part = Part { entries: Vec::with_capacity(rows.len()), ..Part::default() };
         for (i, row) in rows.iter_mut().enumerate() {
             let i = first + i;
-            let blocked = self.blocked;
-            if blocked.is_none()
-                && self.value_col.is_some_and(|v| row.cells.get(v).is_none_or(|c| is_not_reported(c, schema)))
-            {
-                // A row whose figure is "n/a", "-" or empty reports nothing: no observation, no
-                // error. A line with no KPI either is a note under the table ("Source: …").
-                if self.kpi_col.is_some_and(|k| row.cells.get(k).is_some_and(|c| !c.is_blank())) {
-                    part.not_reported += 1;
-                    account_row(self.seen, i, row, columns.len());
-                } else if let Some(first) = row.cells.iter().find(|c| !c.is_blank()) {
-                    part.explanation.push(format!(
-                        "  {} below the header: passed over (`{}`)",
-                        grid.row_place(row),
-                        show(first)
-                    ));
-                }
-                continue;
+            self.map_row(row, i, &mut part);
+            part.unread.extend(unread_row(self.grid, row, i, self.file, self.seen));
+            if self.track {
+                let seen = (0..row.cells.len()).filter(|&c| self.seen.has(i, c));
+                part.accounted.extend(seen.map(|c| self.grid.exact_place(row, c)));
             }
-            let mut raw = RawRow::new(Loc::new(file, grid.row_place(row)));
-            raw.blocked = blocked;
-            if blocked.is_none()
-                && let Some(finding) = shifted(grid, &row.cells, columns.len(), &raw.loc)
-            {
-                part.entries.push(super::Entry::Note(finding));
-                raw.blocked = Some(Code::RowShape);
-                account_row(self.seen, i, row, row.cells.len());
-            }
-            account_row(self.seen, i, row, columns.len());
-            for (c, field) in columns.iter().enumerate() {
-                if let (Some(f), Some(cell)) = (field, row.cells.get_mut(c)) {
-                    let cell = std::mem::take(cell);
-                    if raw.get(*f).is_none() {
-                        raw.set(*f, cell, grid.cell_place(row, c));
-                    }
-                }
-            }
-            // A KPI cell may carry its unit: `GHG emissions (MtCO2e)`.
-            if let Some(k) = raw.get(Field::Kpi)
-                && let Cell::Text(t) = &k.cell
-                && let (name, Some(unit)) = split_unit(t, schema)
-                && schema.find_kpi(name).is_some()
-            {
-                let (name, place) = (name.to_owned(), raw.place(k));
-                let loc = Loc::new(file, place.clone()).with_column(Field::Kpi.as_str());
-                raw.set(Field::Kpi, Cell::Text(name), place.clone());
-                match raw.get(Field::Unit).and_then(|u| u.cell.text()).filter(|u| !u.is_empty()) {
-                    None => raw.set(Field::Unit, Cell::Text(unit), place),
-                    // Two units for one figure: a contradiction, not a choice to make.
-                    Some(column) if crate::schema::squeeze(&column) != crate::schema::squeeze(&unit) => {
-                        part.entries.push(super::Entry::Note(Finding::new(
-                            Code::UnitConflict,
-                            loc,
-                            format!("the KPI cell carries the unit `{unit}`, but the unit column says `{column}`"),
-                            "give the unit once: in the unit column, or in brackets after the KPI name",
-                        )));
-                        raw.blocked = Some(Code::UnitConflict);
-                    }
-                    Some(_) => {}
-                }
-            }
-            apply(&mut raw, self.defaults);
-            part.entries.push(super::Entry::Row(Box::new(raw)));
+            row.cells = Vec::new();
         }
         part
+    }
+
+    /// The evidence of a data row's value for the decimal convention, if it will be a raw row's.
+    fn value_evidence(&self, row: &GridRow) -> Option<Decimal> {
+        let cell = row.cells.get(self.value_col?)?;
+        (self.blocked.is_some() || !is_not_reported(cell, self.schema)).then(|| super::decimal_evidence(cell))
+    }
+
+    /// Map the table's `i`-th row, taking its cells.
+    fn map_row(&self, row: &mut GridRow, i: usize, part: &mut Part) {
+        let (grid, columns, schema, file) = (self.grid, self.columns, self.schema, self.file);
+        let blocked = self.blocked;
+        if blocked.is_none()
+            && self.value_col.is_some_and(|v| row.cells.get(v).is_none_or(|c| is_not_reported(c, schema)))
+        {
+            // A row whose figure is "n/a", "-" or empty reports nothing: no observation, no
+            // error. A line with no KPI either is a note under the table ("Source: …").
+            if self.kpi_col.is_some_and(|k| row.cells.get(k).is_some_and(|c| !c.is_blank())) {
+                part.not_reported += 1;
+                account_row(self.seen, i, row, columns.len());
+            } else if let Some(first) = row.cells.iter().find(|c| !c.is_blank()) {
+                part.explanation.push(format!(
+                    "  {} below the header: passed over (`{}`)",
+                    grid.row_place(row),
+                    show(first)
+                ));
+            }
+            return;
+        }
+        let mut raw = RawRow::new(Loc::new(file, grid.row_place(row)));
+        raw.blocked = blocked;
+        if let Some(decimal) = self.decimal {
+            raw.decimal = decimal;
+        }
+        if blocked.is_none()
+            && let Some(finding) = shifted(grid, &row.cells, columns.len(), &raw.loc)
+        {
+            part.entries.push(super::Entry::Note(finding));
+            raw.blocked = Some(Code::RowShape);
+            account_row(self.seen, i, row, row.cells.len());
+        }
+        account_row(self.seen, i, row, columns.len());
+        for (c, field) in columns.iter().enumerate() {
+            if let (Some(f), Some(cell)) = (field, row.cells.get_mut(c)) {
+                let cell = std::mem::take(cell);
+                if raw.get(*f).is_none() {
+                    raw.set(*f, cell, grid.cell_place(row, c));
+                }
+            }
+        }
+        // A KPI cell may carry its unit: `GHG emissions (MtCO2e)`.
+        if let Some(k) = raw.get(Field::Kpi)
+            && let Cell::Text(t) = &k.cell
+            && let (name, Some(unit)) = split_unit(t, schema)
+            && schema.find_kpi(name).is_some()
+        {
+            let (name, place) = (name.to_owned(), raw.place(k));
+            let loc = Loc::new(file, place.clone()).with_column(Field::Kpi.as_str());
+            raw.set(Field::Kpi, Cell::Text(name.into()), place.clone());
+            match raw.get(Field::Unit).and_then(|u| u.cell.text()).filter(|u| !u.is_empty()) {
+                None => raw.set(Field::Unit, Cell::Text(unit.into()), place),
+                // Two units for one figure: a contradiction, not a choice to make.
+                Some(column) if crate::schema::squeeze(&column) != crate::schema::squeeze(&unit) => {
+                    part.entries.push(super::Entry::Note(Finding::new(
+                        Code::UnitConflict,
+                        loc,
+                        format!("the KPI cell carries the unit `{unit}`, but the unit column says `{column}`"),
+                        "give the unit once: in the unit column, or in brackets after the KPI name",
+                    )));
+                    raw.blocked = Some(Code::UnitConflict);
+                }
+                Some(_) => {}
+            }
+        }
+        apply(&mut raw, self.defaults);
+        part.entries.push(super::Entry::Row(Box::new(raw)));
     }
 }
 

@@ -138,7 +138,7 @@ impl<'a> Records<'a> {
 
     /// The records of one KPI-keyed object: years to records or numbers, or one record.
     fn kpi(&mut self, kpi: &str, v: Value, base: &str, out: &mut Mapped) {
-        let kpi_cell = (Field::Kpi, Cell::Text(kpi.to_owned()), Place::Pointer { pointer: base.to_owned() });
+        let kpi_cell = (Field::Kpi, Cell::Text(kpi.into()), Place::Pointer { pointer: base.to_owned() });
         match v {
             Value::Object(m) if m.keys().any(|k| year_key(k)) => {
                 // Fields beside the years (`"unit": "MtCO2e"`) hold for every year.
@@ -156,7 +156,8 @@ impl<'a> Records<'a> {
                 }
                 for (year, v) in m.into_iter().filter(|(k, _)| year_key(k)) {
                     let at = format!("{base}/{}", escape(&year));
-                    let year_cell = (Field::Year, Cell::Text(year.clone()), Place::Pointer { pointer: at.clone() });
+                    let year_cell =
+                        (Field::Year, Cell::Text(year.as_str().into()), Place::Pointer { pointer: at.clone() });
                     let mut preset = vec![year_cell];
                     preset.extend(shared.iter().cloned());
                     match v {
@@ -264,9 +265,9 @@ fn cell(v: Value) -> Cell {
     match v {
         Value::Null => Cell::Empty,
         Value::Bool(b) => Cell::Bool(b),
-        Value::Number(n) => n.as_f64().map_or_else(|| Cell::Text(n.to_string()), Cell::Number),
-        Value::String(s) => Cell::Text(s),
-        other => Cell::Text(other.to_string()),
+        Value::Number(n) => n.as_f64().map_or_else(|| Cell::Text(n.to_string().into()), Cell::Number),
+        Value::String(s) => Cell::Text(s.into()),
+        other => Cell::Text(other.to_string().into()),
     }
 }
 

@@ -113,6 +113,17 @@ pub enum Entry {
     Note(Finding),
 }
 
+/// Where the rows of a large table go while the rest of it is still being mapped (the check,
+/// [`crate::validate::Checker`]): a batch of entries at a time, in file order, so a large table
+/// is never held whole as rows. Entries not given to it stay in [`Mapped::entries`], after
+/// every entry it took.
+pub trait Sink {
+    /// About this many more rows will come.
+    fn expect(&mut self, rows: usize);
+    /// The next entries, in file order.
+    fn take(&mut self, entries: Vec<Entry>);
+}
+
 /// What was found in one file, in file order, so findings can be reported in reading order.
 #[derive(Debug, Default)]
 pub struct Mapped {
@@ -160,15 +171,20 @@ impl Mapped {
 
 /// Find the table(s) in a file's content; with `track`, keep the place of every cell accounted
 /// for in [`Mapped::accounted`].
-pub fn map(content: Content, file: &Arc<str>, schema: &Schema, track: bool) -> Mapped {
+///
+/// The rows of a long table go to `sink` as they are mapped when the file holds only that grid
+/// (its decimal convention then depends on no other table); everything else is returned.
+pub fn map(content: Content, file: &Arc<str>, schema: &Schema, track: bool, sink: &mut dyn Sink) -> Mapped {
     let mut out = Mapped { track, ..Mapped::default() };
     match content {
         Content::Sheets(sheets) => {
             let workbook = sheets.iter().any(|s| !matches!(s, Sheet::Grid(g) if g.kind == GridKind::Lines));
+            let one_grid = sheets.iter().filter(|s| matches!(s, Sheet::Grid(_))).count() == 1;
+            let mut sink = one_grid.then_some(sink);
             let mut tables = 0;
             for sheet in sheets {
                 match sheet {
-                    Sheet::Grid(g) => tables += usize::from(grid::map(g, file, schema, &mut out)),
+                    Sheet::Grid(g) => tables += usize::from(grid::map(g, file, schema, &mut out, sink.take())),
                     Sheet::Note(finding) => {
                         out.explain(format!("{}: {}", finding.location.place, finding.message));
                         out.note(finding);
@@ -204,12 +220,7 @@ fn settle_decimals(out: &mut Mapped) {
             _ => (None, None),
         })
     };
-    let evidence = |row: &RawRow| -> Decimal {
-        match row.get(Field::Value).map(|v| &v.cell) {
-            Some(Cell::Text(t)) => number::split(t).map_or(Decimal::Unknown, |s| number::evidence(s.core)),
-            _ => Decimal::Unknown,
-        }
-    };
+    let evidence = |row: &RawRow| row.get(Field::Value).map_or(Decimal::Unknown, |v| decimal_evidence(&v.cell));
     let mut columns: HashMap<_, Vec<Decimal>> = HashMap::new();
     for entry in &out.entries {
         if let Entry::Row(row) = entry
@@ -226,6 +237,14 @@ fn settle_decimals(out: &mut Mapped) {
         {
             row.decimal = settled.get(&c).copied().unwrap_or_default().or(file);
         }
+    }
+}
+
+/// What a value cell says of the decimal convention.
+fn decimal_evidence(cell: &Cell) -> Decimal {
+    match cell {
+        Cell::Text(t) => number::split(t).map_or(Decimal::Unknown, |s| number::evidence(s.core)),
+        _ => Decimal::Unknown,
     }
 }
 

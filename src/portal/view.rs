@@ -111,7 +111,7 @@ fn values_of(content: Content, file: &str) -> Vec<Values> {
             for line in lines {
                 match line.value {
                     Ok(v) => flatten(&v, format!("line {}", line.line), &mut leaves),
-                    Err(e) => leaves.push((format!("line {}", line.line), Cell::Text(e))),
+                    Err(e) => leaves.push((format!("line {}", line.line), Cell::Text(e.into()))),
                 }
             }
             json_sheet(leaves, &mut out, &mut push);
@@ -129,7 +129,7 @@ fn json_sheet(leaves: Vec<(String, Cell)>, out: &mut Vec<Values>, push: &mut Pus
     let mut pointers = vec![String::new()];
     for (i, (pointer, value)) in leaves.into_iter().enumerate() {
         let r = i as u32 + 1;
-        cells.insert((r, 0), Cell::Text(pointer.clone()));
+        cells.insert((r, 0), Cell::Text(pointer.as_str().into()));
         cells.insert((r, 1), value);
         pointers.push(pointer);
     }
@@ -145,8 +145,8 @@ fn flatten(value: &serde_json::Value, at: String, out: &mut Vec<(String, Cell)>)
         V::Array(items) => items.iter().enumerate().for_each(|(i, v)| flatten(v, format!("{at}/{i}"), out)),
         V::Null => out.push((at, Cell::Empty)),
         V::Bool(b) => out.push((at, Cell::Bool(*b))),
-        V::Number(n) => out.push((at, n.as_f64().map_or_else(|| Cell::Text(n.to_string()), Cell::Number))),
-        V::String(s) => out.push((at, Cell::Text(s.clone()))),
+        V::Number(n) => out.push((at, n.as_f64().map_or_else(|| Cell::Text(n.to_string().into()), Cell::Number))),
+        V::String(s) => out.push((at, Cell::Text(s.as_str().into()))),
     }
 }
 

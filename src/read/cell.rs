@@ -6,11 +6,14 @@
 
 use std::fmt;
 
+pub use compact_str::CompactString;
+
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Cell {
     #[default]
     Empty,
-    Text(String),
+    /// Text as read; short texts (most cells) are held inline, without an allocation of their own.
+    Text(CompactString),
     Number(f64),
     Bool(bool),
     /// A date or date-time, rendered ISO 8601 (`2023-05-01`, `2023-05-01T08:30:00`).

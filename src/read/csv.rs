@@ -119,7 +119,7 @@ fn records(text: &str, line: u64, delimiter: u8, limits: &Limits, counts: &Count
             counts.add(rows_read, cells_read, width, limits)?;
             (rows_read, cells_read) = (0, 0);
         }
-        let cells = record.iter().map(|f| if f.is_empty() { Cell::Empty } else { Cell::Text(f.to_owned()) }).collect();
+        let cells = record.iter().map(|f| if f.is_empty() { Cell::Empty } else { Cell::Text(f.into()) }).collect();
         rows.push(GridRow { at: line, cells });
     }
     counts.add(rows_read, cells_read, width, limits)?;

@@ -227,7 +227,7 @@ fn is_blank(data: &Data) -> bool {
 fn to_cell(data: Data) -> Cell {
     match data {
         Data::Empty => Cell::Empty,
-        Data::String(s) => Cell::Text(s),
+        Data::String(s) => Cell::Text(s.into()),
         Data::Int(i) => Cell::Number(i as f64),
         Data::Float(f) => Cell::Number(f),
         Data::Bool(b) => Cell::Bool(b),

@@ -19,7 +19,7 @@ pub use series::{Groups, KeyRef, SeriesKey};
 use rayon::prelude::*;
 
 use crate::diag::{Code, Finding, Loc};
-use crate::map::{Entry, Mapped, RawRow};
+use crate::map::{Entry, Mapped, RawRow, Sink};
 use crate::normalize::Conversion;
 use crate::schema::{Field, Schema};
 
@@ -72,130 +72,172 @@ pub struct Validated {
     pub rows_read: usize,
 }
 
-/// Where a finding goes in the report: a finding of the file itself, or a row's findings.
-enum Slot {
-    Note(Finding),
-    Row(usize),
+pub fn validate(mapped: Mapped, schema: &Schema) -> Validated {
+    let mut checker = Checker::new(schema);
+    checker.expect(mapped.entries.len());
+    checker.take(mapped.entries);
+    checker.finish()
 }
 
-pub fn validate(mapped: Mapped, schema: &Schema) -> Validated {
-    let mut rows: Vec<Box<RawRow>> = Vec::new();
-    let mut slots = Vec::with_capacity(mapped.entries.len());
-    for entry in mapped.entries {
-        match entry {
-            Entry::Row(row) => {
-                slots.push(Slot::Row(rows.len()));
-                rows.push(row);
-            }
-            Entry::Note(finding) => slots.push(Slot::Note(finding)),
-        }
+/// The rows of one file checked as they come, in file order ([`Sink::take`]), and then
+/// against each other ([`Checker::finish`]). Each row is checked on its own on every core (a
+/// memo of lookups per worker), a chunk of rows at a time, and dropped once checked: a row
+/// that passed keeps its raw text in one string (in case it is dropped as a duplicate), a row
+/// that failed is a reject at once. So a table streamed in batches is never held whole as rows.
+pub struct Checker<'s> {
+    schema: &'s Schema,
+    /// The findings of the file itself, each after the rows read before it (their number).
+    notes: Vec<(usize, Finding)>,
+    per_row: Vec<Vec<Finding>>,
+    candidates: Vec<Observation>,
+    keys: Vec<SeriesKey>,
+    texts: Vec<RawText>,
+    candidate_row: Vec<usize>,
+    ranges: Vec<(usize, Finding)>,
+    rejects: Vec<(usize, Reject)>,
+}
+
+impl Sink for Checker<'_> {
+    /// Sized for every row at once: grown by doubling, a million observations would be copied,
+    /// and their memory touched afresh, several times over.
+    fn expect(&mut self, rows: usize) {
+        self.per_row.reserve(rows);
+        self.candidates.reserve(rows);
+        self.keys.reserve(rows);
+        self.texts.reserve(rows);
+        self.candidate_row.reserve(rows);
     }
 
-    // Each row on its own, on every core (a memo of lookups per worker), a chunk of rows at a
-    // time, each row dropped once checked: a row that passed keeps its raw text in one string
-    // (in case it is dropped as a duplicate), a row that failed is a reject at once.
-    let rows_read = rows.len();
-    let mut per_row: Vec<Vec<Finding>> = Vec::with_capacity(rows_read);
-    // Sized for every row at once: grown by doubling, a million observations would be copied,
-    // and their memory touched afresh, several times over.
-    let mut candidates = Vec::with_capacity(rows_read);
-    let (mut keys, mut texts, mut candidate_row) =
-        (Vec::with_capacity(rows_read), Vec::with_capacity(rows_read), Vec::with_capacity(rows_read));
-    let mut ranges: Vec<(usize, Finding)> = Vec::new();
-    let mut rejects: Vec<(usize, Reject)> = Vec::new();
-    let mut rows = rows.into_iter();
-    loop {
-        let chunk: Vec<Box<RawRow>> = rows.by_ref().take(CHUNK_ROWS).collect();
-        if chunk.is_empty() {
-            break;
+    fn take(&mut self, entries: Vec<Entry>) {
+        let schema = self.schema;
+        let mut rows: Vec<Box<RawRow>> = Vec::with_capacity(entries.len());
+        let first = self.per_row.len();
+        for entry in entries {
+            match entry {
+                Entry::Row(row) => rows.push(row),
+                Entry::Note(finding) => self.notes.push((first + rows.len(), finding)),
+            }
         }
-        let checked: Vec<(Outcome, Vec<Finding>)> = chunk
-            .into_par_iter()
-            .with_min_len(PARALLEL_ROWS)
-            .map_init(memo::Memo::default, |memo, raw| {
-                let mut findings = Vec::new();
-                let obs = if raw.blocked.is_none() { row::check(&raw, schema, memo, &mut findings) } else { None };
-                let outcome = match obs {
-                    Some(obs) => {
-                        let range = schema.kpis.find(&obs.kpi).and_then(|k| plausible::range(&obs, k));
-                        Outcome::Candidate { key: SeriesKey::of(&obs), obs, range, text: RawText::of(&raw) }
+        let mut rows = rows.into_iter();
+        loop {
+            let chunk: Vec<Box<RawRow>> = rows.by_ref().take(CHUNK_ROWS).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            let checked: Vec<(Outcome, Vec<Finding>)> = chunk
+                .into_par_iter()
+                .with_min_len(PARALLEL_ROWS)
+                .map_init(memo::Memo::default, |memo, raw| {
+                    let mut findings = Vec::new();
+                    let obs = if raw.blocked.is_none() { row::check(&raw, schema, memo, &mut findings) } else { None };
+                    let outcome = match obs {
+                        Some(obs) => {
+                            let range = schema.kpis.find(&obs.kpi).and_then(|k| plausible::range(&obs, k));
+                            Outcome::Candidate { key: SeriesKey::of(&obs), obs, range, text: RawText::of(&raw) }
+                        }
+                        None => Outcome::Rejected(Reject {
+                            loc: raw.loc.clone(),
+                            codes: codes(raw.blocked, &findings),
+                            raw: RawText::of(&raw).fields(),
+                        }),
+                    };
+                    (outcome, findings)
+                })
+                .collect();
+            for (outcome, findings) in checked {
+                let i = self.per_row.len();
+                match outcome {
+                    Outcome::Candidate { key, obs, range, text } => {
+                        self.candidates.push(obs);
+                        self.keys.push(key);
+                        self.texts.push(text);
+                        self.candidate_row.push(i);
+                        self.ranges.extend(range.map(|r| (self.candidates.len() - 1, r)));
                     }
-                    None => Outcome::Rejected(Reject {
-                        loc: raw.loc.clone(),
-                        codes: codes(raw.blocked, &findings),
-                        raw: RawText::of(&raw).fields(),
-                    }),
-                };
-                (outcome, findings)
-            })
-            .collect();
-        for (outcome, findings) in checked {
-            let i = per_row.len();
-            match outcome {
-                Outcome::Candidate { key, obs, range, text } => {
-                    candidates.push(obs);
-                    keys.push(key);
-                    texts.push(text);
-                    candidate_row.push(i);
-                    ranges.extend(range.map(|r| (candidates.len() - 1, r)));
+                    Outcome::Rejected(reject) => self.rejects.push((i, reject)),
                 }
-                Outcome::Rejected(reject) => rejects.push((i, reject)),
+                self.per_row.push(findings);
             }
-            per_row.push(findings);
+        }
+    }
+}
+
+impl<'s> Checker<'s> {
+    pub fn new(schema: &'s Schema) -> Self {
+        Checker {
+            schema,
+            notes: Vec::new(),
+            per_row: Vec::new(),
+            candidates: Vec::new(),
+            keys: Vec::new(),
+            texts: Vec::new(),
+            candidate_row: Vec::new(),
+            ranges: Vec::new(),
+            rejects: Vec::new(),
         }
     }
 
-    let verdicts = duplicates::judge(&candidates, &keys);
-    let mut ranges = ranges.into_iter().peekable();
-    let mut observation_row = Vec::with_capacity(candidates.len());
-    let mut kept_keys = Vec::with_capacity(candidates.len());
-    let mut keep = Vec::with_capacity(candidates.len());
-    let each = candidate_row.into_iter().zip(verdicts).zip(keys).zip(texts);
-    for (c, (((i, verdict), key), text)) in each.enumerate() {
-        let range = ranges.next_if(|(at, _)| *at == c).map(|(_, r)| r);
-        keep.push(verdict == duplicates::Verdict::Keep);
-        match verdict {
-            duplicates::Verdict::Keep => {
-                per_row[i].extend(range);
-                observation_row.push(i);
-                kept_keys.push(key);
-            }
-            duplicates::Verdict::Drop(finding) => {
-                per_row[i].push(finding);
-                let loc = candidates[c].row.clone();
-                rejects.push((i, Reject { loc, codes: codes(None, &per_row[i]), raw: text.fields() }));
+    /// The rows taken, checked against each other (repeats, jumps, facility totals), with every
+    /// finding in file order.
+    pub fn finish(self) -> Validated {
+        let Checker { notes, mut per_row, candidates, keys, texts, candidate_row, ranges, mut rejects, .. } = self;
+        let rows_read = per_row.len();
+        let verdicts = duplicates::judge(&candidates, &keys);
+        let mut ranges = ranges.into_iter().peekable();
+        let mut observation_row = Vec::with_capacity(candidates.len());
+        let mut kept_keys = Vec::with_capacity(candidates.len());
+        let mut keep = Vec::with_capacity(candidates.len());
+        let each = candidate_row.into_iter().zip(verdicts).zip(keys).zip(texts);
+        for (c, (((i, verdict), key), text)) in each.enumerate() {
+            let range = ranges.next_if(|(at, _)| *at == c).map(|(_, r)| r);
+            keep.push(verdict == duplicates::Verdict::Keep);
+            match verdict {
+                duplicates::Verdict::Keep => {
+                    per_row[i].extend(range);
+                    observation_row.push(i);
+                    kept_keys.push(key);
+                }
+                duplicates::Verdict::Drop(finding) => {
+                    per_row[i].push(finding);
+                    let loc = candidates[c].row.clone();
+                    rejects.push((i, Reject { loc, codes: codes(None, &per_row[i]), raw: text.fields() }));
+                }
             }
         }
-    }
-    // The candidates kept are the observations, in place.
-    let mut observations = candidates;
-    let mut kept = keep.into_iter();
-    observations.retain(|_| kept.next().unwrap_or(false));
-    let (jumps, totals) =
-        rayon::join(|| plausible::jumps(&observations, &kept_keys), || facilities::check(&observations, &kept_keys));
-    for (o, finding) in jumps.into_iter().chain(totals) {
-        per_row[observation_row[o]].push(finding);
-    }
-    rejects.sort_unstable_by_key(|(i, _)| *i);
-    let rejects = rejects.into_iter().map(|(_, r)| r).collect();
+        // The candidates kept are the observations, in place.
+        let mut observations = candidates;
+        let mut kept = keep.into_iter();
+        observations.retain(|_| kept.next().unwrap_or(false));
+        let (jumps, totals) = rayon::join(
+            || plausible::jumps(&observations, &kept_keys),
+            || facilities::check(&observations, &kept_keys),
+        );
+        for (o, finding) in jumps.into_iter().chain(totals) {
+            per_row[observation_row[o]].push(finding);
+        }
+        rejects.sort_unstable_by_key(|(i, _)| *i);
+        let rejects = rejects.into_iter().map(|(_, r)| r).collect();
 
-    // One cause, one finding: a finding repeated for every row of one cell (a refused KPI label
-    // in a wide table) is reported once, and a name read by its words once per spelling.
-    let mut seen = std::collections::HashSet::new();
-    let mut findings = Vec::new();
-    let mut keep = |f: Finding| {
-        let at = (f.code != Code::NameMatched).then(|| f.location.clone());
-        if seen.insert((f.code, at, f.message.clone())) {
-            findings.push(f);
+        // One cause, one finding: a finding repeated for every row of one cell (a refused KPI label
+        // in a wide table) is reported once, and a name read by its words once per spelling.
+        let mut seen = std::collections::HashSet::new();
+        let mut findings = Vec::new();
+        let mut keep = |f: Finding| {
+            let at = (f.code != Code::NameMatched).then(|| f.location.clone());
+            if seen.insert((f.code, at, f.message.clone())) {
+                findings.push(f);
+            }
+        };
+        let mut notes = notes.into_iter().peekable();
+        for (i, row) in per_row.into_iter().enumerate() {
+            while let Some((_, note)) = notes.next_if(|(before, _)| *before <= i) {
+                keep(note);
+            }
+            row.into_iter().for_each(&mut keep);
         }
-    };
-    for slot in slots {
-        match slot {
-            Slot::Note(f) => keep(f),
-            Slot::Row(i) => std::mem::take(&mut per_row[i]).into_iter().for_each(&mut keep),
-        }
+        notes.for_each(|(_, note)| keep(note));
+        Validated { observations, rejects, findings, rows_read }
     }
-    Validated { observations, rejects, findings, rows_read }
 }
 
 /// What checking one row on its own gave: an observation with its key, its range warning and

@@ -172,3 +172,32 @@ fn a_table_read_in_pieces_and_mapped_in_chunks_keeps_every_row_line_and_cell() {
         .collect();
     assert!(lost.is_empty(), "cells neither read nor reported: {lost:#?}");
 }
+
+/// A large table's rows are checked while the rest of it is still being mapped, but its value
+/// column's decimal convention is settled by all of its values, wherever they are: `1,234` at the
+/// top of a column whose other values, far below, are written `2,5` is 1.234; above values
+/// written `2.5`, it is 1234. Worked out by hand from the convention, not from a run.
+#[test]
+fn a_decimal_convention_is_settled_by_the_whole_column_of_a_large_table() {
+    let (ambiguous, evident): (usize, usize) = (70_000, 500);
+    for (evidence, first_value) in [("2,5", 1.234), ("2.5", 1234.0)] {
+        let mut text = String::from("cluster,country,year,kpi,value,unit,facility\n");
+        for i in 0..ambiguous {
+            text.push_str(&format!("Port of Rotterdam,NLD,2020,jobs,\"1,234\",jobs,site-{i}\n"));
+        }
+        for i in 0..evident {
+            text.push_str(&format!("Port of Rotterdam,NLD,2021,jobs,\"{evidence}\",jobs,site-{i}\n"));
+        }
+        let (_dir, path) = crate::util::temp_file("decimals.csv", text.as_bytes());
+        let report = crate::util::check_as(&path, "decimals.csv");
+        assert_eq!(
+            (report.rows_read, report.rows_accepted),
+            (ambiguous + evident, ambiguous + evident),
+            "beside `{evidence}`: {:?}",
+            report.findings.first()
+        );
+        let (first, last) = (&report.observations[0], &report.observations[ambiguous + evident - 1]);
+        assert_eq!(first.reported_value, first_value, "`1,234` beside `{evidence}`");
+        assert_eq!(last.reported_value, 2.5);
+    }
+}
