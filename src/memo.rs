@@ -1,14 +1,15 @@
 //! Remembered: a value per distinct spelling, computed once. A file writes a handful of
 //! clusters, countries, KPIs and units on its many rows, so what a spelling reads as is worked
 //! out once per spelling, not once per row. Past [`Remembered::MAX`] spellings (a hostile file),
-//! a spelling is worked out each time: the memory stays bounded. The table is keyed with the
-//! standard library's seeded hash, so spellings chosen to collide cannot slow every lookup.
+//! a spelling is worked out each time: the memory stays bounded. The table is keyed with aHash,
+//! seeded at random per table (as the standard library's hash is, at a fraction of its cost), so
+//! spellings chosen to collide cannot slow every lookup.
 
 use std::collections::HashMap;
 
 #[derive(Debug)]
 pub struct Remembered<T> {
-    known: HashMap<Box<str>, T>,
+    known: HashMap<Box<str>, T, ahash::RandomState>,
 }
 
 impl<T> Default for Remembered<T> {
@@ -31,5 +32,93 @@ impl<T: Clone> Remembered<T> {
             self.known.insert(text.into(), found.clone());
         }
         found
+    }
+}
+
+/// A text many rows share (a cluster id, a KPI, a unit, a facility): one allocation, however
+/// many rows hold it, and cloned without copying. Read and compared like a `String`; serialised
+/// as a plain string.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct SharedStr(std::sync::Arc<str>);
+
+impl SharedStr {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for SharedStr {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for SharedStr {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for SharedStr {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for SharedStr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::fmt::Debug for SharedStr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl From<&str> for SharedStr {
+    fn from(text: &str) -> Self {
+        SharedStr(text.into())
+    }
+}
+
+impl From<String> for SharedStr {
+    fn from(text: String) -> Self {
+        SharedStr(text.into())
+    }
+}
+
+impl PartialEq<str> for SharedStr {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for SharedStr {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for SharedStr {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+/// Texts shared by spelling: the same spelling gives clones of one [`SharedStr`] (bounded like
+/// every [`Remembered`]: past it, a spelling gets an allocation of its own, equal all the same).
+#[derive(Debug, Default)]
+pub struct Shared {
+    known: Remembered<SharedStr>,
+}
+
+impl Shared {
+    /// `text` as a shared text.
+    pub fn get(&mut self, text: &str) -> SharedStr {
+        self.known.get(text, |t| SharedStr::from(t))
     }
 }

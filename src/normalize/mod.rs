@@ -16,6 +16,7 @@ pub use unit::{Currency, ParseError, Unit, UnitMemo, parse};
 use serde::Serialize;
 
 use crate::diag::Code;
+use crate::memo::SharedStr;
 use crate::read::format_grouped;
 use crate::schema::{Country, Dimension, GwpSet, KpiDef, MoneyMagnitude, Schema, substance_key};
 
@@ -27,14 +28,14 @@ pub struct Conversion {
     /// The gas the figure is about, by its GWP-table name: the gas whose mass was reported
     /// (then `gwp` is set), or the gas a CO2e figure is broken down by.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub gas: Option<String>,
+    pub gas: Option<SharedStr>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gwp_set: Option<GwpSet>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gwp: Option<f64>,
     /// The currency reported in, for money.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
+    pub currency: Option<SharedStr>,
     /// Local currency units per US dollar, annual average of `fx_year`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fx_rate: Option<f64>,
@@ -232,7 +233,7 @@ fn co2e(
         (Some(s), _) if s == equivalent => {
             // Already CO2e: a named gas is the breakdown this figure belongs to.
             let mut n = plain(value, &kpi.canonical_unit, factor);
-            n.conversion.gas = gas_field.filter(|g| *g != equivalent);
+            n.conversion.gas = gas_field.filter(|g| *g != equivalent).map(SharedStr::from);
             return Ok(n);
         }
         (Some(s), Some(g)) if g != equivalent && g != s => {
@@ -266,8 +267,13 @@ fn co2e(
             ),
         ));
     };
-    let conversion =
-        Conversion { factor, gas: Some(gas), gwp_set: Some(schema.gwp_set), gwp: Some(gwp), ..Conversion::default() };
+    let conversion = Conversion {
+        factor,
+        gas: Some(gas.into()),
+        gwp_set: Some(schema.gwp_set),
+        gwp: Some(gwp),
+        ..Conversion::default()
+    };
     Ok(Normalized { value: conversion.apply(value), unit: kpi.canonical_unit.clone(), conversion, assumed: None })
 }
 
@@ -350,7 +356,7 @@ fn money(
     };
     let conversion = Conversion {
         factor,
-        currency: Some(code),
+        currency: Some(code.into()),
         fx_rate: Some(rate),
         fx_year: Some(ctx.year),
         ..Conversion::default()

@@ -206,11 +206,11 @@ fn file_view(n: usize, report: &FileReport, view: &View) -> FileView {
                 );
                 Figure {
                     place: o.value_loc.place.to_string(),
-                    kpi: o.kpi.clone(),
+                    kpi: o.kpi.to_string(),
                     year: o.year,
                     details: details.join(", "),
                     value: format_grouped(o.value),
-                    unit: o.unit.clone(),
+                    unit: o.unit.to_string(),
                     reported: reported.trim().to_owned(),
                 }
             })

@@ -27,7 +27,7 @@ use crate::schema::Schema;
 use crate::state::{Rows, State, Submission};
 use crate::store::{self, LEDGER, SUBMISSIONS, SUMMARY_JSON, Store};
 use crate::summary::{self, Stats, Summary};
-use crate::validate::{Groups, KeyRef, Observation, SeriesKey};
+use crate::validate::{Groups, KeyMemo, KeyRef, Observation, SeriesKey};
 use crate::write::batches::{self, SubView, Superseded};
 use crate::write::tables::{self, TableDef};
 use crate::write::{Footer, WriteError, write_parquet};
@@ -225,9 +225,10 @@ fn keys(batch: &RecordBatch) -> Result<Vec<SeriesKey>, String> {
     let (cluster, facility, kpi, scope, gas) =
         (text("cluster_id")?, text("facility")?, text("kpi")?, text("scope")?, text("gas")?);
     let year = batches::ints(batch, "year")?;
+    let mut memo = KeyMemo::default();
     Ok((0..batch.num_rows())
         .map(|i| {
-            SeriesKey::new(KeyRef {
+            memo.key(KeyRef {
                 cluster: cluster[i].unwrap_or_default(),
                 facility: facility[i],
                 year: year[i].unwrap_or_default(),

@@ -2,7 +2,8 @@
 //! keys of cluster, country and KPI names (case, accents and punctuation folded), their readings
 //! by words, and the units.
 
-use crate::memo::Remembered;
+use super::series::KeyMemo;
+use crate::memo::{Remembered, Shared};
 use crate::normalize::UnitMemo;
 use crate::schema::{Cluster, Country, KpiDef, NameMatch, Schema};
 
@@ -12,6 +13,10 @@ pub struct Memo<'s> {
     clusters: Remembered<Option<&'s Cluster>>,
     countries: Remembered<Option<&'s Country>>,
     kpis: Remembered<NameMatch<&'s KpiDef>>,
+    /// The texts observations hold, shared by spelling.
+    pub shared: Shared,
+    /// The series keys of the rows.
+    pub keys: KeyMemo,
 }
 
 impl<'s> Memo<'s> {

@@ -14,37 +14,42 @@ mod row;
 mod series;
 
 pub use row::{YEAR_MAX, YEAR_MIN};
-pub use series::{Groups, KeyRef, SeriesKey};
+pub use series::{Groups, KeyMemo, KeyRef, SeriesKey};
 
 use rayon::prelude::*;
 
 use crate::diag::{Code, Finding, Loc};
 use crate::map::{Entry, Mapped, RawRow, Sink};
+use crate::memo::SharedStr;
 use crate::normalize::Conversion;
+use crate::read::Cell;
 use crate::schema::{Field, Schema};
 
 /// An accepted observation, with the reported value and unit as written.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+///
+/// Its ids, units and free texts are [`SharedStr`]s: a file's rows repeat a few of each, held
+/// once however many rows hold them.
 pub struct Observation {
-    pub cluster_id: String,
+    pub cluster_id: SharedStr,
     /// ISO 3166-1 alpha-3.
-    pub country: String,
+    pub country: SharedStr,
     pub year: i32,
-    pub kpi: String,
+    pub kpi: SharedStr,
     /// The value in the canonical unit.
     pub value: f64,
     /// The canonical unit (the KPI's, or `FTE` for full-time equivalents).
-    pub unit: String,
+    pub unit: SharedStr,
     pub reported_value: f64,
-    pub reported_unit: Option<String>,
+    pub reported_unit: Option<SharedStr>,
     pub conversion: Conversion,
-    pub scope: Option<String>,
-    pub gas: Option<String>,
-    pub facility: Option<String>,
+    pub scope: Option<SharedStr>,
+    pub gas: Option<SharedStr>,
+    pub facility: Option<SharedStr>,
     pub notes: Option<String>,
     /// What a mark on the figure said (`estimate`, `approximate`, `provisional`, `footnote`).
     #[serde(default)]
-    pub qualifier: Option<String>,
+    pub qualifier: Option<SharedStr>,
     /// The row it came from.
     pub row: Loc,
     /// The cell holding the value.
@@ -133,7 +138,7 @@ impl Sink for Checker<'_> {
                     let outcome = match obs {
                         Some(obs) => {
                             let range = schema.kpis.find(&obs.kpi).and_then(|k| plausible::range(&obs, k));
-                            Outcome::Candidate { key: SeriesKey::of(&obs), obs, range, text: RawText::of(&raw) }
+                            Outcome::Candidate { key: memo.keys.of(&obs), obs, range, text: RawText::of(&raw) }
                         }
                         None => Outcome::Rejected(Reject {
                             loc: raw.loc.clone(),
@@ -274,13 +279,17 @@ struct RawText {
 impl RawText {
     fn of(row: &RawRow) -> RawText {
         use std::fmt::Write as _;
-        let mut text = String::new();
+        let cells = || row.fields.iter().map(|l| l.as_ref().map(|l| &l.cell).filter(|c| !c.is_blank()));
+        // Sized once: texts as they are, anything else as a number is written.
+        let size = cells().flatten().map(|c| if let Cell::Text(t) = c { t.len() } else { 24 }).sum();
+        let mut text = String::with_capacity(size);
         let mut ends = [(0, false); Field::COUNT];
-        for (end, l) in ends.iter_mut().zip(&row.fields) {
-            let cell = l.as_ref().map(|l| &l.cell).filter(|c| !c.is_blank());
-            if let Some(cell) = cell {
+        for (end, cell) in ends.iter_mut().zip(cells()) {
+            match cell {
+                Some(Cell::Text(t)) => text.push_str(t),
                 // Writing to a string cannot fail.
-                let _ = write!(text, "{cell}");
+                Some(cell) => _ = write!(text, "{cell}"),
+                None => {}
             }
             *end = (u32::try_from(text.len()).unwrap_or(u32::MAX), cell.is_some());
         }

@@ -181,9 +181,9 @@ pub fn check<'s>(
         (Some((at, inline)), _) => Some((at, Cow::Owned(inline))),
         (None, field) => field,
     };
-    let scope = ck.text(Field::Scope, false).map(|(_, t)| t.into_owned());
-    let gas = ck.text(Field::Gas, false).map(|(_, t)| t.into_owned());
-    let facility = ck.text(Field::Facility, false).map(|(_, t)| t.into_owned());
+    let scope = ck.text(Field::Scope, false).map(|(_, t)| memo.shared.get(&t));
+    let gas = ck.text(Field::Gas, false).map(|(_, t)| memo.shared.get(&t));
+    let facility = ck.text(Field::Facility, false).map(|(_, t)| memo.shared.get(&t));
     let notes = ck.text(Field::Notes, false).map(|(_, t)| t.into_owned());
 
     // The unit can only be judged once the KPI, the value and the year are known.
@@ -227,22 +227,26 @@ pub fn check<'s>(
         (cluster?, country?, year?, kpi?, value?, normalized?);
     // The gas by its GWP-table name when the unit or the `gas` field named one, so that
     // `kt N2O` and `kt` with gas `nitrous oxide` are the same series.
-    let gas = n.conversion.gas.clone().or(gas);
+    let mut conversion = n.conversion;
+    conversion.gas = conversion.gas.map(|g| memo.shared.get(&g));
+    conversion.currency = conversion.currency.map(|c| memo.shared.get(&c));
+    let gas = conversion.gas.clone().or(gas);
+    let shared = &mut memo.shared;
     Some(Observation {
-        cluster_id: cluster.id.clone(),
-        country: country.alpha3.clone(),
+        cluster_id: shared.get(&cluster.id),
+        country: shared.get(&country.alpha3),
         year,
-        kpi: kpi.id.clone(),
+        kpi: shared.get(&kpi.id),
         value: n.value,
-        unit: n.unit,
+        unit: shared.get(&n.unit),
         reported_value: reported,
-        reported_unit: unit.map(|(_, u)| u.into_owned()),
-        conversion: n.conversion,
+        reported_unit: unit.map(|(_, u)| shared.get(&u)),
+        conversion,
         scope,
         gas,
         facility,
         notes,
-        qualifier: qualifier.map(|q| q.as_str().to_owned()),
+        qualifier: qualifier.map(|q| shared.get(q.as_str())),
         row: row.loc.clone(),
         value_loc: row.loc_of(value_at),
     })

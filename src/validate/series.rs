@@ -14,18 +14,19 @@ use rayon::prelude::*;
 use rustc_hash::FxBuildHasher;
 
 use super::Observation;
+use crate::memo::{Remembered, Shared, SharedStr};
 use crate::schema::text::key;
 
 /// (cluster, facility, year, KPI, scope, gas), normalised.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SeriesKey {
-    pub cluster: String,
+    pub cluster: SharedStr,
     /// `None`: the cluster total.
-    pub facility: Option<String>,
+    pub facility: Option<SharedStr>,
     pub year: i32,
-    pub kpi: String,
-    pub scope: Option<String>,
-    pub gas: Option<String>,
+    pub kpi: SharedStr,
+    pub scope: Option<SharedStr>,
+    pub gas: Option<SharedStr>,
 }
 
 /// The comparison form of a free-text part of the key.
@@ -34,28 +35,10 @@ pub fn normalise(text: Option<&str>) -> Option<String> {
 }
 
 impl SeriesKey {
-    pub fn of(o: &Observation) -> SeriesKey {
-        SeriesKey::new(KeyRef {
-            cluster: &o.cluster_id,
-            facility: o.facility.as_deref(),
-            year: o.year,
-            kpi: &o.kpi,
-            scope: o.scope.as_deref(),
-            gas: o.gas.as_deref(),
-        })
-    }
-
     /// The key of a figure given by its parts as written (facility, scope and gas not yet
-    /// normalised).
+    /// normalised). Many keys are made with a [`KeyMemo`].
     pub fn new(p: KeyRef<'_>) -> SeriesKey {
-        SeriesKey {
-            cluster: p.cluster.to_owned(),
-            facility: normalise(p.facility),
-            year: p.year,
-            kpi: p.kpi.to_owned(),
-            scope: normalise(p.scope),
-            gas: normalise(p.gas),
-        }
+        KeyMemo::default().key(p)
     }
 
     /// The key by reference: what maps group by without copying its texts.
@@ -68,6 +51,45 @@ impl SeriesKey {
             scope: self.scope.as_deref(),
             gas: self.gas.as_deref(),
         }
+    }
+}
+
+/// Series keys made one after the other, each distinct text shared and normalised once: the
+/// keys of a file's rows hold a few clusters, KPIs and facilities, each once.
+#[derive(Debug, Default)]
+pub struct KeyMemo {
+    texts: Shared,
+    parts: Remembered<Option<SharedStr>>,
+}
+
+impl KeyMemo {
+    /// The key of a figure given by its parts as written.
+    pub fn key(&mut self, p: KeyRef<'_>) -> SeriesKey {
+        SeriesKey {
+            cluster: self.texts.get(p.cluster),
+            facility: p.facility.and_then(|t| self.part(t)),
+            year: p.year,
+            kpi: self.texts.get(p.kpi),
+            scope: p.scope.and_then(|t| self.part(t)),
+            gas: p.gas.and_then(|t| self.part(t)),
+        }
+    }
+
+    /// The key of an observation (its ids shared with it).
+    pub fn of(&mut self, o: &Observation) -> SeriesKey {
+        SeriesKey {
+            cluster: o.cluster_id.clone(),
+            facility: o.facility.as_deref().and_then(|t| self.part(t)),
+            year: o.year,
+            kpi: o.kpi.clone(),
+            scope: o.scope.as_deref().and_then(|t| self.part(t)),
+            gas: o.gas.as_deref().and_then(|t| self.part(t)),
+        }
+    }
+
+    /// A free text's part of a key: its comparison form ([`normalise`]).
+    fn part(&mut self, text: &str) -> Option<SharedStr> {
+        self.parts.get(text, |t| normalise(Some(t)).map(SharedStr::from))
     }
 }
 

@@ -84,7 +84,18 @@ fn check_corpus(expected: &str, folder: &str, files: usize) {
             .observations
             .iter()
             .map(|o| {
-                ((o.cluster_id.clone(), o.year, o.kpi.clone(), o.unit.clone(), o.scope.clone(), o.gas.clone()), o.value)
+                let text = |t: &Option<clusterkpi::memo::SharedStr>| t.as_ref().map(|t| t.to_string());
+                (
+                    (
+                        o.cluster_id.to_string(),
+                        o.year,
+                        o.kpi.to_string(),
+                        o.unit.to_string(),
+                        text(&o.scope),
+                        text(&o.gas),
+                    ),
+                    o.value,
+                )
             })
             .collect();
         want.sort_by(|a, b| a.0.cmp(&b.0));

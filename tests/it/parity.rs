@@ -62,17 +62,18 @@ fn observations(rel: &str) -> Vec<Obs> {
         .observations
         .into_iter()
         .map(|o| {
+            let text = |t: Option<clusterkpi::memo::SharedStr>| t.map(|t| t.to_string());
             (
-                o.cluster_id,
-                o.country,
+                o.cluster_id.to_string(),
+                o.country.to_string(),
                 o.year,
-                o.kpi,
+                o.kpi.to_string(),
                 o.value,
-                o.unit,
-                o.reported_unit,
-                o.scope,
-                o.gas,
-                o.facility,
+                o.unit.to_string(),
+                text(o.reported_unit),
+                text(o.scope),
+                text(o.gas),
+                text(o.facility),
                 o.notes,
             )
         })
