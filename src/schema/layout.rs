@@ -203,8 +203,13 @@ impl Layout {
         if t.len() > 3 * self.longest_marker {
             return false;
         }
+        // Most texts are ASCII (every figure is): compared as they are, without lower-casing a
+        // copy of each. The markers are lower case.
+        if t.is_ascii() {
+            return t.is_empty() || self.markers.iter().any(|m| m.eq_ignore_ascii_case(t));
+        }
         let t = t.to_lowercase();
-        t.is_empty() || self.markers.contains(&t)
+        self.markers.contains(&t)
     }
 
     /// The metadata key a label names (`Currency:`, `Moneda`).
@@ -219,5 +224,26 @@ impl Layout {
 
     pub fn is_kpi_container(&self, key: &str) -> bool {
         self.kpi_containers.contains(&text::key(key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::schema::Schema;
+
+    /// A marker is read whatever its case, with or without the ASCII fast path; nothing else
+    /// is one.
+    #[test]
+    fn markers_are_read_in_any_case_and_nothing_else_is_one() {
+        let layout = Schema::bundled().expect("the bundled schema loads").layout;
+        for written in ["n/a", "N/A", " Na ", "TBD", "Not Reported", "NOT AVAILABLE", "..", "?", "—", "–", ""] {
+            assert!(layout.is_marker(written), "`{written}` is a marker");
+        }
+        for written in ["NÃO DISPONÍVEL", "Sin Información", "Ej Tillgänglig", "NON COMMUNIQUÉ"] {
+            assert!(layout.is_marker(written), "`{written}` is a marker (not ASCII)");
+        }
+        for written in ["12", "0", "n/a 12", "nan", "n", "-5", "not reportedx", "NÃO", "…"] {
+            assert!(!layout.is_marker(written), "`{written}` is no marker");
+        }
     }
 }

@@ -101,8 +101,16 @@ fn places<'a>(places: impl Iterator<Item = &'a crate::diag::Place>) -> ArrayRef 
 /// The registry's name and region of each cluster id: columns recomputed at every commit, so
 /// rows read back from an earlier version show the registry as it is now.
 pub fn registry_columns<'a>(ids: impl Iterator<Item = Option<&'a str>>, schema: &Schema) -> [Named; 2] {
+    // Each id looked up once: a submission repeats a few ids on all its rows.
+    let mut found: std::collections::HashMap<&str, Option<(&str, &str)>, ahash::RandomState> = Default::default();
     let names: Vec<Option<(&str, &str)>> = ids
-        .map(|id| id.and_then(|id| schema.clusters.find(id)).map(|c| (c.name.as_str(), c.region.as_str())))
+        .map(|id| {
+            id.and_then(|id| {
+                *found
+                    .entry(id)
+                    .or_insert_with(|| schema.clusters.find(id).map(|c| (c.name.as_str(), c.region.as_str())))
+            })
+        })
         .collect();
     [
         ("cluster_name", category(names.iter().map(|n| Some(n.map_or("", |n| n.0))))),

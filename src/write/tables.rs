@@ -4,8 +4,7 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, Float64Array, Int32Array, Int64Array, ListBuilder, StringArray, StringBuilder, StringDictionaryBuilder,
-    TimestampMicrosecondArray,
+    ArrayRef, Float64Array, Int32Array, Int64Array, ListBuilder, StringArray, StringBuilder, TimestampMicrosecondArray,
 };
 use arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef, TimeUnit};
 
@@ -366,17 +365,35 @@ pub fn text<'a>(values: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
     Arc::new(values.collect::<StringArray>())
 }
 
+/// A dictionary column: each distinct value once, in order of first appearance. A value equal
+/// to the one before it (a submission's id on every row, a cluster's rows together) takes its
+/// key without a lookup.
 pub fn category<'a>(values: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
-    let mut b = StringDictionaryBuilder::<Int32Type>::new();
+    let (lower, _) = values.size_hint();
+    let mut keys = arrow::array::Int32Builder::with_capacity(lower);
+    let mut dictionary = StringBuilder::new();
+    let mut known: std::collections::HashMap<&str, i32, ahash::RandomState> = Default::default();
+    let mut last: Option<(&str, i32)> = None;
     for v in values {
-        match v {
-            Some(v) => {
-                b.append_value(v);
+        let Some(v) = v else {
+            keys.append_null();
+            continue;
+        };
+        let key = match last {
+            Some((text, key)) if text == v => key,
+            _ => {
+                let next = i32::try_from(known.len()).unwrap_or(i32::MAX);
+                *known.entry(v).or_insert_with(|| {
+                    dictionary.append_value(v);
+                    next
+                })
             }
-            None => b.append_null(),
-        }
+        };
+        last = Some((v, key));
+        keys.append_value(key);
     }
-    Arc::new(b.finish())
+    let array = arrow::array::DictionaryArray::<Int32Type>::try_new(keys.finish(), Arc::new(dictionary.finish()));
+    Arc::new(array.expect("every key is an index into the dictionary just built"))
 }
 
 pub fn float64(values: impl Iterator<Item = Option<f64>>) -> ArrayRef {
@@ -404,4 +421,39 @@ pub fn text_list<'a, I: IntoIterator<Item = &'a str>>(values: impl Iterator<Item
         b.append(true);
     }
     Arc::new(b.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow::array::{Array, AsArray};
+    use arrow::datatypes::Int32Type;
+
+    /// A dictionary column reads back as the values it was given, each distinct value held
+    /// once, in order of first appearance, whatever the runs and nulls.
+    #[test]
+    fn a_category_column_reads_back_as_its_values() {
+        let given = [
+            Some("b"),
+            Some("b"),
+            None,
+            Some("a"),
+            Some("b"),
+            Some("Açu"),
+            Some("a"),
+            Some("a"),
+            None,
+            None,
+            Some("Açu"),
+            Some(""),
+        ];
+        let array = super::category(given.iter().copied());
+        let dictionary = array.as_dictionary::<Int32Type>();
+        let values = dictionary.values().as_string::<i32>();
+        let read: Vec<Option<&str>> =
+            (0..dictionary.len()).map(|i| dictionary.key(i).map(|k| values.value(k))).collect();
+        assert_eq!(read, given);
+        let held: Vec<&str> = values.iter().flatten().collect();
+        assert_eq!(held, ["b", "a", "Açu", ""]);
+        assert_eq!(dictionary.null_count(), 3);
+    }
 }
