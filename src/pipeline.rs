@@ -181,20 +181,36 @@ fn check_path(input: &Input, schema: &Schema, track: bool) -> FileReport {
             return FileReport::failed(file, Some(format), Finding::new(code, Loc::file(file), message, hint));
         }
     };
-    let mut report = check_content(&bytes, format, file, schema, track);
-    report.bytes = bytes.len() as u64;
-    report.sha256 = Some(crate::plan::sha256_hex(&bytes));
+    let (size, sha256) = (bytes.len() as u64, crate::plan::sha256_hex(&bytes));
+    let started = std::time::Instant::now();
+    let content = read::read(&bytes, format, file, &schema.limits);
+    // The bytes are not needed once read: a large file is not held beside its cells.
+    drop(bytes);
+    let mut report = check_content(content, started, format, file, schema, track);
+    report.bytes = size;
+    report.sha256 = Some(sha256);
     report
 }
 
 /// Read, map and validate a file's bytes, reported under the name `file`.
 pub fn check_bytes(bytes: &[u8], format: Format, file: &Arc<str>, schema: &Schema) -> FileReport {
-    check_content(bytes, format, file, schema, true)
+    let started = std::time::Instant::now();
+    let mut report =
+        check_content(read::read(bytes, format, file, &schema.limits), started, format, file, schema, true);
+    report.bytes = bytes.len() as u64;
+    report
 }
 
-fn check_content(bytes: &[u8], format: Format, file: &Arc<str>, schema: &Schema, track: bool) -> FileReport {
-    let started = std::time::Instant::now();
-    let content = match read::read(bytes, format, file, &schema.limits) {
+/// Map and validate what reading a file (started at `started`) gave.
+fn check_content(
+    content: Result<read::Content, read::ReadError>,
+    started: std::time::Instant,
+    format: Format,
+    file: &Arc<str>,
+    schema: &Schema,
+    track: bool,
+) -> FileReport {
+    let content = match content {
         Ok(r) => r,
         Err(e) => {
             let (code, message, hint) = e.describe();
@@ -223,7 +239,7 @@ fn check_content(bytes: &[u8], format: Format, file: &Arc<str>, schema: &Schema,
     FileReport {
         file: file.clone(),
         format: Some(format),
-        bytes: bytes.len() as u64,
+        bytes: 0,
         sha256: None,
         rows_read: validated.rows_read,
         rows_accepted: validated.observations.len(),
