@@ -4,6 +4,10 @@
 //! A file that cannot be read gets one file-level error and the others go on; a panic inside
 //! a stage is caught and reported as `E_INTERNAL` for that file alone. Reports come back in
 //! input order whatever the scheduling, so output is deterministic.
+//!
+//! A file's bytes are dropped once read. The rows of a file of one long table are checked as
+//! they are mapped ([`crate::map::Sink`], [`validate::Checker`]), so a large table is never held
+//! whole as raw rows.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -181,9 +185,13 @@ fn check_path(input: &Input, schema: &Schema, track: bool) -> FileReport {
             return FileReport::failed(file, Some(format), Finding::new(code, Loc::file(file), message, hint));
         }
     };
-    let (size, sha256) = (bytes.len() as u64, crate::plan::sha256_hex(&bytes));
     let started = std::time::Instant::now();
-    let content = read::read(&bytes, format, file, &schema.limits);
+    let digest = || crate::plan::sha256_hex(&bytes);
+    let read = || read::read(&bytes, format, file, &schema.limits);
+    // A text file's digest is taken on another core while it is parsed. A spreadsheet is parsed
+    // in a worker process, waited for here: no core of the pool is held waiting for it.
+    let (sha256, content) = if format.is_spreadsheet() { (digest(), read()) } else { rayon::join(digest, read) };
+    let size = bytes.len() as u64;
     // The bytes are not needed once read: a large file is not held beside its cells.
     drop(bytes);
     let mut report = check_content(content, started, format, file, schema, track);

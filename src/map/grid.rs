@@ -11,7 +11,8 @@
 //! The header may stand anywhere in the first rows, under titles, notes and a metadata block
 //! (`Cluster: …`, `Currency: …`) whose values are defaults for the table's rows. Each
 //! observation's cells keep their exact location: in a wide table the value's own cell.
-//! A long table's data rows are mapped in chunks on every core, in file order.
+//! A long table's data rows are mapped a batch at a time, its chunks on every core, in file
+//! order; given a [`Sink`], each batch's rows go to it (to be checked) before the next is mapped.
 
 use std::sync::Arc;
 
