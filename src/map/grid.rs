@@ -826,7 +826,9 @@ fn long(
     if let Some(sink) = sink.as_deref_mut() {
         // The rows go before the rest of the file is mapped: their value column's convention is
         // settled now, from its own texts (the only ones of a file of one table).
-        rows.decimal = Some(Decimal::settle(data.iter().filter_map(|row| rows.value_evidence(row))));
+        use rayon::prelude::*;
+        let evidence: Vec<Decimal> = data.par_iter().filter_map(|row| rows.value_evidence(row)).collect();
+        rows.decimal = Some(Decimal::settle(evidence));
         sink.expect(data.len());
         sink.take(std::mem::take(&mut out.entries));
     }
@@ -916,19 +918,26 @@ impl LongRows<'_> {
         part
     }
 
+    /// Whether a data row reports nothing: its figure is "n/a", "-" or empty (in a table no
+    /// header problem blocks). It becomes no raw row.
+    fn reports_nothing(&self, row: &GridRow) -> bool {
+        self.blocked.is_none()
+            && self.value_col.is_some_and(|v| row.cells.get(v).is_none_or(|c| is_not_reported(c, self.schema)))
+    }
+
     /// The evidence of a data row's value for the decimal convention, if it will be a raw row's.
     fn value_evidence(&self, row: &GridRow) -> Option<Decimal> {
-        let cell = row.cells.get(self.value_col?)?;
-        (self.blocked.is_some() || !is_not_reported(cell, self.schema)).then(|| super::decimal_evidence(cell))
+        if self.reports_nothing(row) {
+            return None;
+        }
+        row.cells.get(self.value_col?).map(super::decimal_evidence)
     }
 
     /// Map the table's `i`-th row, taking its cells.
     fn map_row(&self, row: &mut GridRow, i: usize, part: &mut Part) {
         let (grid, columns, schema, file) = (self.grid, self.columns, self.schema, self.file);
         let blocked = self.blocked;
-        if blocked.is_none()
-            && self.value_col.is_some_and(|v| row.cells.get(v).is_none_or(|c| is_not_reported(c, schema)))
-        {
+        if self.reports_nothing(row) {
             // A row whose figure is "n/a", "-" or empty reports nothing: no observation, no
             // error. A line with no KPI either is a note under the table ("Source: …").
             if self.kpi_col.is_some_and(|k| row.cells.get(k).is_some_and(|c| !c.is_blank())) {

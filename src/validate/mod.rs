@@ -19,17 +19,17 @@ pub use series::{Groups, KeyMemo, KeyRef, SeriesKey};
 use rayon::prelude::*;
 
 use crate::diag::{Code, Finding, Loc};
-use crate::map::{Entry, Mapped, RawRow, Sink};
+use crate::map::{Entry, RawRow, Sink};
 use crate::memo::SharedStr;
 use crate::normalize::Conversion;
 use crate::read::Cell;
 use crate::schema::{Field, Schema};
 
 /// An accepted observation, with the reported value and unit as written.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 ///
 /// Its ids, units and free texts are [`SharedStr`]s: a file's rows repeat a few of each, held
 /// once however many rows hold them.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Observation {
     pub cluster_id: SharedStr,
     /// ISO 3166-1 alpha-3.
@@ -75,13 +75,6 @@ pub struct Validated {
     /// Every finding of the file, in reading order.
     pub findings: Vec<Finding>,
     pub rows_read: usize,
-}
-
-pub fn validate(mapped: Mapped, schema: &Schema) -> Validated {
-    let mut checker = Checker::new(schema);
-    checker.expect(mapped.entries.len());
-    checker.take(mapped.entries);
-    checker.finish()
 }
 
 /// The rows of one file checked as they come, in file order ([`Sink::take`]), and then

@@ -35,12 +35,6 @@ pub fn normalise(text: Option<&str>) -> Option<String> {
 }
 
 impl SeriesKey {
-    /// The key of a figure given by its parts as written (facility, scope and gas not yet
-    /// normalised). Many keys are made with a [`KeyMemo`].
-    pub fn new(p: KeyRef<'_>) -> SeriesKey {
-        KeyMemo::default().key(p)
-    }
-
     /// The key by reference: what maps group by without copying its texts.
     pub fn by_ref(&self) -> KeyRef<'_> {
         KeyRef {
