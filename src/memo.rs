@@ -35,6 +35,39 @@ impl<T: Clone> Remembered<T> {
     }
 }
 
+/// A value per distinct spelling, shared by every thread and file of a run: the second level
+/// behind a worker's [`Remembered`], so what one file worked out another does not work out
+/// again. Bounded like [`Remembered`]. A lock poisoned by a panic elsewhere is passed by: the
+/// value is worked out again.
+#[derive(Debug)]
+pub struct SharedMemo<T> {
+    known: std::sync::RwLock<HashMap<Box<str>, T, ahash::RandomState>>,
+}
+
+impl<T> Default for SharedMemo<T> {
+    fn default() -> Self {
+        SharedMemo { known: std::sync::RwLock::default() }
+    }
+}
+
+impl<T: Clone> SharedMemo<T> {
+    /// What `text` reads as: remembered, or `work_out(text)`, remembered while there is room.
+    pub fn get(&self, text: &str, work_out: impl FnOnce(&str) -> T) -> T {
+        if let Ok(known) = self.known.read()
+            && let Some(found) = known.get(text)
+        {
+            return found.clone();
+        }
+        let found = work_out(text);
+        if let Ok(mut known) = self.known.write()
+            && known.len() < Remembered::<T>::MAX
+        {
+            known.entry(text.into()).or_insert_with(|| found.clone());
+        }
+        found
+    }
+}
+
 /// A text many rows share (a cluster id, a KPI, a unit, a facility): one allocation, however
 /// many rows hold it, and cloned without copying. Read and compared like a `String`; serialised
 /// as a plain string.
@@ -120,5 +153,59 @@ impl Shared {
     /// `text` as a shared text.
     pub fn get(&mut self, text: &str) -> SharedStr {
         self.known.get(text, |t| SharedStr::from(t))
+    }
+}
+
+/// One `T` per thread of rayon's pool, kept as long as this is: a memo that lives for a whole
+/// file, where `map_init` would start a fresh one for every piece rayon splits the work into
+/// (and so work each spelling out again, dozens of times a batch).
+///
+/// [`PerThread::get`] lends the calling thread its own `T`. A thread outside the pool, or a slot
+/// still lent (never, as long as the borrower does not wait on other rayon work), gets a fresh
+/// `T` of its own: a memo missed, never a wait.
+#[derive(Debug)]
+pub struct PerThread<T> {
+    slots: Vec<std::sync::Mutex<T>>,
+}
+
+impl<T: Default> Default for PerThread<T> {
+    fn default() -> Self {
+        PerThread { slots: (0..rayon::current_num_threads()).map(|_| std::sync::Mutex::default()).collect() }
+    }
+}
+
+impl<T: Default> PerThread<T> {
+    /// The calling thread's `T`.
+    pub fn get(&self) -> Lent<'_, T> {
+        let slot = rayon::current_thread_index().and_then(|i| self.slots.get(i));
+        match slot.and_then(|m| m.try_lock().ok()) {
+            Some(guard) => Lent::Slot(guard),
+            None => Lent::Own(T::default()),
+        }
+    }
+}
+
+/// What [`PerThread::get`] lends.
+pub enum Lent<'a, T> {
+    Slot(std::sync::MutexGuard<'a, T>),
+    Own(T),
+}
+
+impl<T> std::ops::Deref for Lent<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        match self {
+            Lent::Slot(guard) => guard,
+            Lent::Own(own) => own,
+        }
+    }
+}
+
+impl<T> std::ops::DerefMut for Lent<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        match self {
+            Lent::Slot(guard) => guard,
+            Lent::Own(own) => own,
+        }
     }
 }

@@ -25,7 +25,10 @@ pub use gwp::{Gwp, GwpSet};
 pub use kpis::{Catalog, Dimension, KpiDef};
 pub use layout::{Layout, Mark, MetaKey, Qualifier, Template};
 pub use names::{Kind, Matcher, Reading, Trace, Vocabulary};
-pub use units::{Meaning, MoneyMagnitude, Spellings, Symbol, UnitTables, WordTables, squeeze, substance_key};
+pub use units::{
+    Currency, Meaning, MoneyMagnitude, ParseError, Spellings, Symbol, Unit, UnitTables, WordTables, squeeze,
+    substance_key,
+};
 
 /// Entries found by any of their spellings.
 #[derive(Debug)]

@@ -2,12 +2,14 @@
 //! currencies and magnitudes, with their factors. Parsing a unit with them is the normalize
 //! stage's job; this module only loads and checks the data.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
 
 use super::{Dimension, SchemaError, text, toml_file};
+use crate::memo::SharedMemo;
 
 /// A factor: a number, or a quotient written as text (`"1e3/3.6"`) so the data says how it was
 /// derived.
@@ -144,14 +146,14 @@ impl Spellings {
     fn insert(&mut self, spelling: &str, meaning: Meaning) {
         let spelling = squeeze(spelling);
         self.folded.entry(spelling.to_lowercase()).or_default().push(meaning.clone());
-        self.exact.insert(spelling, meaning);
+        self.exact.insert(spelling.into_owned(), meaning);
     }
 
     /// The meaning of a spelling: exact first, then ignoring case when every spelling that
     /// matches ignoring case means the same.
     pub fn get(&self, spelling: &str) -> Option<Meaning> {
         let spelling = squeeze(spelling);
-        if let Some(m) = self.exact.get(&spelling) {
+        if let Some(m) = self.exact.get(&*spelling) {
             return Some(m.clone());
         }
         let candidates = self.folded.get(&spelling.to_lowercase())?;
@@ -196,6 +198,45 @@ pub enum MoneyMagnitude {
     },
 }
 
+/// A unit, parsed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Unit {
+    /// A mass, in tonnes per unit, of a substance when the unit names one (`CO2e`, `CH4`, `H2`).
+    Mass { factor: f64, substance: Option<String> },
+    /// Energy, in MWh per unit.
+    Energy { factor: f64 },
+    /// A headcount, in jobs per unit.
+    Count { factor: f64 },
+    /// Full-time equivalents.
+    Fte { factor: f64 },
+    /// A magnitude alone (`'000`, `thousand`): a count, or money in a currency given elsewhere.
+    Magnitude { factor: f64 },
+    /// Money: a currency (if written) and a magnitude.
+    Money { currency: Currency, magnitude: MoneyMagnitude },
+}
+
+/// The currency of a money unit.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Currency {
+    /// An ISO 4217 code, from the code itself or an unambiguous symbol.
+    Code(String),
+    /// A symbol several currencies share (`$`, `¥`, `kr`).
+    Shared { symbol: String, candidates: Vec<String> },
+    /// Three capital letters that are no ISO 4217 code.
+    Unknown(String),
+    /// No currency written (`million`).
+    None,
+}
+
+/// Why a unit could not be parsed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParseError {
+    Unknown,
+    /// The spelling means different things to different people: the text says what and what to
+    /// write instead.
+    Ambiguous(String),
+}
+
 /// The loaded unit tables.
 #[derive(Debug)]
 pub struct UnitTables {
@@ -215,6 +256,9 @@ pub struct UnitTables {
     pub examples: HashMap<Dimension, Vec<String>>,
     pub words: WordTables,
     pub roles: SubstanceRoles,
+    /// What each spelling parsed as ([`crate::normalize::parse`]): a run parses each spelling
+    /// once, whichever file, column or thread met it.
+    pub parsed: SharedMemo<Result<Unit, ParseError>>,
 }
 
 impl UnitTables {
@@ -236,8 +280,8 @@ impl UnitTables {
             substances.insert(substance_key(&k), v);
         }
         let mut symbols: Vec<(String, Symbol)> =
-            f.currency_symbols.into_iter().map(|(k, v)| (squeeze(&k), Symbol::Currency(v))).collect();
-        symbols.extend(f.currency_ambiguous.into_iter().map(|(k, v)| (squeeze(&k), Symbol::Shared(v))));
+            f.currency_symbols.into_iter().map(|(k, v)| (squeeze(&k).into_owned(), Symbol::Currency(v))).collect();
+        symbols.extend(f.currency_ambiguous.into_iter().map(|(k, v)| (squeeze(&k).into_owned(), Symbol::Shared(v))));
         symbols.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()).then(a.0.cmp(&b.0)));
         let mut money_magnitudes = HashMap::new();
         for (k, v) in &f.money_magnitudes {
@@ -282,13 +326,28 @@ impl UnitTables {
             money_magnitudes,
             examples: f.examples,
             roles: f.substance_roles,
+            parsed: SharedMemo::default(),
         })
     }
 }
 
 /// A unit as compared: Unicode compatibility forms (`CO₂` is `CO2`), runs of whitespace
 /// collapsed to one space, trimmed. The tables store their spellings the same way.
-pub fn squeeze(s: &str) -> String {
+///
+/// Most units arrive in that form already (ASCII, which is its own compatibility form, with
+/// single spaces between words): those are returned as they are, without a copy.
+pub fn squeeze(s: &str) -> Cow<'_, str> {
+    let spaced = |b: u8| b == b' ' || (0x09..=0x0d).contains(&b);
+    let single = s.as_bytes().windows(2).all(|w| !(spaced(w[0]) && spaced(w[1])));
+    let plain = s.bytes().all(|b| b.is_ascii() && (b == b' ' || !spaced(b)));
+    if plain && single && !s.starts_with(' ') && !s.ends_with(' ') {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(squeeze_unicode(s))
+}
+
+/// [`squeeze`]'s rule, on any text.
+fn squeeze_unicode(s: &str) -> String {
     let compatible: String = s.nfkc().collect();
     compatible.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -296,4 +355,28 @@ pub fn squeeze(s: &str) -> String {
 /// How substances are compared: without spaces, dots, hyphens and underscores, lower case.
 pub fn substance_key(s: &str) -> String {
     s.chars().filter(|c| !matches!(c, ' ' | '.' | '-' | '_')).flat_map(char::to_lowercase).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::{squeeze, squeeze_unicode};
+
+    proptest! {
+        /// Text returned as it is by the shortcut is what the rule gives, whatever the text.
+        #[test]
+        fn the_squeeze_shortcut_gives_what_the_rule_gives(unit in "[ -~\t\n\r\u{b}\u{c}\u{a0}\u{2082}\u{3000}]{0,24}") {
+            let (fast, rule) = (squeeze(&unit), squeeze_unicode(&unit));
+            prop_assert_eq!(fast.as_ref(), rule.as_str());
+        }
+    }
+
+    #[test]
+    fn squeezes_compatibility_forms_and_whitespace() {
+        assert_eq!(squeeze("t CO2e"), "t CO2e");
+        assert_eq!(squeeze(" t  CO₂e\t"), "t CO2e");
+        assert_eq!(squeeze("kt\u{a0}CO2"), "kt CO2");
+        assert_eq!(squeeze(""), "");
+    }
 }

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 
 use crate::diag::{Code, Finding, Loc};
 use crate::map::{Entry, RawRow, Sink};
-use crate::memo::SharedStr;
+use crate::memo::{PerThread, SharedStr};
 use crate::normalize::Conversion;
 use crate::read::Cell;
 use crate::schema::{Field, Schema};
@@ -93,6 +93,8 @@ pub struct Checker<'s> {
     candidate_row: Vec<usize>,
     ranges: Vec<(usize, Finding)>,
     rejects: Vec<(usize, Reject)>,
+    /// Each thread's lookups, kept from batch to batch.
+    memos: PerThread<memo::Memo<'s>>,
 }
 
 impl Sink for Checker<'_> {
@@ -107,7 +109,7 @@ impl Sink for Checker<'_> {
     }
 
     fn take(&mut self, entries: Vec<Entry>) {
-        let schema = self.schema;
+        let (schema, memos) = (self.schema, &self.memos);
         let mut rows: Vec<Box<RawRow>> = Vec::with_capacity(entries.len());
         let first = self.per_row.len();
         for entry in entries {
@@ -125,22 +127,26 @@ impl Sink for Checker<'_> {
             let checked: Vec<(Outcome, Vec<Finding>)> = chunk
                 .into_par_iter()
                 .with_min_len(PARALLEL_ROWS)
-                .map_init(memo::Memo::default, |memo, raw| {
-                    let mut findings = Vec::new();
-                    let obs = if raw.blocked.is_none() { row::check(&raw, schema, memo, &mut findings) } else { None };
-                    let outcome = match obs {
-                        Some(obs) => {
-                            let range = schema.kpis.find(&obs.kpi).and_then(|k| plausible::range(&obs, k));
-                            Outcome::Candidate { key: memo.keys.of(&obs), obs, range, text: RawText::of(&raw) }
-                        }
-                        None => Outcome::Rejected(Reject {
-                            loc: raw.loc.clone(),
-                            codes: codes(raw.blocked, &findings),
-                            raw: RawText::of(&raw).fields(),
-                        }),
-                    };
-                    (outcome, findings)
-                })
+                .map_init(
+                    || memos.get(),
+                    |memo, raw| {
+                        let mut findings = Vec::new();
+                        let obs =
+                            if raw.blocked.is_none() { row::check(&raw, schema, memo, &mut findings) } else { None };
+                        let outcome = match obs {
+                            Some(obs) => {
+                                let range = schema.kpis.find(&obs.kpi).and_then(|k| plausible::range(&obs, k));
+                                Outcome::Candidate { key: memo.keys.of(&obs), obs, range, text: RawText::of(&raw) }
+                            }
+                            None => Outcome::Rejected(Reject {
+                                loc: raw.loc.clone(),
+                                codes: codes(raw.blocked, &findings),
+                                raw: RawText::of(&raw).fields(),
+                            }),
+                        };
+                        (outcome, findings)
+                    },
+                )
                 .collect();
             for (outcome, findings) in checked {
                 let i = self.per_row.len();
@@ -172,6 +178,7 @@ impl<'s> Checker<'s> {
             candidate_row: Vec::new(),
             ranges: Vec::new(),
             rejects: Vec::new(),
+            memos: PerThread::default(),
         }
     }
 

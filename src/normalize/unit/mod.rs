@@ -4,48 +4,11 @@
 
 mod words;
 
+pub use crate::schema::{Currency, ParseError, Unit};
 use crate::schema::{Meaning, MoneyMagnitude, Schema, Spellings, Symbol, squeeze, substance_key, text};
 
-/// A unit, parsed.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Unit {
-    /// A mass, in tonnes per unit, of a substance when the unit names one (`CO2e`, `CH4`, `H2`).
-    Mass { factor: f64, substance: Option<String> },
-    /// Energy, in MWh per unit.
-    Energy { factor: f64 },
-    /// A headcount, in jobs per unit.
-    Count { factor: f64 },
-    /// Full-time equivalents.
-    Fte { factor: f64 },
-    /// A magnitude alone (`'000`, `thousand`): a count, or money in a currency given elsewhere.
-    Magnitude { factor: f64 },
-    /// Money: a currency (if written) and a magnitude.
-    Money { currency: Currency, magnitude: MoneyMagnitude },
-}
-
-/// The currency of a money unit.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Currency {
-    /// An ISO 4217 code, from the code itself or an unambiguous symbol.
-    Code(String),
-    /// A symbol several currencies share (`$`, `¥`, `kr`).
-    Shared { symbol: String, candidates: Vec<String> },
-    /// Three capital letters that are no ISO 4217 code.
-    Unknown(String),
-    /// No currency written (`million`).
-    None,
-}
-
-/// Why a unit could not be parsed.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ParseError {
-    Unknown,
-    /// The spelling means different things to different people: the text says what and what to
-    /// write instead.
-    Ambiguous(String),
-}
-
-/// Units parsed once per spelling ([`crate::memo::Remembered`]), for one file.
+/// Units parsed once per spelling ([`crate::memo::Remembered`]), for one worker: looked up
+/// without a lock, in front of the run's [`crate::schema::UnitTables::parsed`].
 #[derive(Debug, Default)]
 pub struct UnitMemo {
     parsed: crate::memo::Remembered<Result<Unit, ParseError>>,
@@ -59,9 +22,15 @@ impl UnitMemo {
 }
 
 /// Parse a unit. The text is normalized first ([`squeeze`]), and a trailing "per year" is
-/// dropped, since every KPI is annual.
+/// dropped, since every KPI is annual. Each spelling is parsed once in a run, whichever file
+/// and thread asks ([`crate::schema::UnitTables::parsed`]).
 pub fn parse(schema: &Schema, raw: &str) -> Result<Unit, ParseError> {
-    let mut s = squeeze(raw);
+    schema.units.parsed.get(raw, |raw| read(schema, raw))
+}
+
+/// [`parse`]'s work.
+fn read(schema: &Schema, raw: &str) -> Result<Unit, ParseError> {
+    let mut s = squeeze(raw).into_owned();
     for suffix in &schema.units.per_year {
         let lower = s.to_lowercase();
         if lower.len() > suffix.len()
@@ -69,7 +38,7 @@ pub fn parse(schema: &Schema, raw: &str) -> Result<Unit, ParseError> {
             && s.is_char_boundary(s.len() - suffix.len())
         {
             s.truncate(s.len() - suffix.len());
-            s = squeeze(&s);
+            s = squeeze(&s).into_owned();
             break;
         }
     }
