@@ -151,14 +151,23 @@ impl Browser {
     fn downloaded(&self, suffix: &str) -> PathBuf {
         let dir = self.downloads.path().join("files");
         let deadline = Instant::now() + Duration::from_secs(10);
+        // Chromium reserves the final name with an empty file while the bytes go to a
+        // `.crdownload` beside it: a download is finished when that is gone and its size holds.
+        let mut last: Option<(PathBuf, u64)> = None;
         loop {
-            let done: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.to_string_lossy().ends_with(suffix)).collect())
-                .unwrap_or_default();
-            if let Some(p) = done.first() {
-                return p.clone();
+            let names: Vec<PathBuf> =
+                std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+            let pending = names.iter().any(|p| p.to_string_lossy().ends_with(".crdownload"));
+            let found = names.iter().find(|p| p.to_string_lossy().ends_with(suffix));
+            let now = found.and_then(|p| Some((p.clone(), std::fs::metadata(p).ok()?.len())));
+            match (&now, &last) {
+                (Some((p, len)), Some(before)) if !pending && *len > 0 && (p, len) == (&before.0, &before.1) => {
+                    return p.clone();
+                }
+                _ => {}
             }
-            assert!(Instant::now() < deadline, "no `*{suffix}` was downloaded");
+            assert!(Instant::now() < deadline, "no `*{suffix}` was downloaded whole");
+            last = now;
             std::thread::sleep(Duration::from_millis(100));
         }
     }
