@@ -18,17 +18,24 @@ pub fn check(observations: &[Observation], keys: &[SeriesKey]) -> Vec<(usize, Fi
     let groups = Groups::of(keys.len(), |i| (keys[i].by_ref().cluster_total(), observations[i].unit.as_str()));
     let mut out = Vec::new();
     for members in groups.iter() {
-        let (parts, totals): (Vec<usize>, Vec<usize>) = members.iter().partition(|&&i| keys[i].facility.is_some());
-        let Some(&t) = totals.last().filter(|_| !parts.is_empty()) else { continue };
+        // The facility rows' number and sum (in item order, from -0.0 as `Iterator::sum` adds),
+        // and the last total.
+        let (mut parts, mut sum, mut last_total) = (0, -0.0, None);
+        for &i in members {
+            match keys[i].facility {
+                Some(_) => (parts, sum) = (parts + 1, sum + observations[i].value),
+                None => last_total = Some(i),
+            }
+        }
+        let Some(t) = last_total.filter(|_| parts > 0) else { continue };
         let total = &observations[t];
-        let sum: f64 = parts.iter().map(|&i| observations[i].value).sum();
         let agree = (sum - total.value).abs() <= AGREE * total.value.abs();
         let verdict = if agree {
             "agrees with it".to_owned()
         } else {
             format!("differs from it ({}% of the total)", format_grouped(100.0 * sum / total.value))
         };
-        let rows = if parts.len() == 1 { "row" } else { "rows" };
+        let rows = if parts == 1 { "row" } else { "rows" };
         out.push((
             t,
             Finding::new(
@@ -41,7 +48,7 @@ pub fn check(observations: &[Observation], keys: &[SeriesKey]) -> Vec<(usize, Fi
                     total.year,
                     format_grouped(total.value),
                     total.unit,
-                    parts.len(),
+                    parts,
                     format_grouped(sum),
                     total.unit,
                 ),

@@ -56,8 +56,10 @@ pub fn jumps(observations: &[Observation], keys: &[SeriesKey]) -> Vec<(usize, Fi
     // One series over the years, in one canonical unit (headcount and FTE are not compared).
     let series = Groups::of(keys.len(), |i| (keys[i].by_ref().every_year(), observations[i].unit.as_str()));
     let mut out = Vec::new();
-    for members in series.iter() {
-        let mut members = members.to_vec();
+    let mut members = Vec::new();
+    for group in series.iter() {
+        members.clear();
+        members.extend_from_slice(group);
         members.sort_by_key(|&i| observations[i].year);
         for pair in members.windows(2) {
             let (a, b) = (&observations[pair[0]], &observations[pair[1]]);

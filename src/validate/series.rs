@@ -139,9 +139,20 @@ impl Groups {
         let mut hashed: Vec<(u64, usize)> =
             (0..n).into_par_iter().map(|i| (FxBuildHasher.hash_one(key(i)), i)).collect();
         hashed.par_sort_unstable();
-        let mut groups: Vec<Vec<usize>> = Vec::new();
+        // Each group as a range of `members`. Equal hashes sort by item, so a run of one key
+        // (nearly always) is its group already, in item order: taken as it is.
+        let mut members: Vec<usize> = Vec::new();
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
         for run in hashed.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
-            // Nearly always one key; past a few keys in one run, the rest go to a keyed map.
+            let first = key(run[0].1);
+            let mut groups: Vec<Vec<usize>> = Vec::new();
+            if run[1..].iter().all(|&(_, i)| key(i) == first) {
+                let start = members.len();
+                members.extend(run.iter().map(|&(_, i)| i));
+                ranges.push((start, members.len()));
+                continue;
+            }
+            // Past a few keys in one run, the rest go to a keyed map.
             let mut split: Vec<(K, Vec<usize>)> = Vec::new();
             let mut spill: std::collections::HashMap<K, Vec<usize>> = std::collections::HashMap::new();
             for &(_, i) in run {
@@ -153,14 +164,18 @@ impl Groups {
                 }
             }
             groups.extend(split.into_iter().map(|(_, m)| m).chain(spill.into_values()));
+            for group in groups.into_iter().filter(|m| m.len() > 1) {
+                let start = members.len();
+                members.extend(group);
+                ranges.push((start, members.len()));
+            }
         }
-        groups.retain(|m| m.len() > 1);
-        groups.sort_unstable_by_key(|m| m[0]);
-        let mut starts = Vec::with_capacity(groups.len() + 1);
+        ranges.sort_unstable_by_key(|&(start, _)| members[start]);
+        let mut starts = Vec::with_capacity(ranges.len() + 1);
         starts.push(0);
-        let mut all = Vec::with_capacity(groups.iter().map(Vec::len).sum());
-        for m in groups {
-            all.extend(m);
+        let mut all = Vec::with_capacity(members.len());
+        for (start, end) in ranges {
+            all.extend_from_slice(&members[start..end]);
             starts.push(all.len());
         }
         Groups { starts, members: all }
