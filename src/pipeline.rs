@@ -17,7 +17,7 @@ use tokio::sync::Semaphore;
 use crate::diag::{Code, Finding, Loc, Severity};
 use crate::read::{self, Format};
 use crate::schema::Schema;
-use crate::validate::{self, Observation, Reject};
+use crate::validate::{self, Observation, Reject, SeriesKey};
 
 /// One input file: where it is, and the name it is reported under.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,6 +84,9 @@ pub struct FileReport {
     pub submitted_at: Option<String>,
     pub findings: Vec<Finding>,
     pub observations: Vec<Observation>,
+    /// The series key of each observation, as the check worked it out.
+    #[serde(skip)]
+    pub keys: Vec<SeriesKey>,
     pub rejects: Vec<Reject>,
     /// The cells mapping read or reported (see [`crate::map::Mapped::accounted`]).
     #[serde(skip)]
@@ -108,6 +111,7 @@ impl FileReport {
             submitted_at: None,
             findings: vec![finding],
             observations: Vec::new(),
+            keys: Vec::new(),
             rejects: Vec::new(),
             accounted: Default::default(),
             tables: Vec::new(),
@@ -257,6 +261,7 @@ fn check_content(
         submitted_at: mapped_submitted,
         findings: validated.findings,
         observations: validated.observations,
+        keys: validated.keys,
         rejects: validated.rejects,
         accounted,
         tables,

@@ -23,7 +23,7 @@ use crate::diag::{Finding, Severity};
 use crate::pipeline::{FileReport, Status};
 use crate::read::Format;
 use crate::store::{LEDGER, SUBMISSIONS, Store};
-use crate::validate::{Observation, Reject};
+use crate::validate::{Observation, Reject, SeriesKey};
 
 pub const STATE_VERSION: u32 = 2;
 /// The version that held every submission's rows in `submissions.json`; still read.
@@ -92,6 +92,8 @@ impl Held {
 #[derive(Clone, Debug, Default)]
 pub struct Rows {
     pub observations: Vec<Observation>,
+    /// The series key of each observation.
+    pub keys: Vec<SeriesKey>,
     pub rejects: Vec<Reject>,
     pub findings: Vec<Finding>,
 }
@@ -101,6 +103,7 @@ impl Rows {
     pub fn take(report: &mut FileReport) -> Rows {
         Rows {
             observations: std::mem::take(&mut report.observations),
+            keys: std::mem::take(&mut report.keys),
             rejects: std::mem::take(&mut report.rejects),
             findings: std::mem::take(&mut report.findings),
         }

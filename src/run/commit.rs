@@ -89,9 +89,12 @@ pub fn commit(
     let schema = &plan.schema;
 
     // The observations read by this run leave the state as they become Arrow pieces: a large
-    // submission is not held twice.
-    let fresh: Vec<Option<Vec<Observation>>> =
-        state.submissions.iter_mut().map(|s| s.rows.as_mut().map(|r| std::mem::take(&mut r.observations))).collect();
+    // submission is not held twice. Their keys are the check's.
+    let fresh: Vec<Option<Checked>> = state
+        .submissions
+        .iter_mut()
+        .map(|s| s.rows.as_mut().map(|r| (std::mem::take(&mut r.observations), std::mem::take(&mut r.keys))))
+        .collect();
     let parts: Vec<Part> = state
         .submissions
         .par_iter()
@@ -186,34 +189,50 @@ pub fn commit(
     Ok(Committed { summary, superseded })
 }
 
+/// Observations this run read, with their keys.
+type Checked = (Vec<Observation>, Vec<SeriesKey>);
+
 /// A submission's observations: those this run read, or those published; with their keys.
 fn part(
     s: &Submission,
-    fresh: Option<Vec<Observation>>,
+    fresh: Option<Checked>,
     previous: Option<&Previous>,
     schema: &Schema,
 ) -> Result<Part, RunError> {
     let view = &SubView::of(s);
     let published = previous.map(|p| p.marks(&s.id).to_vec()).unwrap_or_default();
-    let pieces: Vec<RecordBatch> = match fresh {
-        // A large submission in pieces, built on every core.
-        Some(observations) => observations
-            .par_chunks(PIECE)
-            .map(|piece| batches::observations(view, piece, schema))
-            .collect::<Result<_, _>>()?,
+    // The keys of rows read back, worked out from their columns.
+    let keys_of = |pieces: &[RecordBatch]| -> Result<Vec<SeriesKey>, WriteError> {
+        let keys: Vec<Vec<SeriesKey>> = pieces
+            .par_iter()
+            .map(keys)
+            .collect::<Result<_, _>>()
+            .map_err(|problem| column_error(&tables::OBSERVATIONS, problem))?;
+        Ok(keys.into_iter().flatten().collect())
+    };
+    let (pieces, keys) = match fresh {
+        // A large submission in pieces, built on every core; its keys are the check's.
+        Some((observations, keys)) => {
+            let pieces: Vec<RecordBatch> = observations
+                .par_chunks(PIECE)
+                .map(|piece| batches::observations(view, piece, schema))
+                .collect::<Result<_, _>>()?;
+            let keys = if keys.len() == observations.len() { keys } else { keys_of(&pieces)? };
+            (pieces, keys)
+        }
         None => {
             let batch = previous.map_or_else(|| empty(&tables::OBSERVATIONS), |p| p.observations(&s.id));
             let pieces =
                 (0..batch.num_rows()).step_by(PIECE).map(|at| batch.slice(at, PIECE.min(batch.num_rows() - at)));
-            pieces.collect::<Vec<_>>().par_iter().map(|piece| with_registry(piece, schema)).collect::<Result<_, _>>()?
+            let pieces: Vec<RecordBatch> = pieces
+                .collect::<Vec<_>>()
+                .par_iter()
+                .map(|piece| with_registry(piece, schema))
+                .collect::<Result<_, _>>()?;
+            let keys = keys_of(&pieces)?;
+            (pieces, keys)
         }
     };
-    let keys: Vec<Vec<SeriesKey>> = pieces
-        .par_iter()
-        .map(keys)
-        .collect::<Result<_, _>>()
-        .map_err(|problem| column_error(&tables::OBSERVATIONS, problem))?;
-    let keys: Vec<SeriesKey> = keys.into_iter().flatten().collect();
     // Marks are by position: they apply only to the same rows (the same bytes read again).
     let published = if published.len() == keys.len() { published } else { vec![None; keys.len()] };
     Ok(Part { pieces, keys, published })

@@ -91,6 +91,7 @@ pub fn record(state: &mut State, checked: &mut Checked, reading: &Reading<'_>) {
 fn rows_of(report: &mut FileReport) -> Rows {
     Rows {
         observations: std::mem::take(&mut report.observations),
+        keys: std::mem::take(&mut report.keys),
         rejects: std::mem::take(&mut report.rejects),
         findings: report.findings.clone(),
     }

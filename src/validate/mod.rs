@@ -71,6 +71,8 @@ const PARALLEL_ROWS: usize = 512;
 #[derive(Debug, Default)]
 pub struct Validated {
     pub observations: Vec<Observation>,
+    /// The series key of each observation (`keys[i]` is `observations[i]`'s).
+    pub keys: Vec<SeriesKey>,
     pub rejects: Vec<Reject>,
     /// Every finding of the file, in reading order.
     pub findings: Vec<Finding>,
@@ -241,7 +243,7 @@ impl<'s> Checker<'s> {
             row.into_iter().for_each(&mut keep);
         }
         notes.for_each(|(_, note)| keep(note));
-        Validated { observations, rejects, findings, rows_read }
+        Validated { observations, keys: kept_keys, rejects, findings, rows_read }
     }
 }
 
