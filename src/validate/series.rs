@@ -145,7 +145,6 @@ impl Groups {
         let mut ranges: Vec<(usize, usize)> = Vec::new();
         for run in hashed.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
             let first = key(run[0].1);
-            let mut groups: Vec<Vec<usize>> = Vec::new();
             if run[1..].iter().all(|&(_, i)| key(i) == first) {
                 let start = members.len();
                 members.extend(run.iter().map(|&(_, i)| i));
@@ -163,8 +162,8 @@ impl Groups {
                     None => spill.entry(k).or_default().push(i),
                 }
             }
-            groups.extend(split.into_iter().map(|(_, m)| m).chain(spill.into_values()));
-            for group in groups.into_iter().filter(|m| m.len() > 1) {
+            let groups = split.into_iter().map(|(_, m)| m).chain(spill.into_values());
+            for group in groups.filter(|m| m.len() > 1) {
                 let start = members.len();
                 members.extend(group);
                 ranges.push((start, members.len()));

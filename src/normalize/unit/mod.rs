@@ -25,11 +25,11 @@ impl UnitMemo {
 /// dropped, since every KPI is annual. Each spelling is parsed once in a run, whichever file
 /// and thread asks ([`crate::schema::UnitTables::parsed`]).
 pub fn parse(schema: &Schema, raw: &str) -> Result<Unit, ParseError> {
-    schema.units.parsed.get(raw, |raw| read(schema, raw))
+    schema.units.parsed.get(raw, |raw| parse_afresh(schema, raw))
 }
 
-/// [`parse`]'s work.
-fn read(schema: &Schema, raw: &str) -> Result<Unit, ParseError> {
+/// [`parse`]'s work, for a spelling the run has not parsed yet.
+fn parse_afresh(schema: &Schema, raw: &str) -> Result<Unit, ParseError> {
     let mut s = squeeze(raw).into_owned();
     for suffix in &schema.units.per_year {
         let lower = s.to_lowercase();
