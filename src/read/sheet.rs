@@ -234,15 +234,15 @@ fn to_cell(data: Data) -> Cell {
         Data::DateTime(dt) => {
             let (y, mo, d, h, mi, s, _) = dt.to_ymd_hms_milli();
             if dt.is_duration() {
-                Cell::Date(format!("PT{}S", dt.as_f64() * 86400.0))
+                Cell::Date(format!("PT{}S", dt.as_f64() * 86400.0).into())
             } else if (h, mi, s) == (0, 0, 0) {
-                Cell::Date(format!("{y:04}-{mo:02}-{d:02}"))
+                Cell::Date(format!("{y:04}-{mo:02}-{d:02}").into())
             } else {
-                Cell::Date(format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}"))
+                Cell::Date(format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}").into())
             }
         }
-        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Date(s),
-        Data::Error(e) => Cell::Error(e.to_string()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Date(s.into()),
+        Data::Error(e) => Cell::Error(e.to_string().into()),
     }
 }
 

@@ -148,10 +148,12 @@ pub fn compute(rows: &[Row<'_>]) -> Result<Summary, SummaryError> {
             .collect())
     };
 
+    // The years each cluster reported each KPI in: every row's (cluster, KPI, year) is one of
+    // a cluster value's, so the few values stand for the many rows.
     let df = df!(
-        "cluster_id" => rows.iter().map(|r| r.key.cluster.as_str()).collect::<Vec<_>>(),
-        "kpi" => rows.iter().map(|r| r.key.kpi.as_str()).collect::<Vec<_>>(),
-        "year" => rows.iter().map(|r| r.key.year).collect::<Vec<_>>(),
+        "cluster_id" => values.iter().map(|v| v.cluster).collect::<Vec<_>>(),
+        "kpi" => values.iter().map(|v| v.kpi).collect::<Vec<_>>(),
+        "year" => values.iter().map(|v| v.year).collect::<Vec<_>>(),
     )?;
     let coverage = df
         .lazy()

@@ -51,7 +51,7 @@ pub fn judge(candidates: &[Observation], keys: &[SeriesKey]) -> Vec<Verdict> {
                     .iter()
                     .filter(|&&j| j != i)
                     .take(OTHERS_NAMED)
-                    .map(|&j| format!("{} at {}", reading(&candidates[j]), candidates[j].row.place))
+                    .map(|&j| format!("{} at {}", reading(&candidates[j]), candidates[j].row))
                     .collect();
                 let more = members.len() - 1 - others.len();
                 if more > 0 {
@@ -67,8 +67,8 @@ pub fn judge(candidates: &[Observation], keys: &[SeriesKey]) -> Vec<Verdict> {
                 let what = describe(o);
                 verdicts[i] = Verdict::Drop(Finding::new(
                     Code::DuplicateRow,
-                    o.row.clone(),
-                    format!("this row repeats {what} exactly as at {}; it is counted once", first.row.place),
+                    o.row_loc(),
+                    format!("this row repeats {what} exactly as at {}; it is counted once", first.row),
                     "delete the repeated row",
                 ));
             }

@@ -18,7 +18,7 @@ pub use series::{Groups, KeyMemo, KeyRef, SeriesKey};
 
 use rayon::prelude::*;
 
-use crate::diag::{Code, Finding, Loc};
+use crate::diag::{Code, Finding, Loc, Place};
 use crate::map::{Entry, RawRow, Sink};
 use crate::memo::{PerThread, SharedStr};
 use crate::normalize::Conversion;
@@ -50,10 +50,28 @@ pub struct Observation {
     /// What a mark on the figure said (`estimate`, `approximate`, `provisional`, `footnote`).
     #[serde(default)]
     pub qualifier: Option<SharedStr>,
-    /// The row it came from.
-    pub row: Loc,
+    /// The place of the row it came from, in `value_loc`'s file ([`Observation::row_loc`]).
+    #[serde(serialize_with = "loc_of_place", deserialize_with = "place_of_loc")]
+    pub row: Place,
     /// The cell holding the value.
     pub value_loc: Loc,
+}
+
+/// A row's place from the whole location a state of version 1 kept.
+fn place_of_loc<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Place, D::Error> {
+    <Loc as serde::Deserialize>::deserialize(d).map(|loc| loc.place)
+}
+
+/// A row's place in the form of a location, without its file (it is `value_loc`'s).
+fn loc_of_place<S: serde::Serializer>(place: &Place, s: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&Loc::new(&std::sync::Arc::from(""), place.clone()), s)
+}
+
+impl Observation {
+    /// The row it came from: a row's place is kept without a second copy of its file's name.
+    pub fn row_loc(&self) -> Loc {
+        Loc::new(&self.value_loc.file, self.row.clone())
+    }
 }
 
 /// A rejected row: where it is, why, and its raw cells as text.
@@ -206,7 +224,7 @@ impl<'s> Checker<'s> {
                 }
                 duplicates::Verdict::Drop(finding) => {
                     per_row[i].push(finding);
-                    let loc = candidates[c].row.clone();
+                    let loc = candidates[c].row_loc();
                     rejects.push((i, Reject { loc, codes: codes(None, &per_row[i]), raw: text.fields() }));
                 }
             }
@@ -273,10 +291,15 @@ fn codes(blocked: Option<Code>, findings: &[Finding]) -> Vec<Code> {
 /// A row's non-blank cells as text, in one string: what a rejects row shows of it
 /// ([`RawText::fields`]), kept compactly for a row that may still be rejected.
 struct RawText {
-    text: String,
-    /// Each field's end in `text`, and whether it is present.
-    ends: [(u32, bool); Field::COUNT],
+    text: Box<str>,
+    /// Each field's end in `text`.
+    ends: [u32; Field::COUNT],
+    /// Bit `i`: field `i` is present.
+    present: u16,
 }
+
+// Every candidate row keeps one until the file's end: 64 bytes, not 112, a row.
+const _: () = assert!(Field::COUNT <= 16 && size_of::<RawText>() <= 64);
 
 impl RawText {
     fn of(row: &RawRow) -> RawText {
@@ -285,25 +308,26 @@ impl RawText {
         // Sized once: texts as they are, anything else as a number is written.
         let size = cells().flatten().map(|c| if let Cell::Text(t) = c { t.len() } else { 24 }).sum();
         let mut text = String::with_capacity(size);
-        let mut ends = [(0, false); Field::COUNT];
-        for (end, cell) in ends.iter_mut().zip(cells()) {
+        let (mut ends, mut present) = ([0; Field::COUNT], 0);
+        for (i, (end, cell)) in ends.iter_mut().zip(cells()).enumerate() {
             match cell {
                 Some(Cell::Text(t)) => text.push_str(t),
                 // Writing to a string cannot fail.
                 Some(cell) => _ = write!(text, "{cell}"),
                 None => {}
             }
-            *end = (u32::try_from(text.len()).unwrap_or(u32::MAX), cell.is_some());
+            *end = u32::try_from(text.len()).unwrap_or(u32::MAX);
+            present |= u16::from(cell.is_some()) << i;
         }
-        RawText { text, ends }
+        RawText { text: text.into_boxed_str(), ends, present }
     }
 
     fn fields(&self) -> Vec<(Field, String)> {
         let mut start = 0;
         let mut out = Vec::new();
-        for (field, &(end, present)) in Field::ALL.iter().zip(&self.ends) {
+        for (i, (field, &end)) in Field::ALL.iter().zip(&self.ends).enumerate() {
             let end = end as usize;
-            if present {
+            if self.present & (1 << i) != 0 {
                 out.push((*field, self.text.get(start..end).unwrap_or_default().to_owned()));
             }
             start = end;

@@ -247,7 +247,7 @@ pub fn check<'s>(
         facility,
         notes,
         qualifier: qualifier.map(|q| shared.get(q.as_str())),
-        row: row.loc.clone(),
+        row: row.loc.place.clone(),
         value_loc: row.loc_of(value_at),
     })
 }

@@ -76,7 +76,7 @@ fn formulas_give_their_cached_value_and_offsets_are_absolute() {
     let obs = &report.observations[0];
     assert_eq!(obs.value, 1234.0);
     assert_eq!(obs.value_loc.to_string(), "formula.xlsx:Data!G6");
-    assert_eq!(obs.row.to_string(), "formula.xlsx:Data!row 6");
+    assert_eq!(obs.row_loc().to_string(), "formula.xlsx:Data!row 6");
 }
 
 /// The streaming reader (xlsx and xlsb cell by cell, ods and xls by range, rows sent in
