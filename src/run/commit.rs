@@ -95,13 +95,16 @@ pub fn commit(
         .iter_mut()
         .map(|s| s.rows.as_mut().map(|r| (std::mem::take(&mut r.observations), std::mem::take(&mut r.keys))))
         .collect();
+    let clock = std::time::Instant::now();
     let parts: Vec<Part> = state
         .submissions
         .par_iter()
         .zip(fresh)
         .map(|(s, fresh)| part(s, fresh, previous, schema))
         .collect::<Result<_, RunError>>()?;
+    let parts_at = clock.elapsed();
     let marks = supersede(&state.submissions, &parts, started.as_microsecond());
+    let supersede_at = clock.elapsed();
     // How many of each submission's observations are superseded, and of all of them.
     let counts: Vec<usize> = marks.iter().map(|m| m.iter().filter(|m| m.is_some()).count()).collect();
     let superseded = counts.iter().sum();
@@ -116,7 +119,15 @@ pub fn commit(
         .filter_map(|(key, mark)| mark.is_none().then_some(key))
         .collect();
 
+    let current_at = clock.elapsed();
     let summary = summarise(&current, &current_keys, schema)?;
+    tracing::debug!(
+        parts_ms = parts_at.as_millis() as u64,
+        supersede_ms = (supersede_at - parts_at).as_millis() as u64,
+        current_ms = (current_at - supersede_at).as_millis() as u64,
+        summary_ms = (clock.elapsed() - current_at).as_millis() as u64,
+        "observations gathered and summarised"
+    );
     lap("summary");
 
     let subs: Vec<SubView<'_>> =
