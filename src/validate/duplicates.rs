@@ -25,19 +25,12 @@ fn reading(o: &Observation) -> String {
 /// How many of the other rows of a conflict a finding names; the rest are counted.
 const OTHERS_NAMED: usize = 3;
 
-/// What to do with each candidate observation, by index.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Verdict {
-    Keep,
-    /// Dropped, with the finding that says why (a warning for a repeat, an error for a conflict).
-    Drop(Finding),
-}
-
-/// Judge candidate observations (in row order) for duplicate keys.
-/// `keys[i]` is the key of `candidates[i]`.
-pub fn judge(candidates: &[Observation], keys: &[SeriesKey]) -> Vec<Verdict> {
+/// Judge candidate observations (in row order) for duplicate keys: the candidates dropped, in
+/// index order, each with the finding that says why (a warning for a repeat, an error for a
+/// conflict); every other candidate is kept. `keys[i]` is the key of `candidates[i]`.
+pub fn judge(candidates: &[Observation], keys: &[SeriesKey]) -> Vec<(usize, Finding)> {
     let groups = Groups::of(keys.len(), |i| keys[i].by_ref());
-    let mut verdicts = vec![Verdict::Keep; candidates.len()];
+    let mut dropped = Vec::new();
     for members in groups.iter() {
         let first = &candidates[members[0]];
         let conflict = members.iter().any(|&i| !same_reading(first, &candidates[i]));
@@ -57,24 +50,33 @@ pub fn judge(candidates: &[Observation], keys: &[SeriesKey]) -> Vec<Verdict> {
                 if more > 0 {
                     others.push(format!("{more} more"));
                 }
-                verdicts[i] = Verdict::Drop(Finding::new(
-                    Code::DuplicateConflict,
-                    o.value_loc.clone(),
-                    format!("{what} is given as {} here but as {}", reading(o), others.join(" and ")),
-                    "keep one row per cluster, facility, year, KPI, scope and gas: correct or delete the others",
+                dropped.push((
+                    i,
+                    Finding::new(
+                        Code::DuplicateConflict,
+                        o.value_loc.clone(),
+                        format!("{what} is given as {} here but as {}", reading(o), others.join(" and ")),
+                        "keep one row per cluster, facility, year, KPI, scope and gas: correct or delete the others",
+                    ),
                 ));
             } else if n > 0 {
                 let what = describe(o);
-                verdicts[i] = Verdict::Drop(Finding::new(
-                    Code::DuplicateRow,
-                    o.row_loc(),
-                    format!("this row repeats {what} exactly as at {}; it is counted once", first.row),
-                    "delete the repeated row",
+                dropped.push((
+                    i,
+                    Finding::new(
+                        Code::DuplicateRow,
+                        o.row_loc(),
+                        format!("this row repeats {what} exactly as at {}; it is counted once", first.row),
+                        "delete the repeated row",
+                    ),
                 ));
             }
         }
     }
-    verdicts
+    // Groups come in order of their first member, and their members in order: sorted, the
+    // drops are in row order.
+    dropped.sort_unstable_by_key(|(i, _)| *i);
+    dropped
 }
 
 fn describe(o: &Observation) -> String {

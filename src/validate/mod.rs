@@ -207,32 +207,33 @@ impl<'s> Checker<'s> {
     pub fn finish(self) -> Validated {
         let Checker { notes, mut per_row, candidates, keys, texts, candidate_row, ranges, mut rejects, .. } = self;
         let rows_read = per_row.len();
-        let verdicts = duplicates::judge(&candidates, &keys);
+        let mut dropped = duplicates::judge(&candidates, &keys).into_iter().peekable();
         let mut ranges = ranges.into_iter().peekable();
         let mut observation_row = Vec::with_capacity(candidates.len());
-        let mut kept_keys = Vec::with_capacity(candidates.len());
-        let mut keep = Vec::with_capacity(candidates.len());
-        let each = candidate_row.into_iter().zip(verdicts).zip(keys).zip(texts);
-        for (c, (((i, verdict), key), text)) in each.enumerate() {
+        // Whether each candidate is kept: all but the few dropped.
+        let mut keep = vec![true; candidates.len()];
+        for (c, (i, text)) in candidate_row.into_iter().zip(texts).enumerate() {
             let range = ranges.next_if(|(at, _)| *at == c).map(|(_, r)| r);
-            keep.push(verdict == duplicates::Verdict::Keep);
-            match verdict {
-                duplicates::Verdict::Keep => {
+            match dropped.next_if(|(at, _)| *at == c) {
+                None => {
                     per_row[i].extend(range);
                     observation_row.push(i);
-                    kept_keys.push(key);
                 }
-                duplicates::Verdict::Drop(finding) => {
+                Some((_, finding)) => {
                     per_row[i].push(finding);
+                    keep[c] = false;
                     let loc = candidates[c].row_loc();
                     rejects.push((i, Reject { loc, codes: codes(None, &per_row[i]), raw: text.fields() }));
                 }
             }
         }
-        // The candidates kept are the observations, in place.
-        let mut observations = candidates;
-        let mut kept = keep.into_iter();
-        observations.retain(|_| kept.next().unwrap_or(false));
+        // The candidates kept are the observations, and their keys the observations' keys: both
+        // in place (nothing moves before the first drop, and most files have none).
+        let (mut observations, mut kept_keys) = (candidates, keys);
+        let mut kept = keep.iter();
+        observations.retain(|_| kept.next().copied().unwrap_or(false));
+        let mut kept = keep.iter();
+        kept_keys.retain(|_| kept.next().copied().unwrap_or(false));
         let (jumps, totals) = rayon::join(
             || plausible::jumps(&observations, &kept_keys),
             || facilities::check(&observations, &kept_keys),
