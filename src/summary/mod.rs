@@ -198,7 +198,9 @@ struct ClusterValue<'a> {
 /// Each cluster's value per (series, year): its total where it gives one, otherwise the sum of
 /// its facility rows; likewise a total over its per-gas rows. Rows are grouped by their
 /// [`SeriesKey`], so spellings of one facility, scope or gas are one. Sums are taken over the
-/// values sorted, so they are the same whatever order the rows came in.
+/// values sorted, so they are the same whatever order the rows came in. No row is left out:
+/// each (cluster, KPI, year) of the rows is one of the values' (the coverage is counted from
+/// them).
 fn cluster_values<'a>(rows: &[Row<'a>]) -> Vec<ClusterValue<'a>> {
     type Parts = (Option<f64>, Vec<f64>);
     let resolve = |(whole, mut parts): Parts| -> Option<f64> {

@@ -73,8 +73,8 @@ pub fn judge(candidates: &[Observation], keys: &[SeriesKey]) -> Vec<(usize, Find
             }
         }
     }
-    // Groups come in order of their first member, and their members in order: sorted, the
-    // drops are in row order.
+    // Each candidate is in one group at most, so it is dropped once at most; groups interleave
+    // (keys `a b a b`), so the drops are put in row order here.
     dropped.sort_unstable_by_key(|(i, _)| *i);
     dropped
 }

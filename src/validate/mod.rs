@@ -62,7 +62,8 @@ fn place_of_loc<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Place, D::Erro
     <Loc as serde::Deserialize>::deserialize(d).map(|loc| loc.place)
 }
 
-/// A row's place in the form of a location, without its file (it is `value_loc`'s).
+/// A row's place in the form of a location, without its file (it is `value_loc`'s). Nothing
+/// the run writes holds an observation: this serves the test that builds a state of version 1.
 fn loc_of_place<S: serde::Serializer>(place: &Place, s: S) -> Result<S::Ok, S::Error> {
     serde::Serialize::serialize(&Loc::new(&std::sync::Arc::from(""), place.clone()), s)
 }
@@ -211,7 +212,7 @@ impl<'s> Checker<'s> {
         let mut ranges = ranges.into_iter().peekable();
         let mut observation_row = Vec::with_capacity(candidates.len());
         // Whether each candidate is kept: all but the few dropped.
-        let mut keep = vec![true; candidates.len()];
+        let mut kept = vec![true; candidates.len()];
         for (c, (i, text)) in candidate_row.into_iter().zip(texts).enumerate() {
             let range = ranges.next_if(|(at, _)| *at == c).map(|(_, r)| r);
             match dropped.next_if(|(at, _)| *at == c) {
@@ -221,19 +222,17 @@ impl<'s> Checker<'s> {
                 }
                 Some((_, finding)) => {
                     per_row[i].push(finding);
-                    keep[c] = false;
+                    kept[c] = false;
                     let loc = candidates[c].row_loc();
                     rejects.push((i, Reject { loc, codes: codes(None, &per_row[i]), raw: text.fields() }));
                 }
             }
         }
+        debug_assert!(dropped.next().is_none(), "every candidate dropped is one taken");
         // The candidates kept are the observations, and their keys the observations' keys: both
         // in place (nothing moves before the first drop, and most files have none).
-        let (mut observations, mut kept_keys) = (candidates, keys);
-        let mut kept = keep.iter();
-        observations.retain(|_| kept.next().copied().unwrap_or(false));
-        let mut kept = keep.iter();
-        kept_keys.retain(|_| kept.next().copied().unwrap_or(false));
+        let observations = only(candidates, &kept);
+        let kept_keys = only(keys, &kept);
         let (jumps, totals) = rayon::join(
             || plausible::jumps(&observations, &kept_keys),
             || facilities::check(&observations, &kept_keys),
@@ -264,6 +263,13 @@ impl<'s> Checker<'s> {
         notes.for_each(|(_, note)| keep(note));
         Validated { observations, keys: kept_keys, rejects, findings, rows_read }
     }
+}
+
+/// The items of `items` whose flag in `kept` is set, in place.
+fn only<T>(mut items: Vec<T>, kept: &[bool]) -> Vec<T> {
+    let mut flags = kept.iter().copied();
+    items.retain(|_| flags.next() == Some(true));
+    items
 }
 
 /// What checking one row on its own gave: an observation with its key, its range warning and
@@ -299,7 +305,8 @@ struct RawText {
     present: u16,
 }
 
-// Every candidate row keeps one until the file's end: 64 bytes, not 112, a row.
+// Every candidate row keeps one until the file's end: 64 bytes a row, where a `String` and a
+// flag beside each end took 104.
 const _: () = assert!(Field::COUNT <= 16 && size_of::<RawText>() <= 64);
 
 impl RawText {

@@ -328,6 +328,10 @@ fn a_state_of_version_1_is_read_and_keeps_the_rows_it_held() {
         let report = crate::util::check_as(&f.input.join(&file), &file);
         assert!(!report.observations.is_empty());
         s["report"] = serde_json::to_value(&report).unwrap();
+        // Version 1 kept each observation's row as a whole location, its file named.
+        for o in s["report"]["observations"].as_array_mut().unwrap() {
+            o["row"]["file"] = file.clone().into();
+        }
         s["superseded"] = serde_json::json!({});
     }
     subs["version"] = 1.into();

@@ -30,6 +30,40 @@ fn duplicates_fold_case_accents_and_punctuation() {
 }
 
 #[test]
+fn interleaved_repeats_and_conflicts_are_each_reported_at_their_own_row() {
+    // Keys a, b, a, b: the second a repeats the first exactly (dropped, a warning at its line);
+    // the two b's differ (both dropped, an error at each). One row of four is kept.
+    let (_dir, path) = temp_file(
+        "interleaved.csv",
+        concat!(
+            "cluster,country,year,kpi,value,unit\n",
+            "Solent,GBR,2023,jobs,5,jobs\n",
+            "Solent,GBR,2022,jobs,7,jobs\n",
+            "Solent,GBR,2023,jobs,5,jobs\n",
+            "Solent,GBR,2022,jobs,8,jobs\n",
+        )
+        .as_bytes(),
+    );
+    let run = clusterkpi(&["validate", "--format", "json", path.to_str().unwrap()]);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect(&run.stderr);
+    let file = &doc["files"][0];
+    let seen: Vec<(&str, u64)> = file["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap(), f["location"]["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        seen,
+        [("E_DUPLICATE_CONFLICT", 3), ("W_DUPLICATE_ROW", 4), ("E_DUPLICATE_CONFLICT", 5)],
+        "{}",
+        run.stdout
+    );
+    assert_eq!((file["rows_accepted"].as_u64(), file["rows_rejected"].as_u64()), (Some(1), Some(3)));
+    assert_eq!(file["observations"][0]["location"]["line"].as_u64(), Some(2), "{}", run.stdout);
+}
+
+#[test]
 fn year_on_year_jumps_follow_one_series_across_spellings() {
     // 100 t in 2022, 100,000 t in 2023: 1,000× up, in one series however the scope is written.
     let (out, codes) = check(concat!(
