@@ -89,10 +89,7 @@ pub fn record(state: &mut State, checked: &mut Checked, reading: &Reading<'_>) {
 
 /// The report's rows for the state, leaving `report` its counts and findings.
 fn rows_of(report: &mut FileReport) -> Rows {
-    Rows {
-        observations: std::mem::take(&mut report.observations),
-        keys: std::mem::take(&mut report.keys),
-        rejects: std::mem::take(&mut report.rejects),
-        findings: report.findings.clone(),
-    }
+    let rows = Rows::take(report);
+    report.findings.clone_from(&rows.findings);
+    rows
 }
