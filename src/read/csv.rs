@@ -187,7 +187,27 @@ fn prescan(
     let (mut state, mut len, mut fields, mut line) = (State::Start, 0usize, 1u64, 1u64);
     let mut pieces = Vec::new();
     let mut piece = (0usize, 1u64);
-    for (i, &b) in bytes.iter().enumerate() {
+    let field_too_long = |line: u64| {
+        let kb = limits.field_kb;
+        Exceeded::new("field_kb", format!("a field (line {line})"), format!("more than {kb} KiB"), format!("{kb} KiB"))
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        // Inside a field, the bytes that change nothing are skipped in one step: all but the
+        // delimiter and line breaks in an unquoted field, all but quotes and line feeds in a
+        // quoted one (a line feed counts a line). Each adds to the field's length.
+        let plain = match state {
+            State::Unquoted => memchr::memchr3(delimiter, b'\n', b'\r', &bytes[i..]),
+            State::Quoted => memchr::memchr2(b'"', b'\n', &bytes[i..]),
+            State::Start | State::QuoteInQuoted => Some(0),
+        }
+        .unwrap_or(bytes.len() - i);
+        len += plain;
+        i += plain;
+        if len > most {
+            return Err(field_too_long(line));
+        }
+        let Some(&b) = bytes.get(i) else { break };
         let ends_record = matches!(b, b'\n' | b'\r');
         (state, len) = match (state, b) {
             (State::Quoted, b'"') => (State::QuoteInQuoted, len),
@@ -215,14 +235,9 @@ fn prescan(
         };
         line += u64::from(b == b'\n');
         if len > most {
-            let kb = limits.field_kb;
-            return Err(Exceeded::new(
-                "field_kb",
-                format!("a field (line {line})"),
-                format!("more than {kb} KiB"),
-                format!("{kb} KiB"),
-            ));
+            return Err(field_too_long(line));
         }
+        i += 1;
     }
     pieces.push((piece.0, bytes.len(), piece.1));
     Ok(pieces)
@@ -332,6 +347,35 @@ mod tests {
                 Err(e) => Err(e.to_string()),
             };
             proptest::prop_assert_eq!(rows(piece), rows(usize::MAX));
+        }
+    }
+
+    proptest::proptest! {
+        /// The pass over the bytes refuses a file exactly when the csv crate would read a
+        /// field longer than the limit from it: quoted or not, with doubled quotes, line
+        /// breaks inside quotes, and text after a closing quote.
+        #[test]
+        fn the_field_limit_is_the_csv_crates_field_length(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "a".to_owned(), ",".to_owned(), "\"".to_owned(), "\"\"".to_owned(), "\n".to_owned(),
+                    "\r\n".to_owned(), "\r".to_owned(), "x\"y".to_owned(),
+                    "a".repeat(400),
+                    format!("\"{}\n{},\"\"{}\"", "q".repeat(300), "q".repeat(200), "q".repeat(100)),
+                ]),
+                0..40,
+            ),
+        ) {
+            let text = parts.concat();
+            let limits = Limits { field_kb: 1, ..Limits::default() };
+            let longest = reader(&text, b',')
+                .records()
+                .filter_map(Result::ok)
+                .flat_map(|r| r.iter().map(str::len).collect::<Vec<_>>())
+                .max()
+                .unwrap_or(0);
+            let refused = matches!(prescan(text.as_bytes(), b',', &limits, 7), Err(e) if e.key == "field_kb");
+            proptest::prop_assert_eq!(refused, longest > limits.field_bytes(), "{:?}", text);
         }
     }
 

@@ -108,10 +108,26 @@ pub fn commit(
     // How many of each submission's observations are superseded, and of all of them.
     let counts: Vec<usize> = marks.iter().map(|m| m.iter().filter(|m| m.is_some()).count()).collect();
     let superseded = counts.iter().sum();
-    let observations = concat(&tables::OBSERVATIONS, parts.iter().flat_map(|p| p.pieces.iter().cloned()))?;
+    // The observations stay in their pieces, each with its marks: a table of a million rows is
+    // written a piece at a time, never copied whole into one batch.
     let marks: Vec<Option<Superseded>> = marks.into_iter().flatten().collect();
-    let is_current: BooleanArray = marks.iter().map(|m| Some(m.is_none())).collect();
-    let current = filter_record_batch(&observations, &is_current).map_err(arrow_error(&tables::OBSERVATIONS))?;
+    let mut observations: Vec<(RecordBatch, &[Option<Superseded>])> = Vec::new();
+    let mut rest = marks.as_slice();
+    for piece in parts.iter().flat_map(|p| p.pieces.iter()) {
+        let (own, after) = rest.split_at(piece.num_rows());
+        observations.push((piece.clone(), own));
+        rest = after;
+    }
+    let current: Vec<RecordBatch> = observations
+        .iter()
+        .map(|(piece, marks)| {
+            if marks.iter().all(Option::is_none) {
+                return Ok(piece.clone());
+            }
+            let is_current: BooleanArray = marks.iter().map(|m| Some(m.is_none())).collect();
+            filter_record_batch(piece, &is_current).map_err(arrow_error(&tables::OBSERVATIONS))
+        })
+        .collect::<Result<_, _>>()?;
     let current_keys: Vec<SeriesKey> = parts
         .into_iter()
         .flat_map(|p| p.keys)
@@ -138,8 +154,9 @@ pub fn commit(
         Footer { run_id: run_id.to_owned(), value_units: serde_json::to_string(&value_units).unwrap_or_default() };
 
     let version = store.version(run_id);
-    let write =
-        |def: &'static TableDef, batch: RecordBatch| write_parquet(&version.join(def.path), def.name, &batch, &footer);
+    let write_all =
+        |def: &'static TableDef, batches: &[RecordBatch]| write_parquet(&version.join(def.path), def, batches, &footer);
+    let write = |def: &'static TableDef, batch: RecordBatch| write_all(def, &[batch]);
     // A table of each submission's rows: those this run read, or those published.
     type Fresh<'f> = &'f dyn Fn(&SubView<'_>, &Rows) -> Result<RecordBatch, WriteError>;
     let rows_of = |def: &'static TableDef, fresh: Fresh<'_>, published: fn(&Previous, &str) -> RecordBatch| {
@@ -152,8 +169,11 @@ pub fn commit(
     // The tables and the state's submissions are independent files: written side by side.
     let state_ref = &*state;
     let jobs: [&(dyn Fn() -> Result<(), RunError> + Sync); 5] = [
-        &|| Ok(write(&tables::OBSERVATIONS, current.clone())?),
-        &|| Ok(write(&tables::OBSERVATIONS_HISTORY, batches::history(&observations, &marks)?)?),
+        &|| Ok(write_all(&tables::OBSERVATIONS, &current)?),
+        &|| {
+            let history = observations.iter().map(|(piece, marks)| batches::history(piece, marks));
+            Ok(write_all(&tables::OBSERVATIONS_HISTORY, &history.collect::<Result<Vec<_>, _>>()?)?)
+        },
         &|| {
             write(
                 &tables::REJECTS,
@@ -175,7 +195,7 @@ pub fn commit(
     ];
     jobs.par_iter().map(|job| job()).collect::<Result<Vec<()>, RunError>>()?;
 
-    let text = |name| batches::strings(&current, name).map_err(|problem| column_error(&tables::OBSERVATIONS, problem));
+    let text = |name| column_of(&current, name, batches::strings);
     let submitted: BTreeSet<&str> = text("cluster_id")?.into_iter().flatten().collect();
     let countries: BTreeSet<&str> = text("country")?.into_iter().flatten().collect();
     let registry_countries: BTreeSet<&str> = schema.clusters.iter().map(|c| c.country.as_str()).collect();
@@ -283,13 +303,24 @@ fn with_registry(batch: &RecordBatch, schema: &Schema) -> Result<RecordBatch, Ru
     Ok(batches::batch(def, columns)?)
 }
 
-/// The summary of the current observations, whose keys are `keys`.
-fn summarise(current: &RecordBatch, keys: &[SeriesKey], schema: &Schema) -> Result<Summary, RunError> {
-    let def = &tables::OBSERVATIONS;
-    let error = |problem| column_error(def, problem);
-    let text = |name| batches::strings(current, name).map_err(error);
+/// The values of an `observations` column over all its pieces, by `read` (a column's values).
+fn column_of<'a, T>(
+    pieces: &'a [RecordBatch],
+    name: &str,
+    read: fn(&'a RecordBatch, &str) -> Result<Vec<T>, String>,
+) -> Result<Vec<T>, WriteError> {
+    let mut values = Vec::with_capacity(pieces.iter().map(RecordBatch::num_rows).sum());
+    for piece in pieces {
+        values.extend(read(piece, name).map_err(|problem| column_error(&tables::OBSERVATIONS, problem))?);
+    }
+    Ok(values)
+}
+
+/// The summary of the current observations (in pieces), whose keys are `keys`.
+fn summarise(current: &[RecordBatch], keys: &[SeriesKey], schema: &Schema) -> Result<Summary, RunError> {
+    let text = |name| column_of(current, name, batches::strings);
     let (scope, country, unit) = (text("scope")?, text("country")?, text("unit")?);
-    let value = batches::floats(current, "value").map_err(error)?;
+    let value = column_of(current, "value", batches::floats)?;
     let regions: HashMap<&str, &str> = schema.clusters.iter().map(|c| (c.id.as_str(), c.region.as_str())).collect();
     let rows: Vec<summary::Row<'_>> = keys
         .iter()

@@ -1,11 +1,13 @@
 //! Memo: the lookups of one worker's rows, each distinct spelling once ([`Remembered`]): the
 //! keys of cluster, country and KPI names (case, accents and punctuation folded), their readings
-//! by words, and the units.
+//! by words, and the units; and the conversions its rows share, each held once.
+
+use std::sync::Arc;
 
 use super::series::KeyMemo;
-use crate::memo::{Remembered, Shared};
-use crate::normalize::UnitMemo;
-use crate::schema::{Cluster, Country, KpiDef, NameMatch, Schema};
+use crate::memo::{Remembered, Shared, SharedStr};
+use crate::normalize::{Conversion, UnitMemo};
+use crate::schema::{Cluster, Country, GwpSet, KpiDef, NameMatch, Schema};
 
 #[derive(Default)]
 pub struct Memo<'s> {
@@ -17,7 +19,13 @@ pub struct Memo<'s> {
     pub shared: Shared,
     /// The series keys of the rows.
     pub keys: KeyMemo,
+    /// Keyed like [`Remembered`], and bounded like it.
+    conversions: std::collections::HashMap<ConversionBits, Arc<Conversion>, ahash::RandomState>,
 }
+
+/// A conversion by the bits of its numbers: two are one when every bit is the same.
+type ConversionBits =
+    (u64, Option<SharedStr>, Option<GwpSet>, Option<u64>, Option<SharedStr>, Option<u64>, Option<i32>);
 
 impl<'s> Memo<'s> {
     /// The registry's cluster of that id, name or alias.
@@ -28,6 +36,31 @@ impl<'s> Memo<'s> {
     /// The country of that code or name.
     pub fn country(&mut self, schema: &'s Schema, text: &str) -> Option<&'s Country> {
         self.countries.get(text, |t| schema.countries.find(t))
+    }
+
+    /// `conversion` shared with the earlier rows converted alike, its texts too: every row of a
+    /// file holds one, and most files convert a few ways.
+    pub fn conversion(&mut self, mut conversion: Conversion) -> Arc<Conversion> {
+        conversion.gas = conversion.gas.map(|g| self.shared.get(&g));
+        conversion.currency = conversion.currency.map(|c| self.shared.get(&c));
+        let c = &conversion;
+        let bits = (
+            c.factor.to_bits(),
+            c.gas.clone(),
+            c.gwp_set,
+            c.gwp.map(f64::to_bits),
+            c.currency.clone(),
+            c.fx_rate.map(f64::to_bits),
+            c.fx_year,
+        );
+        if let Some(shared) = self.conversions.get(&bits) {
+            return Arc::clone(shared);
+        }
+        let shared = Arc::new(conversion);
+        if self.conversions.len() < Remembered::<()>::MAX {
+            self.conversions.insert(bits, Arc::clone(&shared));
+        }
+        shared
     }
 
     /// [`Schema::read_kpi`].

@@ -42,11 +42,12 @@ pub struct Observation {
     pub unit: SharedStr,
     pub reported_value: f64,
     pub reported_unit: Option<SharedStr>,
-    pub conversion: Conversion,
+    /// Shared by the rows converted alike ([`memo::Memo::conversion`]): a file repeats a few.
+    pub conversion: std::sync::Arc<Conversion>,
     pub scope: Option<SharedStr>,
     pub gas: Option<SharedStr>,
     pub facility: Option<SharedStr>,
-    pub notes: Option<String>,
+    pub notes: Option<Box<str>>,
     /// What a mark on the figure said (`estimate`, `approximate`, `provisional`, `footnote`).
     #[serde(default)]
     pub qualifier: Option<SharedStr>,
@@ -107,7 +108,10 @@ pub struct Checker<'s> {
     schema: &'s Schema,
     /// The findings of the file itself, each after the rows read before it (their number).
     notes: Vec<(usize, Finding)>,
-    per_row: Vec<Vec<Finding>>,
+    /// The rows taken so far.
+    rows: usize,
+    /// The findings of the rows, each with its row's index (most rows have none), in row order.
+    row_findings: Vec<(usize, Finding)>,
     candidates: Vec<Observation>,
     keys: Vec<SeriesKey>,
     texts: Vec<RawText>,
@@ -122,7 +126,6 @@ impl Sink for Checker<'_> {
     /// Sized for every row at once: grown by doubling, a million observations would be copied,
     /// and their memory touched afresh, several times over.
     fn expect(&mut self, rows: usize) {
-        self.per_row.reserve(rows);
         self.candidates.reserve(rows);
         self.keys.reserve(rows);
         self.texts.reserve(rows);
@@ -132,7 +135,7 @@ impl Sink for Checker<'_> {
     fn take(&mut self, entries: Vec<Entry>) {
         let (schema, memos) = (self.schema, &self.memos);
         let mut rows: Vec<Box<RawRow>> = Vec::with_capacity(entries.len());
-        let first = self.per_row.len();
+        let first = self.rows;
         for entry in entries {
             match entry {
                 Entry::Row(row) => rows.push(row),
@@ -170,7 +173,7 @@ impl Sink for Checker<'_> {
                 )
                 .collect();
             for (outcome, findings) in checked {
-                let i = self.per_row.len();
+                let i = self.rows;
                 match outcome {
                     Outcome::Candidate { key, obs, range, text } => {
                         self.candidates.push(obs);
@@ -181,7 +184,8 @@ impl Sink for Checker<'_> {
                     }
                     Outcome::Rejected(reject) => self.rejects.push((i, reject)),
                 }
-                self.per_row.push(findings);
+                self.row_findings.extend(findings.into_iter().map(|f| (i, f)));
+                self.rows += 1;
             }
         }
     }
@@ -192,7 +196,8 @@ impl<'s> Checker<'s> {
         Checker {
             schema,
             notes: Vec::new(),
-            per_row: Vec::new(),
+            rows: 0,
+            row_findings: Vec::new(),
             candidates: Vec::new(),
             keys: Vec::new(),
             texts: Vec::new(),
@@ -206,8 +211,12 @@ impl<'s> Checker<'s> {
     /// The rows taken, checked against each other (repeats, jumps, facility totals), with every
     /// finding in file order.
     pub fn finish(self) -> Validated {
-        let Checker { notes, mut per_row, candidates, keys, texts, candidate_row, ranges, mut rejects, .. } = self;
-        let rows_read = per_row.len();
+        let Checker {
+            notes, rows, mut row_findings, candidates, keys, texts, candidate_row, ranges, mut rejects, ..
+        } = self;
+        // `row_findings[..checked]`: each row's findings from its check on its own, in row order.
+        // Those of the rows against each other are added after, and sorted into place below.
+        let checked = row_findings.len();
         let mut dropped = duplicates::judge(&candidates, &keys).into_iter().peekable();
         let mut ranges = ranges.into_iter().peekable();
         let mut observation_row = Vec::with_capacity(candidates.len());
@@ -217,14 +226,16 @@ impl<'s> Checker<'s> {
             let range = ranges.next_if(|(at, _)| *at == c).map(|(_, r)| r);
             match dropped.next_if(|(at, _)| *at == c) {
                 None => {
-                    per_row[i].extend(range);
+                    row_findings.extend(range.map(|r| (i, r)));
                     observation_row.push(i);
                 }
                 Some((_, finding)) => {
-                    per_row[i].push(finding);
+                    let own = of_row(&row_findings[..checked], i).chain(std::iter::once(&finding));
+                    let codes = codes(None, own);
+                    row_findings.push((i, finding));
                     kept[c] = false;
                     let loc = candidates[c].row_loc();
-                    rejects.push((i, Reject { loc, codes: codes(None, &per_row[i]), raw: text.fields() }));
+                    rejects.push((i, Reject { loc, codes, raw: text.fields() }));
                 }
             }
         }
@@ -238,7 +249,7 @@ impl<'s> Checker<'s> {
             || facilities::check(&observations, &kept_keys),
         );
         for (o, finding) in jumps.into_iter().chain(totals) {
-            per_row[observation_row[o]].push(finding);
+            row_findings.push((observation_row[o], finding));
         }
         rejects.sort_unstable_by_key(|(i, _)| *i);
         let rejects = rejects.into_iter().map(|(_, r)| r).collect();
@@ -254,14 +265,16 @@ impl<'s> Checker<'s> {
             }
         };
         let mut notes = notes.into_iter().peekable();
-        for (i, row) in per_row.into_iter().enumerate() {
+        // Each row's findings in the order they were found: as it was checked, then against the others.
+        row_findings.sort_by_key(|(i, _)| *i);
+        for (i, finding) in row_findings {
             while let Some((_, note)) = notes.next_if(|(before, _)| *before <= i) {
                 keep(note);
             }
-            row.into_iter().for_each(&mut keep);
+            keep(finding);
         }
         notes.for_each(|(_, note)| keep(note));
-        Validated { observations, keys: kept_keys, rejects, findings, rows_read }
+        Validated { observations, keys: kept_keys, rejects, findings, rows_read: rows }
     }
 }
 
@@ -286,13 +299,19 @@ const CHUNK_ROWS: usize = 64 * 1024;
 
 /// The codes a row is rejected with: those of its errors (or, when it has none, of all its
 /// findings: a repeat's warning), or the code that blocked its table.
-fn codes(blocked: Option<Code>, findings: &[Finding]) -> Vec<Code> {
-    let errors: Vec<Code> = findings.iter().filter(|f| f.is_error()).map(|f| f.code).collect();
+fn codes<'f>(blocked: Option<Code>, findings: impl IntoIterator<Item = &'f Finding> + Clone) -> Vec<Code> {
+    let errors: Vec<Code> = findings.clone().into_iter().filter(|f| f.is_error()).map(|f| f.code).collect();
     match blocked {
         Some(code) => vec![code],
-        None if errors.is_empty() => findings.iter().map(|f| f.code).collect(),
+        None if errors.is_empty() => findings.into_iter().map(|f| f.code).collect(),
         None => errors,
     }
+}
+
+/// The findings of row `i` among `findings`, which are in row order.
+fn of_row(findings: &[(usize, Finding)], i: usize) -> impl Iterator<Item = &Finding> + Clone {
+    let start = findings.partition_point(|(row, _)| *row < i);
+    findings[start..].iter().take_while(move |(row, _)| *row == i).map(|(_, f)| f)
 }
 
 /// A row's non-blank cells as text, in one string: what a rejects row shows of it

@@ -184,7 +184,7 @@ pub fn check<'s>(
     let scope = ck.text(Field::Scope, false).map(|(_, t)| memo.shared.get(&t));
     let gas = ck.text(Field::Gas, false).map(|(_, t)| memo.shared.get(&t));
     let facility = ck.text(Field::Facility, false).map(|(_, t)| memo.shared.get(&t));
-    let notes = ck.text(Field::Notes, false).map(|(_, t)| t.into_owned());
+    let notes = ck.text(Field::Notes, false).map(|(_, t)| t.into());
 
     // The unit can only be judged once the KPI, the value and the year are known.
     let normalized = match (kpi, &value, year) {
@@ -227,9 +227,7 @@ pub fn check<'s>(
         (cluster?, country?, year?, kpi?, value?, normalized?);
     // The gas by its GWP-table name when the unit or the `gas` field named one, so that
     // `kt N2O` and `kt` with gas `nitrous oxide` are the same series.
-    let mut conversion = n.conversion;
-    conversion.gas = conversion.gas.map(|g| memo.shared.get(&g));
-    conversion.currency = conversion.currency.map(|c| memo.shared.get(&c));
+    let conversion = memo.conversion(n.conversion);
     let gas = conversion.gas.clone().or(gas);
     let shared = &mut memo.shared;
     Some(Observation {

@@ -11,7 +11,6 @@ pub mod tables;
 use tables::TableDef;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use parquet::arrow::ArrowWriter;
@@ -68,8 +67,10 @@ impl Footer {
     }
 }
 
-/// Write one batch as a Parquet file at `path` (its folder is created).
-pub fn write_parquet(path: &Path, table: &'static str, batch: &RecordBatch, footer: &Footer) -> Result<(), WriteError> {
+/// Write the table `def` as a Parquet file at `path` (its folder is created), from its batches one
+/// after the other: a large table is written a piece at a time, never copied whole into one.
+pub fn write_parquet(path: &Path, def: &TableDef, batches: &[RecordBatch], footer: &Footer) -> Result<(), WriteError> {
+    let table = def.name;
     crate::fault::fail(&format!("write:{table}"))
         .map_err(|source| WriteError::Io { path: path.to_path_buf(), source })?;
     if let Some(dir) = path.parent() {
@@ -82,8 +83,10 @@ pub fn write_parquet(path: &Path, table: &'static str, batch: &RecordBatch, foot
         .set_key_value_metadata(Some(footer.key_values(table)))
         .build();
     let parquet_err = |source| WriteError::Parquet { path: path.to_path_buf(), source };
-    let mut writer = ArrowWriter::try_new(file, Arc::clone(batch.schema_ref()), Some(props)).map_err(parquet_err)?;
-    writer.write(batch).map_err(parquet_err)?;
+    let mut writer = ArrowWriter::try_new(file, def.schema(), Some(props)).map_err(parquet_err)?;
+    for batch in batches {
+        writer.write(batch).map_err(parquet_err)?;
+    }
     let file = writer.into_inner().map_err(parquet_err)?;
     file.sync_all().map_err(|source| WriteError::Io { path: path.to_path_buf(), source })?;
     crate::fault::pause(&format!("write:{table}"));
