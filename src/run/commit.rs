@@ -73,8 +73,9 @@ struct Part {
 }
 
 /// Supersede, then write the version of `run_id`: the rows of the submissions this run read
-/// from `state`, the others' from `previous`. `lap` is called after the summary and after the
-/// writing.
+/// from `state`, the others' from `previous`. `lap` is called once the observations are
+/// gathered and superseded (`supersede`), and after the writing (`write`), which includes the
+/// summary: it is worked out while the large tables are written.
 pub fn commit(
     state: &mut State,
     previous: Option<&Previous>,
@@ -135,16 +136,13 @@ pub fn commit(
         .filter_map(|(key, mark)| mark.is_none().then_some(key))
         .collect();
 
-    let current_at = clock.elapsed();
-    let summary = summarise(&current, &current_keys, schema)?;
     tracing::debug!(
         parts_ms = parts_at.as_millis() as u64,
         supersede_ms = (supersede_at - parts_at).as_millis() as u64,
-        current_ms = (current_at - supersede_at).as_millis() as u64,
-        summary_ms = (clock.elapsed() - current_at).as_millis() as u64,
-        "observations gathered and summarised"
+        current_ms = (clock.elapsed() - supersede_at).as_millis() as u64,
+        "observations gathered"
     );
-    lap("summary");
+    lap("supersede");
 
     let subs: Vec<SubView<'_>> =
         state.submissions.iter().zip(counts).map(|(s, superseded)| SubView { superseded, ..SubView::of(s) }).collect();
@@ -168,7 +166,7 @@ pub fn commit(
     };
     // The tables and the state's submissions are independent files: written side by side.
     let state_ref = &*state;
-    let jobs: [&(dyn Fn() -> Result<(), RunError> + Sync); 5] = [
+    let jobs: [&(dyn Fn() -> Result<(), RunError> + Sync); 4] = [
         &|| Ok(write_all(&tables::OBSERVATIONS, &current)?),
         &|| {
             let history = observations.iter().map(|(piece, marks)| batches::history(piece, marks));
@@ -185,15 +183,23 @@ pub fn commit(
             )?;
             Ok(write(&tables::SUBMISSIONS, batches::submissions(&subs)?)?)
         },
-        &|| {
-            write(&tables::KPI_TOTALS, summary::batches::stats(&tables::KPI_TOTALS, &summary.kpi_totals)?)?;
-            write(&tables::BY_COUNTRY, summary::batches::stats(&tables::BY_COUNTRY, &summary.by_country)?)?;
-            write(&tables::BY_REGION, summary::batches::stats(&tables::BY_REGION, &summary.by_region)?)?;
-            Ok(write(&tables::COVERAGE, summary::batches::coverage(&summary.coverage)?)?)
-        },
         &|| Ok(store::write_synced(&version.join(SUBMISSIONS), state_ref.submissions_json().as_bytes())?),
     ];
-    jobs.par_iter().map(|job| job()).collect::<Result<Vec<()>, RunError>>()?;
+    // The summary is worked out beside the writing of the large tables, then written itself.
+    let summarised = || -> Result<Summary, RunError> {
+        let clock = std::time::Instant::now();
+        let summary = summarise(&current, &current_keys, schema)?;
+        tracing::debug!(summary_ms = clock.elapsed().as_millis() as u64, "observations summarised");
+        write(&tables::KPI_TOTALS, summary::batches::stats(&tables::KPI_TOTALS, &summary.kpi_totals)?)?;
+        write(&tables::BY_COUNTRY, summary::batches::stats(&tables::BY_COUNTRY, &summary.by_country)?)?;
+        write(&tables::BY_REGION, summary::batches::stats(&tables::BY_REGION, &summary.by_region)?)?;
+        write(&tables::COVERAGE, summary::batches::coverage(&summary.coverage)?)?;
+        Ok(summary)
+    };
+    let (summary, written) =
+        rayon::join(summarised, || jobs.par_iter().map(|job| job()).collect::<Result<Vec<()>, RunError>>());
+    written?;
+    let summary = summary?;
 
     let text = |name| column_of(&current, name, batches::strings);
     let submitted: BTreeSet<&str> = text("cluster_id")?.into_iter().flatten().collect();
@@ -329,7 +335,7 @@ fn summarise(current: &[RecordBatch], keys: &[SeriesKey], schema: &Schema) -> Re
             key,
             scope: scope[i],
             country: country[i].unwrap_or_default(),
-            region: regions.get(key.cluster.as_str()).copied().unwrap_or(""),
+            region: regions.get(key.by_ref().cluster).copied().unwrap_or(""),
             unit: unit[i].unwrap_or_default(),
             value: value[i].unwrap_or(f64::NAN),
         })

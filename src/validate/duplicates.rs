@@ -29,7 +29,7 @@ const OTHERS_NAMED: usize = 3;
 /// index order, each with the finding that says why (a warning for a repeat, an error for a
 /// conflict); every other candidate is kept. `keys[i]` is the key of `candidates[i]`.
 pub fn judge(candidates: &[Observation], keys: &[SeriesKey]) -> Vec<(usize, Finding)> {
-    let groups = Groups::of(keys.len(), |i| keys[i].by_ref());
+    let groups = Groups::of(keys.len(), |i| &keys[i]);
     let mut dropped = Vec::new();
     for members in groups.iter() {
         let first = &candidates[members[0]];

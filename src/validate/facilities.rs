@@ -22,7 +22,7 @@ pub fn check(observations: &[Observation], keys: &[SeriesKey]) -> Vec<(usize, Fi
         // and the last total.
         let (mut parts, mut sum, mut last_total) = (0, -0.0, None);
         for &i in members {
-            match keys[i].facility {
+            match keys[i].by_ref().facility {
                 Some(_) => (parts, sum) = (parts + 1, sum + observations[i].value),
                 None => last_total = Some(i),
             }

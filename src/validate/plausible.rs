@@ -54,7 +54,7 @@ fn slip(ratio: f64) -> String {
 /// `keys[i]` is the key of `observations[i]`.
 pub fn jumps(observations: &[Observation], keys: &[SeriesKey]) -> Vec<(usize, Finding)> {
     // One series over the years, in one canonical unit (headcount and FTE are not compared).
-    let series = Groups::of(keys.len(), |i| (keys[i].by_ref().every_year(), observations[i].unit.as_str()));
+    let series = Groups::of(keys.len(), |i| (keys[i].series(), observations[i].unit.as_str()));
     let mut out = Vec::new();
     let mut members = Vec::new();
     for group in series.iter() {

@@ -9,6 +9,7 @@
 //! whose key is empty (`-`) is the same as none.
 
 use std::hash::{BuildHasher, Hash};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use rustc_hash::FxBuildHasher;
@@ -17,16 +18,89 @@ use super::Observation;
 use crate::memo::{Remembered, Shared, SharedStr};
 use crate::schema::text::key;
 
-/// (cluster, facility, year, KPI, scope, gas), normalised.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// (cluster, facility, year, KPI, scope, gas), normalised. Compared, hashed and ordered as its
+/// [`KeyRef`]: by what it says, never by where it is held.
+///
+/// Every row keeps its key until the run is written, so a key is small: its year, and the rest
+/// ([`Parts`]) shared with the keys of the other years and rows of the same series.
+#[derive(Clone, Debug)]
 pub struct SeriesKey {
-    pub cluster: SharedStr,
-    /// `None`: the cluster total.
-    pub facility: Option<SharedStr>,
+    parts: Arc<Parts>,
     pub year: i32,
-    pub kpi: SharedStr,
-    pub scope: Option<SharedStr>,
-    pub gas: Option<SharedStr>,
+}
+
+/// A key but its year, with its hash: a file's million keys are grouped several times over
+/// (repeats, jumps, supersession), and each series' texts are hashed once.
+#[derive(Debug)]
+struct Parts {
+    cluster: SharedStr,
+    /// `None`: the cluster total.
+    facility: Option<SharedStr>,
+    kpi: SharedStr,
+    scope: Option<SharedStr>,
+    gas: Option<SharedStr>,
+    /// [`HASHER`]'s hash of the texts: the same for equal parts, whichever thread made them.
+    hash: u64,
+}
+
+/// The hasher of every key's parts in this process, seeded at random (so texts chosen to
+/// collide cannot make one group of them all).
+static HASHER: std::sync::LazyLock<ahash::RandomState> = std::sync::LazyLock::new(ahash::RandomState::new);
+
+impl PartialEq for Parts {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.by_ref() == other.by_ref()
+    }
+}
+
+impl Eq for Parts {}
+
+/// A series: a key in every year. Compared by its texts, hashed by their hash.
+#[derive(Clone, Copy, Debug)]
+pub struct Series<'a>(&'a Arc<Parts>);
+
+impl PartialEq for Series<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(self.0, other.0) || self.0 == other.0
+    }
+}
+
+impl Eq for Series<'_> {}
+
+impl Hash for Series<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.0.hash);
+    }
+}
+
+// A million rows keep a million keys.
+const _: () = assert!(size_of::<SeriesKey>() <= 16);
+
+impl PartialEq for SeriesKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.year == other.year && self.series() == other.series()
+    }
+}
+
+impl Eq for SeriesKey {}
+
+impl Hash for SeriesKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.series().hash(state);
+        state.write_i32(self.year);
+    }
+}
+
+impl PartialOrd for SeriesKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for SeriesKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.by_ref().cmp(&other.by_ref())
+    }
 }
 
 /// The comparison form of a free-text part of the key.
@@ -37,10 +111,22 @@ pub fn normalise(text: Option<&str>) -> Option<String> {
 impl SeriesKey {
     /// The key by reference: what maps group by without copying its texts.
     pub fn by_ref(&self) -> KeyRef<'_> {
+        KeyRef { year: self.year, ..self.parts.by_ref() }
+    }
+
+    /// The series in every year: what year-on-year checks group by.
+    pub fn series(&self) -> Series<'_> {
+        Series(&self.parts)
+    }
+}
+
+impl Parts {
+    /// The parts by reference, in the year 0.
+    fn by_ref(&self) -> KeyRef<'_> {
         KeyRef {
             cluster: &self.cluster,
             facility: self.facility.as_deref(),
-            year: self.year,
+            year: 0,
             kpi: &self.kpi,
             scope: self.scope.as_deref(),
             gas: self.gas.as_deref(),
@@ -48,42 +134,64 @@ impl SeriesKey {
     }
 }
 
-/// Series keys made one after the other, each distinct text shared and normalised once: the
-/// keys of a file's rows hold a few clusters, KPIs and facilities, each once.
-#[derive(Debug, Default)]
+/// Series keys made one after the other, each distinct text normalised once, and the parts of
+/// each series held once: a file's rows repeat a few clusters, KPIs and facilities, and each
+/// series over its years. The parts are kept for as long as the memo, each once (the table
+/// holds a pointer to each): no more of them than of the keys made.
+#[derive(Default)]
 pub struct KeyMemo {
     texts: Shared,
-    parts: Remembered<Option<SharedStr>>,
+    normal: Remembered<Option<SharedStr>>,
+    parts: hashbrown::HashTable<Arc<Parts>>,
+}
+
+impl std::fmt::Debug for KeyMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyMemo").field("parts", &self.parts.len()).finish_non_exhaustive()
+    }
 }
 
 impl KeyMemo {
     /// The key of a figure given by its parts as written.
     pub fn key(&mut self, p: KeyRef<'_>) -> SeriesKey {
-        SeriesKey {
-            cluster: self.texts.get(p.cluster),
-            facility: p.facility.and_then(|t| self.part(t)),
-            year: p.year,
-            kpi: self.texts.get(p.kpi),
-            scope: p.scope.and_then(|t| self.part(t)),
-            gas: p.gas.and_then(|t| self.part(t)),
-        }
+        let cluster = self.texts.get(p.cluster);
+        let kpi = self.texts.get(p.kpi);
+        self.of_parts(&cluster, p.facility, p.year, &kpi, p.scope, p.gas)
     }
 
     /// The key of an observation (its ids shared with it).
     pub fn of(&mut self, o: &Observation) -> SeriesKey {
-        SeriesKey {
-            cluster: o.cluster_id.clone(),
-            facility: o.facility.as_deref().and_then(|t| self.part(t)),
-            year: o.year,
-            kpi: o.kpi.clone(),
-            scope: o.scope.as_deref().and_then(|t| self.part(t)),
-            gas: o.gas.as_deref().and_then(|t| self.part(t)),
+        self.of_parts(&o.cluster_id, o.facility.as_deref(), o.year, &o.kpi, o.scope.as_deref(), o.gas.as_deref())
+    }
+
+    /// The key of these parts as written: the parts made before for the same series, or new ones.
+    fn of_parts(
+        &mut self,
+        cluster: &SharedStr,
+        facility: Option<&str>,
+        year: i32,
+        kpi: &SharedStr,
+        scope: Option<&str>,
+        gas: Option<&str>,
+    ) -> SeriesKey {
+        let (facility, scope, gas) = (
+            facility.and_then(|t| self.normal(t)),
+            scope.and_then(|t| self.normal(t)),
+            gas.and_then(|t| self.normal(t)),
+        );
+        let mut wanted = Parts { cluster: cluster.clone(), facility, kpi: kpi.clone(), scope, gas, hash: 0 };
+        wanted.hash = HASHER.hash_one(wanted.by_ref());
+        if let Some(parts) = self.parts.find(wanted.hash, |p| **p == wanted) {
+            return SeriesKey { parts: Arc::clone(parts), year };
         }
+        let parts = Arc::new(wanted);
+        self.parts.insert_unique(parts.hash, Arc::clone(&parts), |p| p.hash);
+        SeriesKey { parts, year }
     }
 
     /// A free text's part of a key: its comparison form ([`normalise`]).
-    fn part(&mut self, text: &str) -> Option<SharedStr> {
-        self.parts.get(text, |t| normalise(Some(t)).map(SharedStr::from))
+    fn normal(&mut self, text: &str) -> Option<SharedStr> {
+        self.normal.get(text, |t| normalise(Some(t)).map(SharedStr::from))
     }
 }
 
@@ -99,12 +207,6 @@ pub struct KeyRef<'a> {
 }
 
 impl KeyRef<'_> {
-    /// The same series in every year (the year set to 0): what year-on-year checks group by.
-    pub fn every_year(mut self) -> Self {
-        self.year = 0;
-        self
-    }
-
     /// The cluster total this figure is a part of (the facility removed).
     pub fn cluster_total(mut self) -> Self {
         self.facility = None;
@@ -188,7 +290,7 @@ impl Groups {
 
 #[cfg(test)]
 mod tests {
-    use super::{Groups, normalise};
+    use super::{Groups, KeyMemo, KeyRef, SeriesKey, normalise};
 
     #[test]
     fn groups_keep_first_appearance_and_item_order() {
@@ -218,6 +320,28 @@ mod tests {
             let expected: Vec<Vec<usize>> = (0..keys).map(|r| (r..n).step_by(keys).collect()).collect();
             assert_eq!(found, expected, "{n} items of {keys} keys");
         }
+    }
+
+    /// Keys are equal, hash alike and order alike by what they say: made by two memos (two
+    /// threads) from two spellings of one scope, they are one key; a year or a scope apart,
+    /// they are not, though the years are one series.
+    #[test]
+    fn keys_made_apart_from_spellings_of_one_series_are_one_key() {
+        use std::hash::BuildHasher;
+        let (mut a, mut b) = (KeyMemo::default(), KeyMemo::default());
+        let key = |memo: &mut KeyMemo, scope, year| {
+            memo.key(KeyRef { cluster: "humber", facility: Some("Site A"), year, kpi: "jobs", scope, gas: None })
+        };
+        let (x, y) = (key(&mut a, Some("Scope 1"), 2022), key(&mut b, Some("SCOPE-1"), 2022));
+        assert_eq!(x, y);
+        let hash = |k: &SeriesKey| rustc_hash::FxBuildHasher.hash_one(k);
+        assert_eq!(hash(&x), hash(&y));
+        assert_eq!(x.cmp(&y), std::cmp::Ordering::Equal);
+        let later = key(&mut b, Some("scope 1"), 2023);
+        assert_ne!(x, later);
+        assert_eq!(x.series(), later.series());
+        assert_ne!(x, key(&mut a, Some("Scope 2"), 2022));
+        assert_ne!(x.series(), key(&mut a, None, 2022).series());
     }
 
     #[test]

@@ -43,7 +43,7 @@ fn each_run_leaves_a_manifest() {
     assert_eq!(m["files_skipped"], serde_json::json!(["README.md"]));
     assert_eq!(m["rows"]["balanced"], true);
     assert!(m["findings_by_code"]["E_CELL_ERROR"].as_u64() == Some(1));
-    for stage in ["discover", "check", "summary", "write", "publish"] {
+    for stage in ["discover", "check", "supersede", "write", "publish"] {
         assert!(m["stage_ms"][stage].is_u64(), "{stage}");
     }
     let sources = m["sources"].as_array().unwrap();
