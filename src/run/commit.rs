@@ -30,7 +30,7 @@ use crate::summary::{self, Stats, Summary};
 use crate::validate::{Groups, KeyMemo, KeyRef, Observation, SeriesKey};
 use crate::write::batches::{self, SubView, Superseded};
 use crate::write::tables::{self, TableDef};
-use crate::write::{Footer, WriteError, write_parquet};
+use crate::write::{Footer, WriteError, write_parquet, write_parquet_extending};
 
 /// What the commit made.
 pub struct Committed {
@@ -166,9 +166,23 @@ pub fn commit(
     };
     // The tables and the state's submissions are independent files: written side by side.
     let state_ref = &*state;
+    // With nothing superseded, the history is the observations and two columns: their file's
+    // column chunks are copied into it, not encoded again.
+    let nothing_superseded = marks.iter().all(Option::is_none);
     let jobs: [&(dyn Fn() -> Result<(), RunError> + Sync); 4] = [
-        &|| Ok(write_all(&tables::OBSERVATIONS, &current)?),
         &|| {
+            write_all(&tables::OBSERVATIONS, &current)?;
+            if nothing_superseded {
+                let (history, written) = (&tables::OBSERVATIONS_HISTORY, version.join(tables::OBSERVATIONS.path));
+                let rest = batches::superseded(&marks).map(|(_, array)| array);
+                write_parquet_extending(&version.join(history.path), history, &written, &rest, &footer)?;
+            }
+            Ok(())
+        },
+        &|| {
+            if nothing_superseded {
+                return Ok(());
+            }
             let history = observations.iter().map(|(piece, marks)| batches::history(piece, marks));
             Ok(write_all(&tables::OBSERVATIONS_HISTORY, &history.collect::<Result<Vec<_>, _>>()?)?)
         },

@@ -156,9 +156,16 @@ pub fn history(observations: &RecordBatch, marks: &[Option<Superseded>]) -> Resu
         .zip(observations.columns())
         .map(|(c, array)| (c.name, std::sync::Arc::clone(array)))
         .collect();
-    columns.push(("superseded_by", category(marks.iter().map(|m| m.as_ref().map(|s| s.by.as_str())))));
-    columns.push(("superseded_at", timestamp(marks.iter().map(|m| m.as_ref().map(|s| s.at)))));
+    columns.extend(superseded(marks));
     batch(&t::OBSERVATIONS_HISTORY, columns)
+}
+
+/// The columns of the history that the observations lack: why each is no longer current.
+pub fn superseded(marks: &[Option<Superseded>]) -> [Named; 2] {
+    [
+        ("superseded_by", category(marks.iter().map(|m| m.as_ref().map(|s| s.by.as_str())))),
+        ("superseded_at", timestamp(marks.iter().map(|m| m.as_ref().map(|s| s.at)))),
+    ]
 }
 
 /// The rejected rows of one submission.

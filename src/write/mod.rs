@@ -11,6 +11,7 @@ pub mod tables;
 use tables::TableDef;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use parquet::arrow::ArrowWriter;
@@ -70,26 +71,104 @@ impl Footer {
 /// Write the table `def` as a Parquet file at `path` (its folder is created), from its batches one
 /// after the other: a large table is written a piece at a time, never copied whole into one.
 pub fn write_parquet(path: &Path, def: &TableDef, batches: &[RecordBatch], footer: &Footer) -> Result<(), WriteError> {
-    let table = def.name;
-    crate::fault::fail(&format!("write:{table}"))
-        .map_err(|source| WriteError::Io { path: path.to_path_buf(), source })?;
-    if let Some(dir) = path.parent() {
-        fs_err::create_dir_all(dir).map_err(|source| WriteError::Io { path: dir.to_path_buf(), source })?;
-    }
-    let file = fs_err::File::create(path).map_err(|source| WriteError::Io { path: path.to_path_buf(), source })?;
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        .set_dictionary_enabled(true)
-        .set_key_value_metadata(Some(footer.key_values(table)))
-        .build();
+    let file = create(path, def)?;
     let parquet_err = |source| WriteError::Parquet { path: path.to_path_buf(), source };
-    let mut writer = ArrowWriter::try_new(file, def.schema(), Some(props)).map_err(parquet_err)?;
+    let mut writer = ArrowWriter::try_new(file, def.schema(), Some(properties(def, footer))).map_err(parquet_err)?;
     for batch in batches {
         writer.write(batch).map_err(parquet_err)?;
     }
     let file = writer.into_inner().map_err(parquet_err)?;
+    finish(path, def, &file)
+}
+
+/// Write the table `def` as a Parquet file at `path` whose first columns are those of the file
+/// `base` (a table [`write_parquet`] wrote, of the same rows): their column chunks are copied as
+/// they are, already encoded, and only the columns after them are encoded, from `rest` (one
+/// array of all the rows for each). The file has `base`'s row groups.
+pub fn write_parquet_extending(
+    path: &Path,
+    def: &TableDef,
+    base: &Path,
+    rest: &[arrow::array::ArrayRef],
+    footer: &Footer,
+) -> Result<(), WriteError> {
+    use parquet::arrow::arrow_writer::compute_leaves;
+    use parquet::column::writer::ColumnCloseResult;
+    use parquet::file::metadata::{PageIndexPolicy, ParquetMetaDataReader};
+    let file = create(path, def)?;
+    let parquet_err = |source| WriteError::Parquet { path: path.to_path_buf(), source };
+    let schema = def.schema();
+    let writer = ArrowWriter::try_new(file, Arc::clone(&schema), Some(properties(def, footer))).map_err(parquet_err)?;
+    let (mut out, columns) = writer.into_serialized_writer().map_err(parquet_err)?;
+    let base_err = |source| WriteError::Parquet { path: base.to_path_buf(), source };
+    let source = fs_err::File::open(base).map_err(|source| WriteError::Io { path: base.to_path_buf(), source })?;
+    let source = source.into_parts().0;
+    let meta = ParquetMetaDataReader::new()
+        .with_page_index_policy(PageIndexPolicy::Optional)
+        .parse_and_finish(&source)
+        .map_err(base_err)?;
+    let copied = meta.file_metadata().schema_descr().num_columns();
+    let fields = &schema.fields()[copied.min(schema.fields().len())..];
+    if fields.len() != rest.len() {
+        return Err(WriteError::Column {
+            table: def.name,
+            column: String::new(),
+            problem: "is not the base table and the rest",
+        });
+    }
+    let index = meta.page_index();
+    let mut start = 0;
+    for (g, group) in meta.row_groups().iter().enumerate() {
+        let rows = usize::try_from(group.num_rows()).unwrap_or(0);
+        let mut into = out.next_row_group().map_err(parquet_err)?;
+        for (c, chunk) in group.columns().iter().enumerate() {
+            let close = ColumnCloseResult {
+                bytes_written: u64::try_from(chunk.compressed_size()).unwrap_or(0),
+                rows_written: rows as u64,
+                metadata: chunk.clone(),
+                bloom_filter: None,
+                column_index: index.and_then(|i| i.column_index(g, c)).cloned(),
+                offset_index: index.and_then(|i| i.offset_index(g, c)).cloned(),
+            };
+            into.append_column(&source, close).map_err(parquet_err)?;
+        }
+        let writers = columns.create_column_writers(g).map_err(parquet_err)?.into_iter().skip(copied);
+        for ((mut writer, field), array) in writers.zip(fields).zip(rest) {
+            for leaf in compute_leaves(field, &array.slice(start, rows)).map_err(parquet_err)? {
+                writer.write(&leaf).map_err(parquet_err)?;
+            }
+            writer.close().map_err(parquet_err)?.append_to_row_group(&mut into).map_err(parquet_err)?;
+        }
+        into.close().map_err(parquet_err)?;
+        start += rows;
+    }
+    let file = out.into_inner().map_err(parquet_err)?;
+    finish(path, def, &file)
+}
+
+/// The file of table `def` at `path`, created (and its folder).
+fn create(path: &Path, def: &TableDef) -> Result<fs_err::File, WriteError> {
+    crate::fault::fail(&format!("write:{}", def.name))
+        .map_err(|source| WriteError::Io { path: path.to_path_buf(), source })?;
+    if let Some(dir) = path.parent() {
+        fs_err::create_dir_all(dir).map_err(|source| WriteError::Io { path: dir.to_path_buf(), source })?;
+    }
+    fs_err::File::create(path).map_err(|source| WriteError::Io { path: path.to_path_buf(), source })
+}
+
+/// How every table is written: zstd, dictionaries, and the footer's metadata.
+fn properties(def: &TableDef, footer: &Footer) -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_dictionary_enabled(true)
+        .set_key_value_metadata(Some(footer.key_values(def.name)))
+        .build()
+}
+
+/// A file written whole: synced to disk.
+fn finish(path: &Path, def: &TableDef, file: &fs_err::File) -> Result<(), WriteError> {
     file.sync_all().map_err(|source| WriteError::Io { path: path.to_path_buf(), source })?;
-    crate::fault::pause(&format!("write:{table}"));
+    crate::fault::pause(&format!("write:{}", def.name));
     Ok(())
 }
 
@@ -116,4 +195,110 @@ pub fn read_parquet(path: &Path, def: &TableDef) -> Result<RecordBatch, String> 
     }
     let batches = reader.collect::<Result<Vec<_>, _>>().map_err(|e| damaged(&e))?;
     arrow::compute::concat_batches(&declared, &batches).map_err(|e| damaged(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tables::{Column, Kind, TableDef, category, text};
+    use super::*;
+    use arrow::array::{ArrayRef, AsArray, Int64Array};
+    use arrow::datatypes::{Int32Type, Int64Type};
+
+    const BASE: TableDef = TableDef {
+        name: "base",
+        path: "base.parquet",
+        doc: "",
+        columns: &[
+            Column { name: "id", kind: Kind::Int64, nullable: false, doc: "" },
+            Column { name: "label", kind: Kind::Category, nullable: true, doc: "" },
+            Column { name: "note", kind: Kind::Text, nullable: true, doc: "" },
+        ],
+    };
+    const EXTENDED: TableDef = TableDef {
+        name: "extended",
+        path: "extended.parquet",
+        doc: "",
+        columns: &[
+            Column { name: "id", kind: Kind::Int64, nullable: false, doc: "" },
+            Column { name: "label", kind: Kind::Category, nullable: true, doc: "" },
+            Column { name: "note", kind: Kind::Text, nullable: true, doc: "" },
+            Column { name: "twice", kind: Kind::Int64, nullable: false, doc: "" },
+            Column { name: "parity", kind: Kind::Category, nullable: true, doc: "" },
+        ],
+    };
+
+    /// A table extended from a file of several row groups reads back as the base's columns
+    /// and the rest, row for row, each row group with its own rows of the rest; its footer is
+    /// its own, and the copied columns keep their page index.
+    #[test]
+    fn an_extended_table_is_its_base_and_the_rest_row_for_row() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let n = 1000;
+        let label = |i: i64| (i % 7 != 0).then(|| ["a", "b", "c"][(i % 3) as usize]);
+        let note = |i: i64| (i % 5 == 0).then(|| format!("row {i}"));
+        let ids: Vec<i64> = (0..n).collect();
+        let notes: Vec<Option<String>> = ids.iter().map(|&i| note(i)).collect();
+        let base = RecordBatch::try_new(
+            BASE.schema(),
+            vec![
+                Arc::new(Int64Array::from(ids.clone())) as ArrayRef,
+                category(ids.iter().map(|&i| label(i))),
+                text(notes.iter().map(Option::as_deref)),
+            ],
+        )
+        .expect("a batch of the base table");
+        // Row groups of 300 rows: 300, 300, 300, 100.
+        let base_path = dir.path().join(BASE.path);
+        let props = WriterProperties::builder().set_max_row_group_row_count(Some(300)).build();
+        let mut writer = ArrowWriter::try_new(std::fs::File::create(&base_path).unwrap(), BASE.schema(), Some(props))
+            .expect("a writer");
+        writer.write(&base).expect("written");
+        writer.close().expect("closed");
+        let rest: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from(ids.iter().map(|i| 2 * i).collect::<Vec<_>>())),
+            category(ids.iter().map(|i| (i % 2 == 1).then_some("odd"))),
+        ];
+        let footer = Footer { run_id: "r".into(), value_units: "{}".into() };
+        let path = dir.path().join(EXTENDED.path);
+        write_parquet_extending(&path, &EXTENDED, &base_path, &rest, &footer).expect("extended");
+
+        let read = read_parquet(&path, &EXTENDED).expect("the extended table reads back");
+        assert_eq!(read.num_rows(), n as usize);
+        let expected = RecordBatch::try_new(
+            EXTENDED.schema(),
+            base.columns().iter().cloned().chain(rest.iter().cloned()).collect(),
+        )
+        .unwrap();
+        for (c, column) in EXTENDED.columns.iter().enumerate() {
+            let (got, want) = (read.column(c), expected.column(c));
+            let strings = |a: &ArrayRef| -> Vec<Option<String>> {
+                match a.as_dictionary_opt::<Int32Type>() {
+                    Some(d) => {
+                        let values = d.values().as_string::<i32>();
+                        d.keys().iter().map(|k| k.map(|k| values.value(k as usize).to_owned())).collect()
+                    }
+                    None => match a.as_primitive_opt::<Int64Type>() {
+                        Some(p) => p.iter().map(|v| v.map(|v| v.to_string())).collect(),
+                        None => a.as_string::<i32>().iter().map(|v| v.map(str::to_owned)).collect(),
+                    },
+                }
+            };
+            assert_eq!(strings(got), strings(want), "column {}", column.name);
+        }
+        let meta = footer_of(&path);
+        assert_eq!(meta.row_groups().iter().map(|g| g.num_rows()).collect::<Vec<_>>(), [300, 300, 300, 100]);
+        let kv = meta.file_metadata().key_value_metadata().expect("a footer");
+        assert!(kv.iter().any(|k| k.key == "clusterkpi.table" && k.value.as_deref() == Some("extended")));
+        let index = meta.page_index().expect("a page index");
+        assert!((0..4).all(|g| (0..5).all(|c| index.offset_index(g, c).is_some())));
+    }
+
+    /// The footer of a Parquet file, with its page index.
+    fn footer_of(path: &Path) -> parquet::file::metadata::ParquetMetaData {
+        use parquet::file::metadata::{PageIndexPolicy, ParquetMetaDataReader};
+        ParquetMetaDataReader::new()
+            .with_page_index_policy(PageIndexPolicy::Required)
+            .parse_and_finish(&std::fs::File::open(path).unwrap())
+            .expect("a footer")
+    }
 }
