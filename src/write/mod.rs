@@ -69,16 +69,75 @@ impl Footer {
 }
 
 /// Write the table `def` as a Parquet file at `path` (its folder is created), from its batches one
-/// after the other: a large table is written a piece at a time, never copied whole into one.
+/// after the other: a large table is written a piece at a time, never copied whole into one, and
+/// its columns are encoded each on a core. The bytes are those of an `ArrowWriter` given the
+/// same batches (the same row groups, and each column's writer given the same pieces).
 pub fn write_parquet(path: &Path, def: &TableDef, batches: &[RecordBatch], footer: &Footer) -> Result<(), WriteError> {
     let file = create(path, def)?;
     let parquet_err = |source| WriteError::Parquet { path: path.to_path_buf(), source };
-    let mut writer = ArrowWriter::try_new(file, def.schema(), Some(properties(def, footer))).map_err(parquet_err)?;
+    let (schema, props) = (def.schema(), properties(def, footer));
+    let group_rows = props.max_row_group_row_count().unwrap_or(usize::MAX).max(1);
+    let writer = ArrowWriter::try_new(file, Arc::clone(&schema), Some(props)).map_err(parquet_err)?;
+    let (mut out, columns) = writer.into_serialized_writer().map_err(parquet_err)?;
+    // The rows in row groups of `group_rows` (the last one shorter), each as slices of the batches.
+    let mut groups: Vec<Vec<RecordBatch>> = Vec::new();
+    let mut room = 0;
     for batch in batches {
-        writer.write(batch).map_err(parquet_err)?;
+        let mut at = 0;
+        while at < batch.num_rows() {
+            if room == 0 {
+                groups.push(Vec::new());
+                room = group_rows;
+            }
+            let take = room.min(batch.num_rows() - at);
+            if let Some(group) = groups.last_mut() {
+                group.push(batch.slice(at, take));
+            }
+            (at, room) = (at + take, room - take);
+        }
     }
-    let file = writer.into_inner().map_err(parquet_err)?;
+    for (g, slices) in groups.iter().enumerate() {
+        let mut group = out.next_row_group().map_err(parquet_err)?;
+        let writers = columns.create_column_writers(g).map_err(parquet_err)?;
+        let pieces = |c: usize| slices.iter().map(|b| Arc::clone(b.column(c))).collect();
+        encode(&mut group, writers, schema.fields(), pieces).map_err(parquet_err)?;
+        group.close().map_err(parquet_err)?;
+    }
+    let file = out.into_inner().map_err(parquet_err)?;
     finish(path, def, &file)
+}
+
+/// Encode one row group's `fields`, each on a core: the writer of field `c` is given the pieces
+/// `pieces(c)` in order. Then append them to `group` in order. Each field is one leaf column
+/// (flat, or a list of texts).
+fn encode<W: std::io::Write + Send>(
+    group: &mut parquet::file::writer::SerializedRowGroupWriter<'_, W>,
+    writers: Vec<parquet::arrow::arrow_writer::ArrowColumnWriter>,
+    fields: &[arrow::datatypes::FieldRef],
+    pieces: impl Fn(usize) -> Vec<arrow::array::ArrayRef> + Sync,
+) -> parquet::errors::Result<()> {
+    use parquet::arrow::arrow_writer::compute_leaves;
+    use rayon::prelude::*;
+    if writers.len() != fields.len() {
+        return Err(parquet::errors::ParquetError::General(format!(
+            "{} column writers for {} fields",
+            writers.len(),
+            fields.len()
+        )));
+    }
+    let chunks = writers
+        .into_par_iter()
+        .enumerate()
+        .map(|(c, mut writer)| {
+            for piece in pieces(c) {
+                for leaf in compute_leaves(&fields[c], &piece)? {
+                    writer.write(&leaf)?;
+                }
+            }
+            writer.close()
+        })
+        .collect::<parquet::errors::Result<Vec<_>>>()?;
+    chunks.into_iter().try_for_each(|chunk| chunk.append_to_row_group(group))
 }
 
 /// Write the table `def` as a Parquet file at `path` whose first columns are those of the file
@@ -92,7 +151,6 @@ pub fn write_parquet_extending(
     rest: &[arrow::array::ArrayRef],
     footer: &Footer,
 ) -> Result<(), WriteError> {
-    use parquet::arrow::arrow_writer::compute_leaves;
     use parquet::column::writer::ColumnCloseResult;
     use parquet::file::metadata::{PageIndexPolicy, ParquetMetaDataReader};
     let file = create(path, def)?;
@@ -132,13 +190,8 @@ pub fn write_parquet_extending(
             };
             into.append_column(&source, close).map_err(parquet_err)?;
         }
-        let writers = columns.create_column_writers(g).map_err(parquet_err)?.into_iter().skip(copied);
-        for ((mut writer, field), array) in writers.zip(fields).zip(rest) {
-            for leaf in compute_leaves(field, &array.slice(start, rows)).map_err(parquet_err)? {
-                writer.write(&leaf).map_err(parquet_err)?;
-            }
-            writer.close().map_err(parquet_err)?.append_to_row_group(&mut into).map_err(parquet_err)?;
-        }
+        let writers = columns.create_column_writers(g).map_err(parquet_err)?.into_iter().skip(copied).collect();
+        encode(&mut into, writers, fields, |c| vec![rest[c].slice(start, rows)]).map_err(parquet_err)?;
         into.close().map_err(parquet_err)?;
         start += rows;
     }
@@ -292,6 +345,61 @@ mod tests {
         let index = meta.page_index().expect("a page index");
         assert!((0..4).all(|g| (0..5).all(|c| index.offset_index(g, c).is_some())));
     }
+
+    /// A table written a column on each core is, byte for byte, the file an `ArrowWriter` writes
+    /// from the same batches.
+    #[test]
+    fn a_table_written_column_by_column_is_the_arrow_writers_file() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let footer = Footer { run_id: "r".into(), value_units: "{}".into() };
+        let piece = |from: i64, n: i64| {
+            let ids: Vec<i64> = (from..from + n).collect();
+            let notes: Vec<Option<String>> = ids.iter().map(|i| (i % 3 == 0).then(|| format!("note {i}"))).collect();
+            RecordBatch::try_new(
+                BASE.schema(),
+                vec![
+                    Arc::new(Int64Array::from(ids.clone())) as ArrayRef,
+                    category(ids.iter().map(|i| (i % 4 != 0).then_some(if i % 2 == 0 { "even" } else { "odd" }))),
+                    text(notes.iter().map(Option::as_deref)),
+                ],
+            )
+            .unwrap()
+        };
+        let batches = [piece(0, 5000), piece(5000, 1), piece(5001, 0), piece(5001, 12345)];
+        let ours = dir.path().join("ours.parquet");
+        write_parquet(&ours, &BASE, &batches, &footer).expect("written");
+        let theirs = dir.path().join("theirs.parquet");
+        let props = properties(&BASE, &footer);
+        let mut writer =
+            ArrowWriter::try_new(std::fs::File::create(&theirs).unwrap(), BASE.schema(), Some(props)).unwrap();
+        batches.iter().for_each(|b| writer.write(b).expect("written"));
+        writer.close().expect("closed");
+        assert_eq!(std::fs::read(&ours).unwrap(), std::fs::read(&theirs).unwrap());
+        // Past a row group's rows (1 Mi), in pieces that straddle the boundary.
+        let ids = |from: i64, n: i64| {
+            let column = Arc::new(Int64Array::from((from..from + n).collect::<Vec<_>>())) as ArrayRef;
+            RecordBatch::try_new(IDS.schema(), vec![column]).unwrap()
+        };
+        let batches = [ids(0, 700_000), ids(700_000, 700_000), ids(1_400_000, 1_000)];
+        write_parquet(&ours, &IDS, &batches, &footer).expect("written");
+        let mut writer = ArrowWriter::try_new(
+            std::fs::File::create(&theirs).unwrap(),
+            IDS.schema(),
+            Some(properties(&IDS, &footer)),
+        )
+        .unwrap();
+        batches.iter().for_each(|b| writer.write(b).expect("written"));
+        writer.close().expect("closed");
+        assert_eq!(footer_of(&ours).num_row_groups(), 2);
+        assert_eq!(std::fs::read(&ours).unwrap(), std::fs::read(&theirs).unwrap());
+    }
+
+    const IDS: TableDef = TableDef {
+        name: "ids",
+        path: "ids.parquet",
+        doc: "",
+        columns: &[Column { name: "id", kind: Kind::Int64, nullable: false, doc: "" }],
+    };
 
     /// The footer of a Parquet file, with its page index.
     fn footer_of(path: &Path) -> parquet::file::metadata::ParquetMetaData {
