@@ -257,28 +257,16 @@ mod tests {
     use arrow::array::{ArrayRef, AsArray, Int64Array};
     use arrow::datatypes::{Int32Type, Int64Type};
 
-    const BASE: TableDef = TableDef {
-        name: "base",
-        path: "base.parquet",
-        doc: "",
-        columns: &[
-            Column { name: "id", kind: Kind::Int64, nullable: false, doc: "" },
-            Column { name: "label", kind: Kind::Category, nullable: true, doc: "" },
-            Column { name: "note", kind: Kind::Text, nullable: true, doc: "" },
-        ],
-    };
-    const EXTENDED: TableDef = TableDef {
-        name: "extended",
-        path: "extended.parquet",
-        doc: "",
-        columns: &[
-            Column { name: "id", kind: Kind::Int64, nullable: false, doc: "" },
-            Column { name: "label", kind: Kind::Category, nullable: true, doc: "" },
-            Column { name: "note", kind: Kind::Text, nullable: true, doc: "" },
-            Column { name: "twice", kind: Kind::Int64, nullable: false, doc: "" },
-            Column { name: "parity", kind: Kind::Category, nullable: true, doc: "" },
-        ],
-    };
+    /// The columns of the table extended, then the two it is extended by.
+    const COLUMNS: &[Column] = &[
+        Column { name: "id", kind: Kind::Int64, nullable: false, doc: "" },
+        Column { name: "label", kind: Kind::Category, nullable: true, doc: "" },
+        Column { name: "note", kind: Kind::Text, nullable: true, doc: "" },
+        Column { name: "twice", kind: Kind::Int64, nullable: false, doc: "" },
+        Column { name: "parity", kind: Kind::Category, nullable: true, doc: "" },
+    ];
+    const BASE: TableDef = TableDef { name: "base", path: "base.parquet", doc: "", columns: COLUMNS.split_at(3).0 };
+    const EXTENDED: TableDef = TableDef { name: "extended", path: "extended.parquet", doc: "", columns: COLUMNS };
 
     /// A table extended from a file of several row groups reads back as the base's columns
     /// and the rest, row for row, each row group with its own rows of the rest; its footer is
