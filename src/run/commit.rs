@@ -168,7 +168,7 @@ pub fn commit(
     let state_ref = &*state;
     // With nothing superseded, the history is the observations and two columns: their file's
     // column chunks are copied into it, not encoded again.
-    let nothing_superseded = marks.iter().all(Option::is_none);
+    let nothing_superseded = superseded == 0;
     let jobs: [&(dyn Fn() -> Result<(), RunError> + Sync); 4] = [
         &|| {
             write_all(&tables::OBSERVATIONS, &current)?;

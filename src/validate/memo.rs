@@ -41,8 +41,6 @@ impl<'s> Memo<'s> {
     /// `conversion` shared with the earlier rows converted alike, its texts too: every row of a
     /// file holds one, and most files convert a few ways.
     pub fn conversion(&mut self, mut conversion: Conversion) -> Arc<Conversion> {
-        conversion.gas = conversion.gas.map(|g| self.shared.get(&g));
-        conversion.currency = conversion.currency.map(|c| self.shared.get(&c));
         let c = &conversion;
         let bits = (
             c.factor.to_bits(),
@@ -56,6 +54,9 @@ impl<'s> Memo<'s> {
         if let Some(shared) = self.conversions.get(&bits) {
             return Arc::clone(shared);
         }
+        // Its texts are shared only when it is new (the key compares them by what they say).
+        conversion.gas = conversion.gas.map(|g| self.shared.get(&g));
+        conversion.currency = conversion.currency.map(|c| self.shared.get(&c));
         let shared = Arc::new(conversion);
         if self.conversions.len() < Remembered::<()>::MAX {
             self.conversions.insert(bits, Arc::clone(&shared));

@@ -168,11 +168,9 @@ pub fn write_parquet_extending(
     let copied = meta.file_metadata().schema_descr().num_columns();
     let fields = &schema.fields()[copied.min(schema.fields().len())..];
     if fields.len() != rest.len() {
-        return Err(WriteError::Column {
-            table: def.name,
-            column: String::new(),
-            problem: "is not the base table and the rest",
-        });
+        let problem =
+            format!("has {} columns after those of `{}`, but {} were given", fields.len(), base.display(), rest.len());
+        return Err(WriteError::Published { table: def.name, problem });
     }
     let index = meta.page_index();
     let mut start = 0;
