@@ -336,16 +336,29 @@ fn column_of<'a, T>(
     Ok(values)
 }
 
-/// The summary of the current observations (in pieces), whose keys are `keys`.
+/// The summary of the current observations (in pieces), whose keys are `keys`. The pieces are
+/// read one at a time: their rows are never all held at once beside the tables being written.
 fn summarise(current: &[RecordBatch], keys: &[SeriesKey], schema: &Schema) -> Result<Summary, RunError> {
-    let text = |name| column_of(current, name, batches::strings);
-    let (scope, country, unit) = (text("scope")?, text("country")?, text("unit")?);
-    let value = column_of(current, "value", batches::floats)?;
     let regions: HashMap<&str, &str> = schema.clusters.iter().map(|c| (c.id.as_str(), c.region.as_str())).collect();
-    let rows: Vec<summary::Row<'_>> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, key)| summary::Row {
+    let regions = &regions;
+    let mut failed = None;
+    // Each piece's keys: `keys` are the pieces' rows one after the other.
+    let mut rest = keys;
+    let rows = current.iter().flat_map(|piece| {
+        let (keys, after) = rest.split_at(piece.num_rows().min(rest.len()));
+        rest = after;
+        let columns = (|| {
+            let text = |name| batches::strings(piece, name);
+            Ok::<_, String>((text("scope")?, text("country")?, text("unit")?, batches::floats(piece, "value")?))
+        })();
+        let (scope, country, unit, value) = match columns {
+            Ok(columns) => columns,
+            Err(problem) => {
+                failed.get_or_insert(problem);
+                Default::default()
+            }
+        };
+        keys.iter().enumerate().map(move |(i, key)| summary::Row {
             key,
             scope: scope[i],
             country: country[i].unwrap_or_default(),
@@ -353,8 +366,12 @@ fn summarise(current: &[RecordBatch], keys: &[SeriesKey], schema: &Schema) -> Re
             unit: unit[i].unwrap_or_default(),
             value: value[i].unwrap_or(f64::NAN),
         })
-        .collect();
-    Ok(summary::compute(&rows)?)
+    });
+    let summary = summary::compute(rows)?;
+    match failed {
+        Some(problem) => Err(column_error(&tables::OBSERVATIONS, problem).into()),
+        None => Ok(summary),
+    }
 }
 
 /// The batches of a table one after the other, as one.

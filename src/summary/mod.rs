@@ -75,7 +75,8 @@ impl From<PolarsError> for SummaryError {
     }
 }
 
-pub fn compute(rows: &[Row<'_>]) -> Result<Summary, SummaryError> {
+/// The summary of `rows`, read once, in any order: a run's million rows are never held as rows.
+pub fn compute<'a>(rows: impl IntoIterator<Item = Row<'a>>) -> Result<Summary, SummaryError> {
     let values = cluster_values(rows);
     let df = df!(
         "cluster_id" => values.iter().map(|v| v.cluster).collect::<Vec<_>>(),
@@ -201,7 +202,7 @@ struct ClusterValue<'a> {
 /// values sorted, so they are the same whatever order the rows came in. No row is left out:
 /// each (cluster, KPI, year) of the rows is one of the values' (the coverage is counted from
 /// them).
-fn cluster_values<'a>(rows: &[Row<'a>]) -> Vec<ClusterValue<'a>> {
+fn cluster_values<'a>(rows: impl IntoIterator<Item = Row<'a>>) -> Vec<ClusterValue<'a>> {
     type Parts = (Option<f64>, Vec<f64>);
     let resolve = |(whole, mut parts): Parts| -> Option<f64> {
         whole.or_else(|| {
