@@ -147,7 +147,7 @@ impl<'a> LineCounter<'a> {
         while matches!(self.text.get(start), Some(b'\r' | b'\n')) {
             start += 1;
         }
-        self.line += self.text[self.pos.min(start)..start].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.line += super::lines::ended(self.text, self.pos.min(start), start);
         self.pos = self.pos.max(start);
         self.line
     }
@@ -194,11 +194,11 @@ fn prescan(
     let mut i = 0;
     while i < bytes.len() {
         // Inside a field, the bytes that change nothing are skipped in one step: all but the
-        // delimiter and line breaks in an unquoted field, all but quotes and line feeds in a
-        // quoted one (a line feed counts a line). Each adds to the field's length.
+        // delimiter and line breaks in an unquoted field, all but quotes and line breaks in a
+        // quoted one (a line break counts a line). Each adds to the field's length.
         let plain = match state {
             State::Unquoted => memchr::memchr3(delimiter, b'\n', b'\r', &bytes[i..]),
-            State::Quoted => memchr::memchr2(b'"', b'\n', &bytes[i..]),
+            State::Quoted => memchr::memchr3(b'"', b'\n', b'\r', &bytes[i..]),
             State::Start | State::QuoteInQuoted => Some(0),
         }
         .unwrap_or(bytes.len() - i);
@@ -209,6 +209,7 @@ fn prescan(
         }
         let Some(&b) = bytes.get(i) else { break };
         let ends_record = matches!(b, b'\n' | b'\r');
+        let ends_line = super::lines::ends_line(bytes, i);
         (state, len) = match (state, b) {
             (State::Quoted, b'"') => (State::QuoteInQuoted, len),
             (State::Quoted, _) => (State::Quoted, len + 1),
@@ -225,7 +226,7 @@ fn prescan(
             _ if ends_record => {
                 fields = 1;
                 // A record starts after the line break: a place to cut, once a piece is long.
-                if b == b'\n' && i + 1 - piece.0 >= piece_bytes {
+                if ends_line && i + 1 - piece.0 >= piece_bytes {
                     pieces.push((piece.0, i + 1, piece.1));
                     piece = (i + 1, line + 1);
                 }
@@ -233,7 +234,7 @@ fn prescan(
             }
             _ => (State::Unquoted, len + 1),
         };
-        line += u64::from(b == b'\n');
+        line += u64::from(ends_line);
         if len > most {
             return Err(field_too_long(line));
         }
@@ -335,7 +336,7 @@ mod tests {
         #[test]
         fn pieces_parse_to_the_same_rows_as_the_whole(
             parts in proptest::collection::vec(
-                proptest::sample::select(vec!["a", "1,5", ",", ";", "\"", "\"\"", "\n", "\r\n", "\n\n", " ", "x\"y", "\"q\nq\""]),
+                proptest::sample::select(vec!["a", "1,5", ",", ";", "\"", "\"\"", "\n", "\r\n", "\r", "\n\n", " ", "x\"y", "\"q\nq\"", "\"q\rq\""]),
                 0..60,
             ),
             piece in 1usize..12,
@@ -347,6 +348,35 @@ mod tests {
                 Err(e) => Err(e.to_string()),
             };
             proptest::prop_assert_eq!(rows(piece), rows(usize::MAX));
+        }
+    }
+
+    proptest::proptest! {
+        /// Each row keeps the physical line it is on, whatever ends the lines (`\n`, `\r\n`,
+        /// a lone `\r` as in Excel's "CSV (Macintosh)", or a mix), blank lines between, read
+        /// whole or in pieces: line `k` of the text is the row's line `k`, by construction.
+        #[test]
+        fn rows_keep_their_line_whatever_ends_the_lines(
+            lines in proptest::collection::vec(
+                (proptest::sample::select(vec!["a,1", "b,2", " ", " , "]), proptest::sample::select(vec!["\n", "\r\n", "\r"])),
+                1..40,
+            ),
+            piece in 1usize..12,
+        ) {
+            let text: String = lines.iter().map(|(line, end)| format!("{line}{end}")).collect();
+            let expected: Vec<u64> =
+                (1..).zip(&lines).filter(|(_, (line, _))| line.contains(char::is_alphanumeric)).map(|(k, _)| k).collect();
+            let file: Arc<str> = Arc::from("t.csv");
+            for piece_bytes in [piece, usize::MAX] {
+                let rows = match read_in_pieces(text.as_bytes(), Some(b','), &file, &Limits::default(), piece_bytes) {
+                    Ok(content) => grid(content).rows,
+                    // All blank: nothing to read.
+                    Err(ReadError::Empty) => Vec::new(),
+                    Err(e) => return Err(proptest::test_runner::TestCaseError::fail(e.to_string())),
+                };
+                let found: Vec<u64> = rows.iter().map(|r| r.at).collect();
+                proptest::prop_assert_eq!(&found, &expected, "pieces of {} bytes", piece_bytes);
+            }
         }
     }
 

@@ -104,7 +104,7 @@ fn json_number(token: &str) -> bool {
 /// none. Malformed JSON passes: the parser says what is wrong with it.
 fn scan(text: &str, limits: &Limits, line: Option<u64>) -> Result<Vec<Range<usize>>, Exceeded> {
     let at = |offset: usize| {
-        let n = line.unwrap_or_else(|| 1 + text.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() as u64);
+        let n = line.unwrap_or_else(|| super::lines::line_at(text.as_bytes(), offset));
         format!("line {n}")
     };
     let string = |start: usize, end: usize| {

@@ -13,6 +13,7 @@
 mod cell;
 mod csv;
 mod json;
+pub(crate) mod lines;
 mod package;
 pub mod sheet;
 pub mod worker;
@@ -385,7 +386,7 @@ fn utf8_text<'a>(bytes: &'a [u8], expected: &'static str) -> Result<&'a str, Rea
         return Err(ReadError::Binary { expected });
     }
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64;
+        let line = lines::line_at(bytes, e.valid_up_to());
         ReadError::Encoding { line }
     })?;
     if text.trim().is_empty() {

@@ -98,15 +98,22 @@ fn csv_cells(bytes: &[u8], delimiter: Option<u8>) -> Vec<RawCell> {
     let raw = text.as_bytes();
     let mut out = Vec::new();
     let mut record = csv::StringRecord::new();
+    // The line of the byte `counted`: the first byte of the last record seen.
+    let (mut line, mut counted) = (1u64, 0usize);
     while reader.read_record(&mut record).expect("CSV record") {
         let pos = record.position().expect("a record read from a reader has a position");
-        // The position is where the previous record ended: its line counts every line break
-        // before that byte, but blank lines the parser then skipped lie between it and the
-        // record's first byte.
+        // The position is where the previous record ended; blank lines the parser then skipped
+        // lie between it and the record's first byte. The record's line counts the line breaks
+        // before that byte: `\n`, `\r\n`, or a `\r` alone (the csv crate's own line count
+        // knows only `\n`).
         let start = usize::try_from(pos.byte()).expect("offset fits usize");
         let first = raw[start..].iter().position(|b| !matches!(b, b'\r' | b'\n')).map_or(raw.len(), |i| start + i);
-        let skipped = raw[start..first].iter().filter(|&&b| b == b'\n').count() as u64;
-        let line = pos.line() + skipped;
+        let breaks = raw[counted..first]
+            .iter()
+            .enumerate()
+            .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && raw.get(counted + i + 1) != Some(&b'\n')));
+        line += breaks.count() as u64;
+        counted = first;
         for (i, field) in record.iter().enumerate() {
             if field.trim().is_empty() {
                 continue;
@@ -373,6 +380,26 @@ mod tests {
                 field(5, 3, "x"),
                 field(6, 1, "Tees"),
                 field(6, 2, "2,25"),
+            ]
+        );
+    }
+
+    #[test]
+    fn lines_end_at_a_lone_carriage_return_too() {
+        // Classic Mac OS line ends (Excel's "CSV (Macintosh)"): line 3 is blank, and the quoted
+        // field of line 4 runs on to line 5.
+        let (_dir, path) = temp("m.csv", b"a,b\r1,2\r\r3,\"x\ry\"\r4,5\r");
+        assert_eq!(
+            nonempty_cells(&path),
+            vec![
+                field(1, 1, "a"),
+                field(1, 2, "b"),
+                field(2, 1, "1"),
+                field(2, 2, "2"),
+                field(4, 1, "3"),
+                field(4, 2, "x\ry"),
+                field(6, 1, "4"),
+                field(6, 2, "5"),
             ]
         );
     }

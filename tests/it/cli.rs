@@ -101,3 +101,24 @@ fn an_unrecognised_layout_says_what_was_looked_for_and_found() {
     assert!(run.stdout.contains("no header row naming `kpi` and `value`"), "{}", run.stdout);
     assert!(run.stdout.contains("found line 1: `Our cluster did well this year`"), "{}", run.stdout);
 }
+
+/// A file whose lines end with a lone carriage return (classic Mac OS, Excel's "CSV
+/// (Macintosh)"): each row and finding is at the line an editor shows it on, counted by hand:
+/// the header on line 1, a blank line 3, the error on line 4, and a quoted note over lines 5
+/// and 6 that puts the last row on line 7.
+#[test]
+fn lines_ended_by_a_lone_carriage_return_are_counted() {
+    let run = clusterkpi(&["validate", "--format", "json", "tests/fixtures/lines/mac_classic.csv"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("a JSON report");
+    let file = &report["files"][0];
+    fn at(item: &serde_json::Value) -> (Option<u64>, Option<&str>) {
+        (item["location"]["line"].as_u64(), item["location"]["column"].as_str())
+    }
+    let findings: Vec<_> =
+        file["findings"].as_array().expect("findings").iter().map(|f| (f["code"].as_str(), at(f))).collect();
+    assert_eq!(findings, [(Some("E_VALUE_NOT_NUMBER"), (Some(4), Some("value")))]);
+    let rows: Vec<_> = file["observations"].as_array().expect("observations").iter().map(|o| at(o).0).collect();
+    assert_eq!(rows, [Some(2), Some(5), Some(7)]);
+    assert_eq!((file["rows_read"].as_u64(), file["rows_accepted"].as_u64()), (Some(4), Some(3)));
+}
