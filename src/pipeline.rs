@@ -83,7 +83,7 @@ pub struct FileReport {
     /// The submission's own date, when it gives one (a JSON `submitted_at`, a `Date:` line).
     pub submitted_at: Option<String>,
     pub findings: Vec<Finding>,
-    pub observations: Vec<Observation>,
+    pub observations: crate::chunks::Chunks<Observation>,
     /// The series key of each observation, as the check worked it out.
     #[serde(skip)]
     pub keys: Vec<SeriesKey>,
@@ -110,7 +110,7 @@ impl FileReport {
             explanation: Vec::new(),
             submitted_at: None,
             findings: vec![finding],
-            observations: Vec::new(),
+            observations: Default::default(),
             keys: Vec::new(),
             rejects: Vec::new(),
             accounted: Default::default(),

@@ -91,7 +91,7 @@ impl Held {
 /// The rows of a submission read by this run, until they are written.
 #[derive(Clone, Debug, Default)]
 pub struct Rows {
-    pub observations: Vec<Observation>,
+    pub observations: crate::chunks::Chunks<Observation>,
     /// The series key of each observation.
     pub keys: Vec<SeriesKey>,
     pub rejects: Vec<Reject>,

@@ -22,6 +22,7 @@ use serde::Serialize;
 
 use super::previous::Previous;
 use super::{Accounting, RunError, account};
+use crate::chunks::Chunks;
 use crate::plan::{Plan, SourceInfo};
 use crate::schema::Schema;
 use crate::state::{Rows, State, Submission};
@@ -61,8 +62,8 @@ struct Counts {
 }
 
 /// Rows of a submission built into one piece of its batch at a time: a large submission's
-/// pieces are built on every core.
-const PIECE: usize = 64 * 1024;
+/// pieces are built on every core, one chunk of its observations each.
+const PIECE: usize = crate::chunks::CHUNK;
 
 /// One submission's observations, with their keys and how they were last published.
 struct Part {
@@ -241,7 +242,7 @@ pub fn commit(
 }
 
 /// Observations this run read, with their keys.
-type Checked = (Vec<Observation>, Vec<SeriesKey>);
+type Checked = (Chunks<Observation>, Vec<SeriesKey>);
 
 /// A submission's observations: those this run read, or those published; with their keys.
 fn part(
@@ -262,13 +263,16 @@ fn part(
         Ok(keys.into_iter().flatten().collect())
     };
     let (pieces, keys) = match fresh {
-        // A large submission in pieces, built on every core; its keys are the check's.
+        // A large submission in pieces, built on every core, each chunk of observations freed
+        // once it is a piece; its keys are the check's.
         Some((observations, keys)) => {
+            let rows = observations.len();
             let pieces: Vec<RecordBatch> = observations
-                .par_chunks(PIECE)
-                .map(|piece| batches::observations(view, piece, schema))
+                .into_chunks()
+                .into_par_iter()
+                .map(|piece| batches::observations(view, &piece, schema))
                 .collect::<Result<_, _>>()?;
-            let keys = if keys.len() == observations.len() { keys } else { keys_of(&pieces)? };
+            let keys = if keys.len() == rows { keys } else { keys_of(&pieces)? };
             (pieces, keys)
         }
         None => {

@@ -7,6 +7,7 @@
 
 use super::Observation;
 use super::series::{Groups, SeriesKey};
+use crate::chunks::Chunks;
 use crate::diag::{Code, Finding};
 use crate::read::format_number;
 
@@ -28,7 +29,7 @@ const OTHERS_NAMED: usize = 3;
 /// Judge candidate observations (in row order) for duplicate keys: the candidates dropped, in
 /// index order, each with the finding that says why (a warning for a repeat, an error for a
 /// conflict); every other candidate is kept. `keys[i]` is the key of `candidates[i]`.
-pub fn judge(candidates: &[Observation], keys: &[SeriesKey]) -> Vec<(usize, Finding)> {
+pub fn judge(candidates: &Chunks<Observation>, keys: &[SeriesKey]) -> Vec<(usize, Finding)> {
     let groups = Groups::of(keys.len(), |i| &keys[i]);
     let mut dropped = Vec::new();
     for members in groups.iter() {

@@ -4,6 +4,7 @@
 
 use super::Observation;
 use super::series::{Groups, SeriesKey};
+use crate::chunks::Chunks;
 use crate::diag::{Code, Finding};
 use crate::read::format_grouped;
 
@@ -12,7 +13,7 @@ const AGREE: f64 = 0.005;
 
 /// Warnings, as (index of the total into `observations`, finding) pairs.
 /// `keys[i]` is the key of `observations[i]`.
-pub fn check(observations: &[Observation], keys: &[SeriesKey]) -> Vec<(usize, Finding)> {
+pub fn check(observations: &Chunks<Observation>, keys: &[SeriesKey]) -> Vec<(usize, Finding)> {
     // Per total's key and unit: the total (the last row without a facility), and its facility
     // rows.
     let groups = Groups::of(keys.len(), |i| (keys[i].by_ref().cluster_total(), observations[i].unit.as_str()));

@@ -12,18 +12,20 @@ mod memo;
 mod plausible;
 mod row;
 mod series;
+mod texts;
 
 pub use row::{YEAR_MAX, YEAR_MIN};
 pub use series::{Groups, KeyMemo, KeyRef, SeriesKey};
 
 use rayon::prelude::*;
 
+use crate::chunks::Chunks;
 use crate::diag::{Code, Finding, Loc, Place};
 use crate::map::{Entry, RawRow, Sink};
 use crate::memo::{PerThread, SharedStr};
 use crate::normalize::Conversion;
-use crate::read::Cell;
 use crate::schema::{Field, Schema};
+use texts::{RawText, Texts};
 
 /// An accepted observation, with the reported value and unit as written.
 ///
@@ -90,7 +92,8 @@ const PARALLEL_ROWS: usize = 512;
 /// The outcome of validating one file's rows.
 #[derive(Debug, Default)]
 pub struct Validated {
-    pub observations: Vec<Observation>,
+    /// In chunks: the run gives them up a chunk at a time ([`crate::chunks`]).
+    pub observations: Chunks<Observation>,
     /// The series key of each observation (`keys[i]` is `observations[i]`'s).
     pub keys: Vec<SeriesKey>,
     pub rejects: Vec<Reject>,
@@ -112,9 +115,10 @@ pub struct Checker<'s> {
     rows: usize,
     /// The findings of the rows, each with its row's index (most rows have none), in row order.
     row_findings: Vec<(usize, Finding)>,
-    candidates: Vec<Observation>,
+    candidates: Chunks<Observation>,
     keys: Vec<SeriesKey>,
-    texts: Vec<RawText>,
+    /// The candidates' raw texts, packed.
+    texts: Texts,
     candidate_row: Vec<usize>,
     ranges: Vec<(usize, Finding)>,
     rejects: Vec<(usize, Reject)>,
@@ -123,12 +127,11 @@ pub struct Checker<'s> {
 }
 
 impl Sink for Checker<'_> {
-    /// Sized for every row at once: grown by doubling, a million observations would be copied,
-    /// and their memory touched afresh, several times over.
+    /// Sized for every row at once: grown by doubling, a million rows' keys would be copied, and
+    /// their memory touched afresh, several times over (the candidates grow a chunk at a time,
+    /// their texts a block at a time).
     fn expect(&mut self, rows: usize) {
-        self.candidates.reserve(rows);
         self.keys.reserve(rows);
-        self.texts.reserve(rows);
         self.candidate_row.reserve(rows);
     }
 
@@ -178,7 +181,7 @@ impl Sink for Checker<'_> {
                     Outcome::Candidate { key, obs, range, text } => {
                         self.candidates.push(obs);
                         self.keys.push(key);
-                        self.texts.push(text);
+                        self.texts.push(&text);
                         self.candidate_row.push(i);
                         self.ranges.extend(range.map(|r| (self.candidates.len() - 1, r)));
                     }
@@ -198,9 +201,9 @@ impl<'s> Checker<'s> {
             notes: Vec::new(),
             rows: 0,
             row_findings: Vec::new(),
-            candidates: Vec::new(),
+            candidates: Chunks::default(),
             keys: Vec::new(),
-            texts: Vec::new(),
+            texts: Texts::default(),
             candidate_row: Vec::new(),
             ranges: Vec::new(),
             rejects: Vec::new(),
@@ -222,7 +225,8 @@ impl<'s> Checker<'s> {
         let mut observation_row = Vec::with_capacity(candidates.len());
         // Whether each candidate is kept: all but the few dropped.
         let mut kept = vec![true; candidates.len()];
-        for (c, (i, text)) in candidate_row.into_iter().zip(texts).enumerate() {
+        let mut texts = texts.reader();
+        for (c, i) in candidate_row.into_iter().enumerate() {
             let range = ranges.next_if(|(at, _)| *at == c).map(|(_, r)| r);
             match dropped.next_if(|(at, _)| *at == c) {
                 None => {
@@ -235,14 +239,15 @@ impl<'s> Checker<'s> {
                     row_findings.push((i, finding));
                     kept[c] = false;
                     let loc = candidates[c].row_loc();
-                    rejects.push((i, Reject { loc, codes, raw: text.fields() }));
+                    rejects.push((i, Reject { loc, codes, raw: texts.fields(c) }));
                 }
             }
         }
         debug_assert!(dropped.next().is_none(), "every candidate dropped is one taken");
         // The candidates kept are the observations, and their keys the observations' keys: both
         // in place (nothing moves before the first drop, and most files have none).
-        let observations = only(candidates, &kept);
+        let mut observations = candidates;
+        observations.retain_flagged(&kept);
         let kept_keys = only(keys, &kept);
         let (jumps, totals) = rayon::join(
             || plausible::jumps(&observations, &kept_keys),
@@ -312,53 +317,4 @@ fn codes<'f>(blocked: Option<Code>, findings: impl IntoIterator<Item = &'f Findi
 fn of_row(findings: &[(usize, Finding)], i: usize) -> impl Iterator<Item = &Finding> + Clone {
     let start = findings.partition_point(|(row, _)| *row < i);
     findings[start..].iter().take_while(move |(row, _)| *row == i).map(|(_, f)| f)
-}
-
-/// A row's non-blank cells as text, in one string: what a rejects row shows of it
-/// ([`RawText::fields`]), kept compactly for a row that may still be rejected.
-struct RawText {
-    text: Box<str>,
-    /// Each field's end in `text`.
-    ends: [u32; Field::COUNT],
-    /// Bit `i`: field `i` is present.
-    present: u16,
-}
-
-// Every candidate row keeps one until the file's end: 64 bytes a row, where a `String` and a
-// flag beside each end took 104.
-const _: () = assert!(Field::COUNT <= 16 && size_of::<RawText>() <= 64);
-
-impl RawText {
-    fn of(row: &RawRow) -> RawText {
-        use std::fmt::Write as _;
-        let cells = || row.fields.iter().map(|l| l.as_ref().map(|l| &l.cell).filter(|c| !c.is_blank()));
-        // Sized once: texts as they are, anything else as a number is written.
-        let size = cells().flatten().map(|c| if let Cell::Text(t) = c { t.len() } else { 24 }).sum();
-        let mut text = String::with_capacity(size);
-        let (mut ends, mut present) = ([0; Field::COUNT], 0);
-        for (i, (end, cell)) in ends.iter_mut().zip(cells()).enumerate() {
-            match cell {
-                Some(Cell::Text(t)) => text.push_str(t),
-                // Writing to a string cannot fail.
-                Some(cell) => _ = write!(text, "{cell}"),
-                None => {}
-            }
-            *end = u32::try_from(text.len()).unwrap_or(u32::MAX);
-            present |= u16::from(cell.is_some()) << i;
-        }
-        RawText { text: text.into_boxed_str(), ends, present }
-    }
-
-    fn fields(&self) -> Vec<(Field, String)> {
-        let mut start = 0;
-        let mut out = Vec::new();
-        for (i, (field, &end)) in Field::ALL.iter().zip(&self.ends).enumerate() {
-            let end = end as usize;
-            if self.present & (1 << i) != 0 {
-                out.push((*field, self.text.get(start..end).unwrap_or_default().to_owned()));
-            }
-            start = end;
-        }
-        out
-    }
 }

@@ -5,6 +5,7 @@
 
 use super::Observation;
 use super::series::{Groups, SeriesKey};
+use crate::chunks::Chunks;
 use crate::diag::{Code, Finding};
 use crate::read::format_grouped;
 use crate::schema::KpiDef;
@@ -52,7 +53,7 @@ fn slip(ratio: f64) -> String {
 
 /// Warnings for year-on-year jumps, as (index into `observations`, finding) pairs.
 /// `keys[i]` is the key of `observations[i]`.
-pub fn jumps(observations: &[Observation], keys: &[SeriesKey]) -> Vec<(usize, Finding)> {
+pub fn jumps(observations: &Chunks<Observation>, keys: &[SeriesKey]) -> Vec<(usize, Finding)> {
     // One series over the years, in one canonical unit (headcount and FTE are not compared).
     let series = Groups::of(keys.len(), |i| (keys[i].series(), observations[i].unit.as_str()));
     let mut out = Vec::new();

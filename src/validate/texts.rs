@@ -1,0 +1,217 @@
+//! The raw texts of a file's candidate rows, kept until the rows are judged against each other:
+//! a candidate dropped then (a repeat, a conflict) is rejected with its cells as written. Nearly
+//! no candidate is, so the texts are kept packed one after the other, a block of rows at a time,
+//! and read by walking their block: each text is its fields' bits and each field's length
+//! (LEB128) before its bytes, about 100 bytes a row of a large CSV where a string and a struct
+//! each took 160. (Compressed with zstd they took a tenth of that, but the run half a second
+//! more: measured on the benchmark's L.)
+
+use crate::map::RawRow;
+use crate::read::Cell;
+use crate::schema::Field;
+
+/// Texts packed in one block: reading one walks at most this many.
+const BLOCK_ROWS: usize = 4096;
+
+/// A row's non-blank cells as text, in one string: what a rejects row shows of it
+/// ([`RawText::fields`]).
+pub(super) struct RawText {
+    text: Box<str>,
+    /// Each field's end in `text`.
+    ends: [u32; Field::COUNT],
+    /// Bit `i`: field `i` is present.
+    present: u16,
+}
+
+const _: () = assert!(Field::COUNT <= 16);
+
+impl RawText {
+    pub(super) fn of(row: &RawRow) -> RawText {
+        use std::fmt::Write as _;
+        let cells = || row.fields.iter().map(|l| l.as_ref().map(|l| &l.cell).filter(|c| !c.is_blank()));
+        // Sized once: texts as they are, anything else as a number is written.
+        let size = cells().flatten().map(|c| if let Cell::Text(t) = c { t.len() } else { 24 }).sum();
+        let mut text = String::with_capacity(size);
+        let (mut ends, mut present) = ([0; Field::COUNT], 0);
+        for (i, (end, cell)) in ends.iter_mut().zip(cells()).enumerate() {
+            match cell {
+                Some(Cell::Text(t)) => text.push_str(t),
+                // Writing to a string cannot fail.
+                Some(cell) => _ = write!(text, "{cell}"),
+                None => {}
+            }
+            *end = u32::try_from(text.len()).unwrap_or(u32::MAX);
+            present |= u16::from(cell.is_some()) << i;
+        }
+        RawText { text: text.into_boxed_str(), ends, present }
+    }
+
+    pub(super) fn fields(&self) -> Vec<(Field, String)> {
+        fields(self.present, &self.ends, self.text.as_bytes())
+    }
+
+    /// Append this text to `out`, packed: `present`, then each present field's length and bytes.
+    fn pack(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.present.to_le_bytes());
+        let mut start = 0;
+        for (i, &end) in self.ends.iter().enumerate() {
+            let end = end as usize;
+            if self.present & (1 << i) != 0 {
+                let mut len = end - start;
+                // LEB128: seven bits a byte, the high bit set on all but the last.
+                while len >= 0x80 {
+                    out.push((len & 0x7f) as u8 | 0x80);
+                    len >>= 7;
+                }
+                out.push(len as u8);
+                out.extend_from_slice(self.text.as_bytes().get(start..end).unwrap_or_default());
+            }
+            start = end;
+        }
+    }
+}
+
+/// The fields of a text: `(present, ends)` say where each is in `text`.
+fn fields(present: u16, ends: &[u32; Field::COUNT], text: &[u8]) -> Vec<(Field, String)> {
+    let mut start = 0;
+    let mut out = Vec::new();
+    for (i, (field, &end)) in Field::ALL.iter().zip(ends).enumerate() {
+        let end = end as usize;
+        if present & (1 << i) != 0 {
+            out.push((*field, String::from_utf8_lossy(text.get(start..end).unwrap_or_default()).into_owned()));
+        }
+        start = end;
+    }
+    out
+}
+
+/// The packed text at the start of `bytes`: its fields (with `read`), and its length in bytes.
+fn unpack(bytes: &[u8], read: bool) -> Option<(Vec<(Field, String)>, usize)> {
+    let present = u16::from_le_bytes([*bytes.first()?, *bytes.get(1)?]);
+    let (mut at, mut fields) = (2, Vec::new());
+    for (i, field) in Field::ALL.iter().enumerate() {
+        if present & (1 << i) == 0 {
+            continue;
+        }
+        let (mut len, mut shift) = (0usize, 0);
+        loop {
+            let byte = *bytes.get(at)?;
+            at += 1;
+            len |= usize::from(byte & 0x7f) << shift;
+            shift += 7;
+            if byte & 0x80 == 0 || shift > 56 {
+                break;
+            }
+        }
+        let text = bytes.get(at..at + len)?;
+        at += len;
+        if read {
+            fields.push((*field, String::from_utf8_lossy(text).into_owned()));
+        }
+    }
+    Some((fields, at))
+}
+
+/// The texts of the candidates, in order, packed.
+#[derive(Default)]
+pub(super) struct Texts {
+    /// Blocks of [`BLOCK_ROWS`] texts each, but the last.
+    blocks: Vec<Vec<u8>>,
+    /// The texts in the last block.
+    last_rows: usize,
+}
+
+impl Texts {
+    pub(super) fn push(&mut self, text: &RawText) {
+        if self.blocks.is_empty() || self.last_rows == BLOCK_ROWS {
+            self.blocks.push(Vec::new());
+            self.last_rows = 0;
+        }
+        if let Some(block) = self.blocks.last_mut() {
+            text.pack(block);
+            self.last_rows += 1;
+        }
+    }
+
+    /// Read the texts back, in ascending order of their index.
+    pub(super) fn reader(&self) -> Reader<'_> {
+        Reader { texts: self, block: 0, row: 0, at: 0 }
+    }
+}
+
+/// Reads texts back, walking each block once however many of its texts are read.
+pub(super) struct Reader<'a> {
+    texts: &'a Texts,
+    /// The next text to walk over: text `row` of block `block`, at byte `at` of it.
+    block: usize,
+    row: usize,
+    at: usize,
+}
+
+impl Reader<'_> {
+    /// The fields of text `i`. Texts are read in ascending order: one before the last read
+    /// walks its block from the start. Empty if there is no text `i`.
+    pub(super) fn fields(&mut self, i: usize) -> Vec<(Field, String)> {
+        let (block, row) = (i / BLOCK_ROWS, i % BLOCK_ROWS);
+        if block != self.block || row < self.row {
+            (self.block, self.row, self.at) = (block, 0, 0);
+        }
+        let Some(bytes) = self.texts.blocks.get(block) else { return Vec::new() };
+        while self.row < row {
+            let Some((_, len)) = unpack(&bytes[self.at..], false) else { return Vec::new() };
+            (self.row, self.at) = (self.row + 1, self.at + len);
+        }
+        unpack(&bytes[self.at..], true).map(|(fields, _)| fields).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Row `i`'s fields: a KPI, a value, and every third row a note with a comma, quotes and an
+    /// accent; the value of every fifth row is blank (absent).
+    fn fields_of(i: usize) -> Vec<(Field, String)> {
+        let mut fields = vec![(Field::Kpi, format!("kpi {}", i % 7))];
+        if !i.is_multiple_of(5) {
+            fields.push((Field::Value, format!("{}.25", i)));
+        }
+        if i.is_multiple_of(3) {
+            fields.push((Field::Notes, "é, \"quoted\"".to_owned()));
+        }
+        fields
+    }
+
+    fn text_of(fields: &[(Field, String)]) -> RawText {
+        let (mut text, mut ends, mut present) = (String::new(), [0; Field::COUNT], 0);
+        for (i, field) in Field::ALL.iter().enumerate() {
+            if let Some((_, t)) = fields.iter().find(|(f, _)| f == field) {
+                text.push_str(t);
+                present |= 1 << i;
+            }
+            ends[i] = text.len() as u32;
+        }
+        RawText { text: text.into(), ends, present }
+    }
+
+    /// Every text read back is its row's, over several blocks, whichever are read and skipped,
+    /// and read again from an earlier one; a field of 300 bytes takes a two-byte length.
+    #[test]
+    fn texts_read_back_are_the_rows_texts() {
+        let n = 2 * BLOCK_ROWS + 100;
+        let long = "x".repeat(300);
+        let mut texts = Texts::default();
+        for i in 0..n {
+            texts.push(&text_of(&fields_of(i)));
+        }
+        texts.push(&text_of(&[(Field::Facility, long.clone())]));
+        assert_eq!(texts.blocks.len(), 3);
+        let mut reader = texts.reader();
+        for i in [0, 1, 5, BLOCK_ROWS - 1, BLOCK_ROWS, BLOCK_ROWS + 3, 2 * BLOCK_ROWS, n - 1, 1, 2 * BLOCK_ROWS + 1] {
+            assert_eq!(reader.fields(i), fields_of(i), "text {i}");
+        }
+        assert_eq!(reader.fields(n), [(Field::Facility, long)]);
+        assert_eq!(reader.fields(n + 1), []);
+        assert_eq!(text_of(&fields_of(3)).fields(), fields_of(3));
+    }
+}
