@@ -1,5 +1,6 @@
 //! A list held in chunks of [`CHUNK`] items: one list while it is built and read by index, and
-//! given up a chunk at a time after. A `Vec` is one allocation, freed only whole: a file's
+//! given up a chunk at a time after (a file's observations: checked in `validate`, made into
+//! their table in `run`). A `Vec` is one allocation, freed only whole: a file's
 //! million observations, made into their table's pieces, were held whole until the last piece
 //! was made, beside every piece. Every chunk but the last is full, so an index is a chunk and a
 //! place in it.
@@ -61,14 +62,17 @@ impl<T> Chunks<T> {
     }
 
     /// Keep the items whose flag in `kept` is set (an item without one is dropped), in order.
-    /// A chunk is freed as soon as its items are moved: no more than a chunk is held twice.
+    /// The chunks before the first item dropped stay as they are; the others are moved, each
+    /// freed as soon as its items are: no more than a chunk is held twice.
     pub fn retain_flagged(&mut self, kept: &[bool]) {
-        if self.len == kept.len() && kept.iter().all(|&k| k) {
+        let first = kept.iter().position(|&k| !k).unwrap_or(kept.len());
+        if first >= self.len {
             return;
         }
-        let mut flags = kept.iter();
-        let old = std::mem::take(self);
-        for chunk in old.chunks {
+        let rest = self.chunks.split_off(first / CHUNK);
+        self.len = self.chunks.len() * CHUNK;
+        let mut flags = kept.iter().skip(self.len);
+        for chunk in rest {
             for item in chunk {
                 if flags.next() == Some(&true) {
                     self.push(item);
@@ -162,9 +166,14 @@ mod tests {
         assert!((0..want.len()).all(|i| list[i] == want[i]));
         let sizes: Vec<usize> = list.clone().into_chunks().iter().map(Vec::len).collect();
         assert_eq!(sizes, [CHUNK, want.len() - CHUNK]);
-        // All kept: nothing moves; none kept: nothing left.
+        // All kept: nothing moves; only the last item dropped: the full chunk before it stays.
         list.retain_flagged(&vec![true; list.len()]);
         assert_eq!(list.len(), want.len());
+        let mut flags = vec![true; list.len()];
+        flags[want.len() - 1] = false;
+        list.retain_flagged(&flags);
+        assert_eq!((list.len(), list.last()), (want.len() - 1, Some(&want[want.len() - 2])));
+        assert!((0..list.len()).all(|i| list[i] == want[i]));
         list.retain_flagged(&[]);
         assert!(list.is_empty() && list.first().is_none());
     }

@@ -7,9 +7,9 @@
 //! file by [`pipeline`]; [`number`] reads numbers written as text for all of them. The nightly
 //! job, [`run`], plans from the [`state`]'s ledger, executes the pipeline, commits a version
 //! ([`write`], [`summary`]) and publishes it into the output folder laid out by [`store`].
-//! [`diag`] holds findings and their locations, [`chunks`] a large list that can be freed a piece at a time, [`schema`] the reference data, [`plan`] the
-//! pipeline file, [`cli`] the command line. No two sibling modules import each other, directly
-//! or round about (`tests/it/cycles.rs`).
+//! [`diag`] holds findings and their locations, [`chunks`] a large list freed a piece at a
+//! time, [`schema`] the reference data, [`plan`] the pipeline file, [`cli`] the command line. No
+//! two sibling modules import each other, directly or round about (`tests/it/cycles.rs`).
 
 pub mod chunks;
 pub mod cli;

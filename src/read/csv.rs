@@ -126,9 +126,10 @@ fn records(text: &str, line: u64, delimiter: u8, limits: &Limits, counts: &Count
     Ok(rows)
 }
 
-/// Physical line numbers of records. The csv crate's own line count misses skipped blank lines,
-/// and its byte offset points before them, so both are corrected here: the record starts at the
-/// first byte after the offset that is not a line break.
+/// Physical line numbers of records. The csv crate's own line count misses skipped blank lines
+/// and lines ended by a lone `\r`, and its byte offset points before blank lines, so both are
+/// corrected here: the record starts at the first byte after the offset that is not a line
+/// break, and the lines before it are counted by [`super::lines`].
 struct LineCounter<'a> {
     text: &'a [u8],
     pos: usize,

@@ -1,6 +1,8 @@
-//! Physical lines of a text file, as editors and the csv crate count them: a line ends at `\n`,
-//! at `\r\n` (one break), or at a `\r` alone (classic Mac OS, and Excel's "CSV (Macintosh)").
-//! Every line number clusterkpi reports in a text file is counted here.
+//! Physical lines of a text file, as editors count them and the csv crate ends records: a line
+//! ends at `\n`, at `\r\n` (one break), or at a `\r` alone (classic Mac OS, and Excel's "CSV
+//! (Macintosh)"). The lines of CSV records, of JSON limit errors and of encoding errors are
+//! counted here; a JSON syntax error's line is serde_json's, which counts `\n` only, and JSON
+//! Lines are lines ended by `\n`.
 
 /// Whether the byte at `i` of `text` ends a line: a `\n`, or a `\r` not followed by `\n`.
 pub(crate) fn ends_line(text: &[u8], i: usize) -> bool {

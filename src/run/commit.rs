@@ -347,31 +347,27 @@ fn summarise(current: &[RecordBatch], keys: &[SeriesKey], schema: &Schema) -> Re
     let regions = &regions;
     let mut failed = None;
     // Each piece's keys: `keys` are the pieces' rows one after the other.
+    debug_assert_eq!(keys.len(), current.iter().map(RecordBatch::num_rows).sum::<usize>());
     let mut rest = keys;
-    let rows = current.iter().flat_map(|piece| {
+    let rows = current.iter().filter_map(|piece| {
         let (keys, after) = rest.split_at(piece.num_rows().min(rest.len()));
         rest = after;
         let columns = (|| {
             let text = |name| batches::strings(piece, name);
             Ok::<_, String>((text("scope")?, text("country")?, text("unit")?, batches::floats(piece, "value")?))
         })();
-        let (scope, country, unit, value) = match columns {
-            Ok(columns) => columns,
-            Err(problem) => {
-                failed.get_or_insert(problem);
-                Default::default()
-            }
-        };
-        keys.iter().enumerate().map(move |(i, key)| summary::Row {
+        // A piece whose columns cannot be read gives no row: the run fails with the first.
+        let (scope, country, unit, value) = columns.map_err(|problem| failed.get_or_insert(problem)).ok()?;
+        Some(keys.iter().enumerate().map(move |(i, key)| summary::Row {
             key,
             scope: scope[i],
             country: country[i].unwrap_or_default(),
             region: regions.get(key.by_ref().cluster).copied().unwrap_or(""),
             unit: unit[i].unwrap_or_default(),
             value: value[i].unwrap_or(f64::NAN),
-        })
+        }))
     });
-    let summary = summary::compute(rows)?;
+    let summary = summary::compute(rows.flatten())?;
     match failed {
         Some(problem) => Err(column_error(&tables::OBSERVATIONS, problem).into()),
         None => Ok(summary),
@@ -452,4 +448,50 @@ fn parse_date(s: &str) -> Option<i64> {
     }
     let date: jiff::civil::Date = s.trim().parse().ok()?;
     Some(date.in_tz("UTC").ok()?.timestamp().as_microsecond())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{ArrayRef, Float64Array, StringArray};
+
+    /// A piece of `n` rows of jobs of one cluster, 2020 onwards, valued 1, 2, …; with or without
+    /// its `unit` column.
+    fn piece(n: usize, unit: bool) -> RecordBatch {
+        let text = |t: &str| -> ArrayRef { Arc::new(StringArray::from(vec![t; n])) };
+        let mut columns = vec![
+            ("scope", Arc::new(StringArray::from(vec![None::<&str>; n])) as ArrayRef),
+            ("country", text("NLD")),
+            ("value", Arc::new(Float64Array::from_iter_values((1..=n).map(|v| v as f64))) as ArrayRef),
+        ];
+        if unit {
+            columns.push(("unit", text("jobs")));
+        }
+        RecordBatch::try_from_iter(columns).expect("a batch")
+    }
+
+    fn keys(n: usize) -> Vec<SeriesKey> {
+        let mut memo = KeyMemo::default();
+        let key =
+            |year| KeyRef { cluster: "port-of-rotterdam", facility: None, year, kpi: "jobs", scope: None, gas: None };
+        (0..n).map(|i| memo.key(key(2020 + i as i32))).collect()
+    }
+
+    /// The summary reads its pieces one at a time; one it cannot read fails the run with a
+    /// typed error, wherever it is, and the others are never summarised without it.
+    #[test]
+    fn a_piece_the_summary_cannot_read_is_an_error() {
+        let schema = Schema::bundled().expect("the bundled schema");
+        let summary = summarise(&[piece(2, true), piece(3, true)], &keys(5), &schema).expect("a summary");
+        // The cluster counts with its latest year, 2024: the third row of the second piece.
+        let jobs = summary.kpi_totals.iter().find(|s| s.kpi == "jobs").expect("jobs");
+        assert_eq!((jobs.clusters, jobs.total), (1, 3.0));
+        for pieces in
+            [vec![piece(2, false)], vec![piece(2, true), piece(3, false)], vec![piece(3, false), piece(2, true)]]
+        {
+            let rows = pieces.iter().map(RecordBatch::num_rows).sum();
+            let err = summarise(&pieces, &keys(rows), &schema).map(|_| ()).expect_err("no summary");
+            assert!(err.to_string().contains("observations"), "{err}");
+        }
+    }
 }

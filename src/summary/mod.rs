@@ -75,7 +75,8 @@ impl From<PolarsError> for SummaryError {
     }
 }
 
-/// The summary of `rows`, read once, in any order: a run's million rows are never held as rows.
+/// The summary of `rows`, read once (a run's million rows are never held as rows); its sums do
+/// not depend on the rows' order.
 pub fn compute<'a>(rows: impl IntoIterator<Item = Row<'a>>) -> Result<Summary, SummaryError> {
     let values = cluster_values(rows);
     let df = df!(

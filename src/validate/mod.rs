@@ -245,7 +245,7 @@ impl<'s> Checker<'s> {
         }
         debug_assert!(dropped.next().is_none(), "every candidate dropped is one taken");
         // The candidates kept are the observations, and their keys the observations' keys: both
-        // in place (nothing moves before the first drop, and most files have none).
+        // in place (nothing moves before the first drop, or its chunk; most files have none).
         let mut observations = candidates;
         observations.retain_flagged(&kept);
         let kept_keys = only(keys, &kept);

@@ -2,8 +2,8 @@
 //! a candidate dropped then (a repeat, a conflict) is rejected with its cells as written. Nearly
 //! no candidate is, so the texts are kept packed one after the other, a block of rows at a time,
 //! and read by walking their block: each text is its fields' bits and each field's length
-//! (LEB128) before its bytes, about 100 bytes a row of a large CSV where a string and a struct
-//! each took 160. (Compressed with zstd they took a tenth of that, but the run half a second
+//! (LEB128) before its bytes, about 100 bytes a row of the benchmark's L (and a block's spare
+//! room, as a `Vec` grows) where a string and a struct each took 160. (Compressed with zstd they took a tenth of that, but the run half a second
 //! more: measured on the benchmark's L.)
 
 use crate::map::RawRow;
@@ -57,14 +57,15 @@ impl RawText {
         for (i, &end) in self.ends.iter().enumerate() {
             let end = end as usize;
             if self.present & (1 << i) != 0 {
-                let mut len = end - start;
+                let bytes = self.text.as_bytes().get(start..end).unwrap_or_default();
+                let mut len = bytes.len();
                 // LEB128: seven bits a byte, the high bit set on all but the last.
                 while len >= 0x80 {
                     out.push((len & 0x7f) as u8 | 0x80);
                     len >>= 7;
                 }
                 out.push(len as u8);
-                out.extend_from_slice(self.text.as_bytes().get(start..end).unwrap_or_default());
+                out.extend_from_slice(bytes);
             }
             start = end;
         }
@@ -103,8 +104,9 @@ fn unpack(bytes: &[u8], read: bool) -> Option<(Vec<(Field, String)>, usize)> {
                 break;
             }
         }
-        let text = bytes.get(at..at + len)?;
-        at += len;
+        let end = at.checked_add(len)?;
+        let text = bytes.get(at..end)?;
+        at = end;
         if read {
             fields.push((*field, String::from_utf8_lossy(text).into_owned()));
         }

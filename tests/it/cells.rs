@@ -402,6 +402,9 @@ mod tests {
                 field(6, 2, "5"),
             ]
         );
+        // `\r\n` then a lone `\r`: two line ends, so `b` is on line 3.
+        let (_dir, path) = temp("n.csv", b"a\r\n\rb\n");
+        assert_eq!(nonempty_cells(&path), vec![field(1, 1, "a"), field(3, 1, "b")]);
     }
 
     #[test]
