@@ -25,10 +25,9 @@ use crate::number::{NumberError, plain};
 pub(super) fn read_document(bytes: &[u8], limits: &Limits) -> Result<Content, ReadError> {
     let text = utf8_text(bytes, "JSON")?;
     let numbers = scan(text, limits, None)?;
-    let value = parse(text, &numbers).map_err(|source| ReadError::Json {
-        line: source.line(),
-        column: source.column(),
-        source,
+    let value = parse(text, &numbers).map_err(|source| {
+        let (line, column) = super::lines::position(text.as_bytes(), source.line(), source.column());
+        ReadError::Json { line, column, source }
     })?;
     Ok(Content::Json(value))
 }
@@ -166,9 +165,14 @@ fn scan(text: &str, limits: &Limits, line: Option<u64>) -> Result<Vec<Range<usiz
 
 /// A JSON Lines error without serde's "at line 1": the line is the file's, reported separately.
 fn without_line(e: &serde_json::Error) -> String {
+    format!("{} at column {}", without_position(e), e.column())
+}
+
+/// serde_json's message without the position it ends with (` at line 4 column 30`).
+pub(super) fn without_position(e: &serde_json::Error) -> String {
     let text = e.to_string();
     match text.rsplit_once(" at line ") {
-        Some((message, _)) => format!("{message} at column {}", e.column()),
+        Some((message, _)) => message.to_owned(),
         None => text,
     }
 }
@@ -200,6 +204,19 @@ mod tests {
         // A number of 400 digits overflows without an exponent.
         let big = format!("[1{}]", "0".repeat(400));
         assert_eq!(document(&big), Ok(json!([&big[1..big.len() - 1]])));
+    }
+
+    /// A syntax error is placed where an editor shows it, whatever ends the lines: serde_json
+    /// counts `\n` alone, so a file of lone `\r` is one line to it, and its own position is
+    /// left out of the message.
+    #[test]
+    fn a_syntax_error_is_placed_as_an_editor_shows_it() {
+        let text =
+            "{\r  \"cluster\": \"humber\",\r  \"observations\": [\r    {\"kpi\": \"jobs\", \"value\": ]\r  ]\r}\r";
+        for text in [text.to_owned(), text.replace('\r', "\n"), text.replace('\r', "\r\n")] {
+            let e = read_document(text.as_bytes(), &Limits::default()).map(|_| ()).expect_err("malformed");
+            assert_eq!(e.describe().1, "the JSON is malformed at line 4, column 30: expected value", "{text:?}");
+        }
     }
 
     #[test]

@@ -257,9 +257,12 @@ pub fn read_file(path: &Path, limits: &Limits) -> Result<Vec<u8>, ReadError> {
 impl ReadError {
     /// The code, message and hint of the finding this error is reported with.
     pub fn describe(&self) -> (Code, String, String) {
-        let message = match std::error::Error::source(self) {
-            Some(cause) => format!("{self}: {cause}"),
-            None => self.to_string(),
+        let message = match (self, std::error::Error::source(self)) {
+            // serde_json's message ends with its own position, counted by `\n` alone: the
+            // error's line and column are the editor's (`lines::position`).
+            (ReadError::Json { source, .. }, _) => format!("{self}: {}", json::without_position(source)),
+            (_, Some(cause)) => format!("{self}: {cause}"),
+            (_, None) => self.to_string(),
         };
         let (code, hint) = match self {
             ReadError::Limit(e) => (Code::FileLimit, e.hint()),
