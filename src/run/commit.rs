@@ -216,9 +216,7 @@ pub fn commit(
     written?;
     let summary = summary?;
 
-    let text = |name| column_of(&current, name, batches::strings);
-    let submitted: BTreeSet<&str> = text("cluster_id")?.into_iter().flatten().collect();
-    let countries: BTreeSet<&str> = text("country")?.into_iter().flatten().collect();
+    let (submitted, countries) = (distinct(&current, "cluster_id")?, distinct(&current, "country")?);
     let registry_countries: BTreeSet<&str> = schema.clusters.iter().map(|c| c.country.as_str()).collect();
     let totals = account(state.submissions.iter().map(|s| &s.report));
     let json = SummaryJson {
@@ -327,17 +325,14 @@ fn with_registry(batch: &RecordBatch, schema: &Schema) -> Result<RecordBatch, Ru
     Ok(batches::batch(def, columns)?)
 }
 
-/// The values of an `observations` column over all its pieces, by `read` (a column's values).
-fn column_of<'a, T>(
-    pieces: &'a [RecordBatch],
-    name: &str,
-    read: fn(&'a RecordBatch, &str) -> Result<Vec<T>, String>,
-) -> Result<Vec<T>, WriteError> {
-    let mut values = Vec::with_capacity(pieces.iter().map(RecordBatch::num_rows).sum());
+/// The distinct texts of an `observations` column over all its pieces.
+fn distinct<'a>(pieces: &'a [RecordBatch], name: &str) -> Result<BTreeSet<&'a str>, WriteError> {
+    let mut texts = BTreeSet::new();
     for piece in pieces {
-        values.extend(read(piece, name).map_err(|problem| column_error(&tables::OBSERVATIONS, problem))?);
+        let column = batches::strings(piece, name).map_err(|problem| column_error(&tables::OBSERVATIONS, problem))?;
+        texts.extend(column.into_iter().flatten());
     }
-    Ok(values)
+    Ok(texts)
 }
 
 /// The summary of the current observations (in pieces), whose keys are `keys`. The pieces are

@@ -3,87 +3,59 @@
 //! no candidate is, so the texts are kept packed one after the other, a block of rows at a time,
 //! and read by walking their block: each text is its fields' bits and each field's length
 //! (LEB128) before its bytes, about 100 bytes a row of the benchmark's L (and a block's spare
-//! room, as a `Vec` grows) where a string and a struct each took 160. (Compressed with zstd they took a tenth of that, but the run half a second
-//! more: measured on the benchmark's L.)
+//! room, as a `Vec` grows) where a string and a struct each took 160. (Compressed with zstd they
+//! took a tenth of that, but the run half a second more: measured on the benchmark's L.)
 
 use crate::map::RawRow;
-use crate::read::Cell;
 use crate::schema::Field;
 
 /// Texts packed in one block: reading one walks at most this many.
 const BLOCK_ROWS: usize = 4096;
 
-/// A row's non-blank cells as text, in one string: what a rejects row shows of it
-/// ([`RawText::fields`]).
-pub(super) struct RawText {
-    text: Box<str>,
-    /// Each field's end in `text`.
-    ends: [u32; Field::COUNT],
-    /// Bit `i`: field `i` is present.
-    present: u16,
-}
+/// A row's non-blank cells as text, packed: what a rejects row shows of it ([`RawText::fields`]).
+/// Two bytes of bits, bit `i` set when field `i` is present, then each present field's length
+/// (LEB128) and bytes, in field order.
+pub(super) struct RawText(Vec<u8>);
 
 const _: () = assert!(Field::COUNT <= 16);
 
 impl RawText {
     pub(super) fn of(row: &RawRow) -> RawText {
         use std::fmt::Write as _;
-        let cells = || row.fields.iter().map(|l| l.as_ref().map(|l| &l.cell).filter(|c| !c.is_blank()));
-        // Sized once: texts as they are, anything else as a number is written.
-        let size = cells().flatten().map(|c| if let Cell::Text(t) = c { t.len() } else { 24 }).sum();
-        let mut text = String::with_capacity(size);
-        let (mut ends, mut present) = ([0; Field::COUNT], 0);
-        for (i, (end, cell)) in ends.iter_mut().zip(cells()).enumerate() {
-            match cell {
-                Some(Cell::Text(t)) => text.push_str(t),
-                // Writing to a string cannot fail.
-                Some(cell) => _ = write!(text, "{cell}"),
+        let mut text = RawText(vec![0, 0]);
+        let mut written = String::new();
+        for (i, located) in row.fields.iter().enumerate() {
+            match located.as_ref().map(|l| &l.cell).filter(|c| !c.is_blank()) {
+                Some(crate::read::Cell::Text(t)) => text.push(i, t.as_bytes()),
+                Some(cell) => {
+                    written.clear();
+                    // Writing to a string cannot fail.
+                    _ = write!(written, "{cell}");
+                    text.push(i, written.as_bytes());
+                }
                 None => {}
             }
-            *end = u32::try_from(text.len()).unwrap_or(u32::MAX);
-            present |= u16::from(cell.is_some()) << i;
         }
-        RawText { text: text.into_boxed_str(), ends, present }
+        text
+    }
+
+    /// Add field `i` (after any field before it).
+    fn push(&mut self, i: usize, bytes: &[u8]) {
+        let present = u16::from_le_bytes([self.0[0], self.0[1]]) | (1 << i);
+        self.0[..2].copy_from_slice(&present.to_le_bytes());
+        let mut len = bytes.len();
+        // LEB128: seven bits a byte, the high bit set on all but the last.
+        while len >= 0x80 {
+            self.0.push((len & 0x7f) as u8 | 0x80);
+            len >>= 7;
+        }
+        self.0.push(len as u8);
+        self.0.extend_from_slice(bytes);
     }
 
     pub(super) fn fields(&self) -> Vec<(Field, String)> {
-        fields(self.present, &self.ends, self.text.as_bytes())
+        unpack(&self.0, true).map(|(fields, _)| fields).unwrap_or_default()
     }
-
-    /// Append this text to `out`, packed: `present`, then each present field's length and bytes.
-    fn pack(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.present.to_le_bytes());
-        let mut start = 0;
-        for (i, &end) in self.ends.iter().enumerate() {
-            let end = end as usize;
-            if self.present & (1 << i) != 0 {
-                let bytes = self.text.as_bytes().get(start..end).unwrap_or_default();
-                let mut len = bytes.len();
-                // LEB128: seven bits a byte, the high bit set on all but the last.
-                while len >= 0x80 {
-                    out.push((len & 0x7f) as u8 | 0x80);
-                    len >>= 7;
-                }
-                out.push(len as u8);
-                out.extend_from_slice(bytes);
-            }
-            start = end;
-        }
-    }
-}
-
-/// The fields of a text: `(present, ends)` say where each is in `text`.
-fn fields(present: u16, ends: &[u32; Field::COUNT], text: &[u8]) -> Vec<(Field, String)> {
-    let mut start = 0;
-    let mut out = Vec::new();
-    for (i, (field, &end)) in Field::ALL.iter().zip(ends).enumerate() {
-        let end = end as usize;
-        if present & (1 << i) != 0 {
-            out.push((*field, String::from_utf8_lossy(text.get(start..end).unwrap_or_default()).into_owned()));
-        }
-        start = end;
-    }
-    out
 }
 
 /// The packed text at the start of `bytes`: its fields (with `read`), and its length in bytes.
@@ -130,7 +102,7 @@ impl Texts {
             self.last_rows = 0;
         }
         if let Some(block) = self.blocks.last_mut() {
-            text.pack(block);
+            block.extend_from_slice(&text.0);
             self.last_rows += 1;
         }
     }
@@ -185,15 +157,11 @@ mod tests {
     }
 
     fn text_of(fields: &[(Field, String)]) -> RawText {
-        let (mut text, mut ends, mut present) = (String::new(), [0; Field::COUNT], 0);
-        for (i, field) in Field::ALL.iter().enumerate() {
-            if let Some((_, t)) = fields.iter().find(|(f, _)| f == field) {
-                text.push_str(t);
-                present |= 1 << i;
-            }
-            ends[i] = text.len() as u32;
+        let mut text = RawText(vec![0, 0]);
+        for (field, t) in fields {
+            text.push(field.index(), t.as_bytes());
         }
-        RawText { text: text.into(), ends, present }
+        text
     }
 
     /// Every text read back is its row's, over several blocks, whichever are read and skipped,
