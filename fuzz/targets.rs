@@ -7,7 +7,7 @@
 use std::sync::{Arc, OnceLock};
 
 use clusterkpi::pipeline::check_bytes;
-use clusterkpi::read::{Format, Limits, read, read_workbook};
+use clusterkpi::read::{Format, Limits, Unpack, read, read_workbook};
 use clusterkpi::schema::Schema;
 
 /// A fuzz target: what it does with one input.
@@ -40,13 +40,13 @@ pub fn sheet(data: &[u8]) {
 /// The CSV and TSV reader.
 pub fn csv(data: &[u8]) {
     let Some((format, bytes)) = pick(data, &[Format::Csv, Format::Tsv]) else { return };
-    let _ = read(bytes, format, &Arc::from("fuzz"), &Limits::default());
+    let _ = read(bytes, format, &Arc::from("fuzz"), &Limits::default(), Unpack::All);
 }
 
 /// The JSON and JSON Lines reader.
 pub fn json(data: &[u8]) {
     let Some((format, bytes)) = pick(data, &[Format::Json, Format::JsonLines]) else { return };
-    let _ = read(bytes, format, &Arc::from("fuzz"), &Limits::default());
+    let _ = read(bytes, format, &Arc::from("fuzz"), &Limits::default(), Unpack::All);
 }
 
 /// The file an input of the `check` target stands for: its format and its bytes.

@@ -5,9 +5,10 @@
 //! a stage is caught and reported as `E_INTERNAL` for that file alone. Reports come back in
 //! input order whatever the scheduling, so output is deterministic.
 //!
-//! A file's bytes are dropped once read. The rows of a file of one long table are checked as
-//! they are mapped ([`crate::map::Sink`], [`validate::Checker`]), so a large table is never held
-//! whole as raw rows.
+//! A file's bytes are dropped once read. A text file's rows stay packed until they are mapped
+//! ([`read::Unpack`]), and the rows of a file of one long table are checked as they are mapped
+//! ([`crate::map::Sink`], [`validate::Checker`]), so a large table is never held whole as cells
+//! or as raw rows.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -159,6 +160,9 @@ impl FileReport {
     }
 }
 
+/// A text file's rows are left packed: the map unpacks them a piece at a time as it needs them.
+const UNPACK: read::Unpack = read::Unpack::Head(0);
+
 /// Read, map and validate one file, keeping the places of the cells it accounted for.
 pub fn check_file(input: &Input, schema: &Schema) -> FileReport {
     check_path(input, schema, true)
@@ -191,7 +195,7 @@ fn check_path(input: &Input, schema: &Schema, track: bool) -> FileReport {
     };
     let started = std::time::Instant::now();
     let digest = || crate::plan::sha256_hex(&bytes);
-    let read = || read::read(&bytes, format, file, &schema.limits);
+    let read = || read::read(&bytes, format, file, &schema.limits, UNPACK);
     // A text file's digest is taken on another core while it is parsed. A spreadsheet is parsed
     // in a worker process, waited for here: no core of the pool is held waiting for it.
     let (sha256, content) = if format.is_spreadsheet() { (digest(), read()) } else { rayon::join(digest, read) };
@@ -208,7 +212,7 @@ fn check_path(input: &Input, schema: &Schema, track: bool) -> FileReport {
 pub fn check_bytes(bytes: &[u8], format: Format, file: &Arc<str>, schema: &Schema) -> FileReport {
     let started = std::time::Instant::now();
     let mut report =
-        check_content(read::read(bytes, format, file, &schema.limits), started, format, file, schema, true);
+        check_content(read::read(bytes, format, file, &schema.limits, UNPACK), started, format, file, schema, true);
     report.bytes = bytes.len() as u64;
     report
 }

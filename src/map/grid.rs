@@ -13,6 +13,9 @@
 //! observation's cells keep their exact location: in a wide table the value's own cell.
 //! A long table's data rows are mapped a batch at a time, its chunks on every core, in file
 //! order; given a [`Sink`], each batch's rows go to it (to be checked) before the next is mapped.
+//! A text file's rows past the first may come packed ([`crate::read::Packed`]): they are
+//! unpacked a piece at a time as a long table's rows are mapped, and all at once for any other
+//! layout, so that every layout reads the rows the file read whole gives.
 
 use std::sync::Arc;
 
@@ -21,7 +24,7 @@ use super::seen::Seen;
 use super::{Mapped, RawRow, Sink, header_read, kpi_refused, missing_columns, unknown_column};
 use crate::diag::{Code, Finding, Loc, Place, column_letters};
 use crate::number::Decimal;
-use crate::read::{Cell, Grid, GridKind, GridRow};
+use crate::read::{Cell, Grid, GridKind, GridRow, Packed, Unpack};
 use crate::schema::{Field, MetaKey, NameMatch, Schema};
 
 /// How many non-blank rows from the top are searched for the header.
@@ -84,8 +87,16 @@ pub(super) fn map(
     out: &mut Mapped,
     sink: Option<&mut dyn Sink>,
 ) -> bool {
+    // The header is searched in rows unpacked. Only a long table's data rows, on their way to be
+    // checked, are mapped from packed pieces; any other table is mapped from the whole grid.
+    grid.unpack_head(if sink.is_some() { Unpack::Head(HEADER_SCAN + 2) } else { Unpack::All });
     let mut scan = Scan::new(&grid.rows);
     let found = (0..grid.rows.len().min(HEADER_SCAN)).find_map(|r| detect(scan.up_to(r + 2, schema), r, schema));
+    if !grid.rest.is_empty() && !matches!(found, Some(Layout::Long { .. })) {
+        drop(scan);
+        grid.unpack();
+        scan = Scan::new(&grid.rows);
+    }
     // The rows above a header are its metadata; without one, every row scanned is looked at.
     let cues = scan.up_to(found.as_ref().map_or(HEADER_SCAN, |l| l.header() + 2), schema);
     let where_ = match &grid.kind {
@@ -642,8 +653,7 @@ fn assign_by_contents(
         if columns[c].is_some() {
             continue;
         }
-        let below = grid.rows[header + 1..].iter().filter_map(|r| r.cells.get(c));
-        if let Some(f) = super::infer::role(below, schema)
+        if let Some(f) = super::infer::role(grid.column(c, header + 1).flatten(), schema)
             && !columns.contains(&Some(f))
         {
             columns[c] = Some(f);
@@ -692,8 +702,7 @@ fn contents(
         if inferred.contains(&c) {
             continue;
         }
-        let below = grid.rows[header + 1..].iter().filter_map(|r| r.cells.get(c));
-        let Some(shown) = super::infer::role(below, schema) else { continue };
+        let Some(shown) = super::infer::role(grid.column(c, header + 1).flatten(), schema) else { continue };
         let numeric_pair = matches!((f, shown), (Field::Year | Field::Value, Field::Year | Field::Value));
         if shown != f && !numeric_pair {
             out.note(Finding::new(
@@ -763,6 +772,8 @@ fn long(
     let header = &grid.rows[h];
     let mut blocked = None;
     let mut found: Vec<Field> = Vec::new();
+    // The columns a finding names, whose cells are accounted for by it.
+    let mut named_unread = Vec::new();
     for (c, field) in columns.iter().enumerate() {
         let loc = Loc::new(file, grid.exact_place(header, c));
         match field {
@@ -779,7 +790,7 @@ fn long(
             None => {
                 if let Some(name) = header.cells.get(c).and_then(Cell::text).filter(|t| !t.is_empty()) {
                     let numbers =
-                        grid.rows[h + 1..].iter().filter(|r| r.cells.get(c).is_some_and(super::infer::numeric)).count();
+                        grid.column(c, h + 1).filter(|x| x.as_deref().is_some_and(super::infer::numeric)).count();
                     if numbers > 0 && resembles_a_figure(&name, schema) {
                         out.note(Finding::new(
                             Code::ColumnUnread,
@@ -791,6 +802,7 @@ fn long(
                         out.note(unknown_column(loc, &name));
                     }
                     account_column(&grid.rows[h + 1..], c, out);
+                    named_unread.push(c);
                 }
             }
         }
@@ -806,8 +818,13 @@ fn long(
     // The data rows, apart: a batch at a time, each row's cells are taken into a raw row, the
     // cells nothing read are reported, and the row is emptied. A batch's chunks are mapped on
     // every core; with a sink, each batch's rows go to it at once, so the table is never held
-    // whole twice (as cells and as rows).
+    // whole twice (as cells and as rows). The packed rows after them are unpacked a few pieces
+    // at a time, so a long text file is never held whole as cells.
     let mut data = grid.rows.split_off(h + 1);
+    let packed = std::mem::take(&mut grid.rest);
+    // Only a sheet's columns under no header are reported by the column, from `data`: packed
+    // rows are a text file's, whose fields past the header's are reported by the row (`shifted`).
+    debug_assert!(packed.is_empty() || grid.kind == GridKind::Lines);
     report_unnamed_columns(grid, &data, columns, file, out);
     let value_col = columns.iter().position(|c| *c == Some(Field::Value));
     let mut rows = LongRows {
@@ -821,33 +838,25 @@ fn long(
         kpi_col: columns.iter().position(|c| *c == Some(Field::Kpi)),
         decimal: None,
         track: out.track,
-        seen: &out.seen,
+        named_unread: &named_unread,
     };
     if let Some(sink) = sink.as_deref_mut() {
         // The rows go before the rest of the file is mapped: their value column's convention is
         // settled now, from its own texts (the only ones of a file of one table).
         use rayon::prelude::*;
-        let evidence: Vec<Decimal> = data.par_iter().filter_map(|row| rows.value_evidence(row)).collect();
+        let mut evidence: Vec<Decimal> =
+            data.par_iter().filter_map(|row| rows.value_evidence(rows.value(row))).collect();
+        evidence.par_extend(packed.par_iter().flat_map_iter(|p| {
+            (0..p.len()).filter_map(|i| rows.value_evidence(rows.value_col.and_then(|v| p.cell(i, v)).as_deref()))
+        }));
         rows.decimal = Some(Decimal::settle(evidence));
-        sink.expect(data.len());
+        sink.expect(data.len() + packed.iter().map(Packed::len).sum::<usize>());
         sink.take(std::mem::take(&mut out.entries));
     }
     let mut unread = Vec::new();
     let mut accounted = Vec::new();
-    // The table's row index of data row `k` (the header is its row 0).
-    for (b, batch) in data.chunks_mut(MAP_BATCH).enumerate() {
-        let first = 1 + b * MAP_BATCH;
-        let parts: Vec<Part> = if batch.len() <= MAP_CHUNK {
-            vec![rows.map(batch, first)]
-        } else {
-            use rayon::prelude::*;
-            batch
-                .par_chunks_mut(MAP_CHUNK)
-                .enumerate()
-                .map(|(k, chunk)| rows.map(chunk, first + k * MAP_CHUNK))
-                .collect()
-        };
-        let mut entries = Vec::with_capacity(batch.len());
+    let mut gather = |parts: Vec<Part>, out: &mut Mapped| {
+        let mut entries = Vec::with_capacity(parts.iter().map(|p| p.entries.len()).sum());
         for part in parts {
             entries.extend(part.entries);
             out.explanation.extend(part.explanation);
@@ -859,6 +868,29 @@ fn long(
             Some(sink) => sink.take(entries),
             None => out.entries.extend(entries),
         }
+    };
+    // The table's row index of data row `k` (the header is its row 0).
+    for (b, batch) in data.chunks_mut(MAP_BATCH).enumerate() {
+        let first = 1 + b * MAP_BATCH;
+        let parts: Vec<Part> = if batch.len() <= MAP_CHUNK {
+            vec![rows.map(batch, first, &out.seen)]
+        } else {
+            use rayon::prelude::*;
+            batch
+                .par_chunks_mut(MAP_CHUNK)
+                .enumerate()
+                .map(|(k, chunk)| rows.map(chunk, first + k * MAP_CHUNK, &out.seen))
+                .collect()
+        };
+        gather(parts, out);
+    }
+    // Packed rows, a piece on each core: each piece's cells seen are its own.
+    let mut packed = packed.into_iter().peekable();
+    while packed.peek().is_some() {
+        use rayon::prelude::*;
+        let pieces: Vec<Packed> = packed.by_ref().take(rayon::current_num_threads().max(1)).collect();
+        let parts: Vec<Part> = pieces.into_par_iter().map(|piece| rows.map_packed(&piece)).collect();
+        gather(parts, out);
     }
     out.accounted.extend(accounted);
     unread
@@ -897,20 +929,21 @@ struct LongRows<'a> {
     decimal: Option<Decimal>,
     /// Keep the places of the cells accounted for ([`Mapped::accounted`]).
     track: bool,
-    seen: &'a Seen,
+    /// The columns a finding about the header names: their cells are accounted for.
+    named_unread: &'a [usize],
 }
 
 impl LongRows<'_> {
-    /// Map `rows`, the first of which is the table's row `first`, taking their cells, then
+    /// Map `rows`, the first of which is row `first` of `seen`, taking their cells, then
     /// report what nothing read of each and empty it.
-    fn map(&self, rows: &mut [GridRow], first: usize) -> Part {
+    fn map(&self, rows: &mut [GridRow], first: usize, seen: &Seen) -> Part {
         let mut part = Part { entries: Vec::with_capacity(rows.len()), ..Part::default() };
         for (i, row) in rows.iter_mut().enumerate() {
             let i = first + i;
-            self.map_row(row, i, &mut part);
-            part.unread.extend(unread_row(self.grid, row, i, self.file, self.seen));
+            self.map_row(row, i, &mut part, seen);
+            part.unread.extend(unread_row(self.grid, row, i, self.file, seen));
             if self.track {
-                let seen = (0..row.cells.len()).filter(|&c| self.seen.has(i, c));
+                let seen = (0..row.cells.len()).filter(|&c| seen.has(i, c));
                 part.accounted.extend(seen.map(|c| self.grid.exact_place(row, c)));
             }
             row.cells = Vec::new();
@@ -918,31 +951,46 @@ impl LongRows<'_> {
         part
     }
 
-    /// Whether a data row reports nothing: its figure is "n/a", "-" or empty (in a table no
-    /// header problem blocks). It becomes no raw row.
-    fn reports_nothing(&self, row: &GridRow) -> bool {
-        self.blocked.is_none()
-            && self.value_col.is_some_and(|v| row.cells.get(v).is_none_or(|c| is_not_reported(c, self.schema)))
+    /// Map the rows of a packed piece, with the cells seen of their own.
+    fn map_packed(&self, piece: &Packed) -> Part {
+        let mut rows = piece.unpack();
+        let seen = Seen::new(&rows);
+        for &c in self.named_unread {
+            holding(&rows, c).for_each(|(i, _)| seen.mark_index(i, c));
+        }
+        self.map(&mut rows, 0, &seen)
     }
 
-    /// The evidence of a data row's value for the decimal convention, if it will be a raw row's.
-    fn value_evidence(&self, row: &GridRow) -> Option<Decimal> {
-        if self.reports_nothing(row) {
+    /// A data row's value cell, if the table has a value column and the row such a cell.
+    fn value<'r>(&self, row: &'r GridRow) -> Option<&'r Cell> {
+        row.cells.get(self.value_col?)
+    }
+
+    /// Whether a data row whose value cell is `value` reports nothing: its figure is "n/a",
+    /// "-" or empty (in a table no header problem blocks). It becomes no raw row.
+    fn reports_nothing(&self, value: Option<&Cell>) -> bool {
+        self.blocked.is_none() && self.value_col.is_some() && value.is_none_or(|c| is_not_reported(c, self.schema))
+    }
+
+    /// The evidence of a data row's value cell for the decimal convention, if it will be a raw
+    /// row's.
+    fn value_evidence(&self, value: Option<&Cell>) -> Option<Decimal> {
+        if self.reports_nothing(value) {
             return None;
         }
-        row.cells.get(self.value_col?).map(super::decimal_evidence)
+        value.map(super::decimal_evidence)
     }
 
-    /// Map the table's `i`-th row, taking its cells.
-    fn map_row(&self, row: &mut GridRow, i: usize, part: &mut Part) {
+    /// Map the table's `i`-th row (of `seen`), taking its cells.
+    fn map_row(&self, row: &mut GridRow, i: usize, part: &mut Part, seen: &Seen) {
         let (grid, columns, schema, file) = (self.grid, self.columns, self.schema, self.file);
         let blocked = self.blocked;
-        if self.reports_nothing(row) {
+        if self.reports_nothing(self.value(row)) {
             // A row whose figure is "n/a", "-" or empty reports nothing: no observation, no
             // error. A line with no KPI either is a note under the table ("Source: …").
             if self.kpi_col.is_some_and(|k| row.cells.get(k).is_some_and(|c| !c.is_blank())) {
                 part.not_reported += 1;
-                account_row(self.seen, i, row, columns.len());
+                account_row(seen, i, row, columns.len());
             } else if let Some(first) = row.cells.iter().find(|c| !c.is_blank()) {
                 part.explanation.push(format!(
                     "  {} below the header: passed over (`{}`)",
@@ -962,9 +1010,9 @@ impl LongRows<'_> {
         {
             part.entries.push(super::Entry::Note(finding));
             raw.blocked = Some(Code::RowShape);
-            account_row(self.seen, i, row, row.cells.len());
+            account_row(seen, i, row, row.cells.len());
         }
-        account_row(self.seen, i, row, columns.len());
+        account_row(seen, i, row, columns.len());
         for (c, field) in columns.iter().enumerate() {
             if let (Some(f), Some(cell)) = (field, row.cells.get_mut(c)) {
                 let cell = std::mem::take(cell);
@@ -1005,9 +1053,14 @@ impl LongRows<'_> {
 /// Account for the non-empty cells of column `c` in `rows`: a finding about the column names
 /// every one of them.
 fn account_column(rows: &[GridRow], c: usize, out: &mut Mapped) {
-    for r in rows.iter().filter(|r| r.cells.get(c).is_some_and(|x| !x.is_blank())) {
+    for (_, r) in holding(rows, c) {
         out.seen.mark(r.at, c);
     }
+}
+
+/// The rows whose cell `c` holds something, with their index in `rows`.
+fn holding(rows: &[GridRow], c: usize) -> impl Iterator<Item = (usize, &GridRow)> {
+    rows.iter().enumerate().filter(move |(_, r)| r.cells.get(c).is_some_and(|x| !x.is_blank()))
 }
 
 /// Account for the non-empty cells of the first `width` columns of the table's row `i`.

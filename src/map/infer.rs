@@ -7,6 +7,8 @@
 //! non-empty, reported cells fit it, and no other role's evidence comes near ([`RIVAL`]). A
 //! column that fits two roles (a column of `jobs` is KPI names and units alike) gets none.
 
+use std::borrow::Cow;
+
 use crate::normalize;
 use crate::read::Cell;
 use crate::schema::{Field, Schema};
@@ -21,11 +23,12 @@ const RIVAL: f64 = 0.5;
 const SAMPLE: usize = 60;
 
 /// The role a column's cells show, if they show one clearly.
-pub(super) fn role<'a>(cells: impl Iterator<Item = &'a Cell>, schema: &Schema) -> Option<Field> {
-    let cells: Vec<&Cell> = cells
-        .filter(|c| !c.is_blank() && !matches!(c, Cell::Text(t) if schema.layout.is_marker(t)))
+pub(super) fn role<'a>(cells: impl Iterator<Item = Cow<'a, Cell>>, schema: &Schema) -> Option<Field> {
+    let cells: Vec<Cow<'a, Cell>> = cells
+        .filter(|c| !c.is_blank() && !matches!(&**c, Cell::Text(t) if schema.layout.is_marker(t)))
         .take(SAMPLE)
         .collect();
+    let cells: Vec<&Cell> = cells.iter().map(|c| &**c).collect();
     if cells.is_empty() {
         return None;
     }
@@ -114,6 +117,6 @@ mod tests {
         let s = Schema::bundled().unwrap();
         let cells: Vec<Cell> =
             ["Mt CO2e", "Mt CO2e", "GBP m", "jobs", "t H2"].iter().map(|t| Cell::Text((*t).into())).collect();
-        assert_eq!(role(cells.iter(), &s), Some(Field::Unit));
+        assert_eq!(role(cells.iter().map(Cow::Borrowed), &s), Some(Field::Unit));
     }
 }

@@ -319,3 +319,88 @@ fn unknown_column(loc: Loc, name: &str) -> Finding {
         "the canonical columns are cluster, country, year, kpi, value, unit, scope, gas, facility and notes; keep other information in `notes`",
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::{Unpack, read_csv_in_pieces};
+
+    /// A sink that keeps what it is given, in order.
+    #[derive(Default)]
+    struct Kept(Vec<Entry>);
+
+    impl Sink for Kept {
+        fn expect(&mut self, _rows: usize) {}
+        fn take(&mut self, entries: Vec<Entry>) {
+            self.0.extend(entries);
+        }
+    }
+
+    /// What mapping a text gave, everything a caller sees of it.
+    fn mapped(text: &str, piece_bytes: usize, unpack: Unpack, schema: &Schema) -> String {
+        let file: Arc<str> = Arc::from("t.csv");
+        let content = match read_csv_in_pieces(text.as_bytes(), &file, piece_bytes, unpack) {
+            Ok(content) => content,
+            Err(e) => return format!("unread: {e}"),
+        };
+        let mut sink = Kept::default();
+        let mut out = map(content, &file, schema, true, &mut sink);
+        sink.0.append(&mut out.entries);
+        let mut accounted: Vec<String> = out.accounted.iter().map(|p| format!("{p:?}")).collect();
+        accounted.sort();
+        format!(
+            "{:#?}\nnot reported {}\n{:#?}\n{:?}\n{:?}\n{accounted:?}",
+            sink.0, out.not_reported, out.explanation, out.submitted_at, out.tables
+        )
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// A file whose rows wait packed, in pieces of any size, maps to what the file read
+        /// whole maps to: the same rows with the same cells, decimal convention and blocks, the
+        /// same findings in the same order, and the same cells accounted for. The headers give a
+        /// long table (with a column no header names, numbers in it, or one missing), and a
+        /// table of years across, which is mapped whole.
+        #[test]
+        fn a_table_read_from_packed_pieces_maps_as_the_table_read_whole(
+            header in proptest::sample::select(vec![
+                "cluster,country,year,kpi,value,unit,notes",
+                "cluster,country,year,kpi,value,unit,checked by",
+                "cluster;year;kpi;value;unit",
+                "Indicator,Unit,2022,2023",
+            ]),
+            title in proptest::bool::ANY,
+            rows in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "Zero Carbon Humber,GBR,2022,ghg_emissions,\"12,5\",Mt CO2e,estimate",
+                    "Zero Carbon Humber,GBR,2023,ghg_emissions,1.234,kt CO2e,",
+                    "Port of Rotterdam,NLD,2021,GHG emissions (MtCO2e),\"1.234,5\",,",
+                    "Port of Rotterdam,NLD,2022,jobs,n/a,jobs,",
+                    "Port of Rotterdam,NLD,2020,jobs,,jobs,",
+                    "Port of Rotterdam,NLD,2019,jobs,1200,jobs,7,extra",
+                    "Zero Carbon Humber,GBR,2024,ghg_emissions,0.25,Mt CO2e,",
+                    ",,,,,,checked",
+                    "Port of Rotterdam;2022;jobs;12,5;thousand jobs",
+                    "GHG emissions,Mt CO2e,12,13",
+                    "Source: national statistics",
+                    ",,,,,,",
+                    "",
+                ]),
+                0..120,
+            ),
+            end in proptest::sample::select(vec!["\n", "\r\n"]),
+            piece in 1usize..300,
+        ) {
+            let schema = Schema::bundled().expect("the bundled schema loads");
+            let mut lines = Vec::new();
+            if title {
+                lines.extend(["Emissions report", "Cluster: Zero Carbon Humber"]);
+            }
+            lines.push(header);
+            lines.extend(rows);
+            let text = lines.join(end) + end;
+            let whole = mapped(&text, usize::MAX, Unpack::All, &schema);
+            proptest::prop_assert_eq!(mapped(&text, piece, Unpack::Head(0), &schema), whole, "{:?}", text);
+        }
+    }
+}

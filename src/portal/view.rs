@@ -27,7 +27,7 @@ pub struct View {
 impl View {
     /// The view of a file's bytes and its report. A file that cannot be read has no sheets.
     pub fn new(report: &FileReport, bytes: &[u8], format: Format, schema: &Schema) -> View {
-        let sheets = match read::read(bytes, format, &report.file, &schema.limits) {
+        let sheets = match read::read(bytes, format, &report.file, &schema.limits, read::Unpack::All) {
             Ok(content) => values_of(content, &report.file),
             Err(_) => Vec::new(),
         };

@@ -12,7 +12,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{Cell, Content, Exceeded, Grid, GridKind, GridRow, Limits, ReadError, Sheet, decode_text};
+use super::{Content, Exceeded, Grid, GridKind, Limits, Packed, ReadError, Sheet, Unpack, decode_text};
 use crate::diag::{Code, Finding, Loc};
 
 const CANDIDATES: [u8; 3] = [b',', b';', b'\t'];
@@ -24,17 +24,19 @@ pub(super) fn read(
     delimiter: Option<u8>,
     file: &Arc<str>,
     limits: &Limits,
+    unpack: Unpack,
 ) -> Result<Content, ReadError> {
-    read_in_pieces(bytes, delimiter, file, limits, PIECE_BYTES)
+    read_in_pieces(bytes, delimiter, file, limits, PIECE_BYTES, unpack)
 }
 
 /// [`read`], parsing pieces of about `piece_bytes` apart.
-fn read_in_pieces(
+pub(super) fn read_in_pieces(
     bytes: &[u8],
     delimiter: Option<u8>,
     file: &Arc<str>,
     limits: &Limits,
     piece_bytes: usize,
+    unpack: Unpack,
 ) -> Result<Content, ReadError> {
     let (text, encoding) = decode_text(bytes)?;
     let text = text.as_ref();
@@ -43,21 +45,17 @@ fn read_in_pieces(
     // Each piece starts a record, so the pieces parse apart, on every core, to the same rows.
     let counts = Counts::default();
     let parse = |(start, end, line): (usize, usize, u64)| records(&text[start..end], line, delimiter, limits, &counts);
-    let parsed: Vec<Result<Vec<GridRow>, ReadError>> = if pieces.len() == 1 {
+    let parsed: Vec<Result<Packed, ReadError>> = if pieces.len() == 1 {
         pieces.into_iter().map(parse).collect()
     } else {
         use rayon::prelude::*;
         pieces.into_par_iter().map(parse).collect()
     };
-    let mut rows = Vec::new();
+    let mut grid = Grid { kind: GridKind::Lines, first_col: 0, rows: Vec::new(), rest: Vec::new() };
     for piece in parsed {
-        let mut piece = piece?;
-        if rows.is_empty() {
-            rows = piece;
-        } else {
-            rows.append(&mut piece);
-        }
+        grid.rest.push(piece?);
     }
+    grid.unpack_head(unpack);
     let mut sheets = Vec::with_capacity(2);
     if let Some(encoding) = encoding {
         sheets.push(Sheet::Note(Finding::new(
@@ -67,7 +65,7 @@ fn read_in_pieces(
             "nothing to do if the names read right; to be sure, save the file as CSV UTF-8",
         )));
     }
-    sheets.push(Sheet::Grid(Grid { kind: GridKind::Lines, first_col: 0, rows }));
+    sheets.push(Sheet::Grid(grid));
     Ok(Content::Sheets(sheets))
 }
 
@@ -96,9 +94,9 @@ impl Counts {
 }
 
 /// The non-blank records of `text`, a piece of a file whose first line is `line`.
-fn records(text: &str, line: u64, delimiter: u8, limits: &Limits, counts: &Counts) -> Result<Vec<GridRow>, ReadError> {
+fn records(text: &str, line: u64, delimiter: u8, limits: &Limits, counts: &Counts) -> Result<Packed, ReadError> {
     let mut reader = reader(text, delimiter);
-    let mut rows = Vec::new();
+    let mut rows = Packed::default();
     let mut record = csv::StringRecord::new();
     let mut lines = LineCounter::new(text, line);
     let (mut rows_read, mut cells_read, mut width) = (0u64, 0u64, 0u64);
@@ -119,8 +117,7 @@ fn records(text: &str, line: u64, delimiter: u8, limits: &Limits, counts: &Count
             counts.add(rows_read, cells_read, width, limits)?;
             (rows_read, cells_read) = (0, 0);
         }
-        let cells = record.iter().map(|f| if f.is_empty() { Cell::Empty } else { Cell::Text(f.into()) }).collect();
-        rows.push(GridRow { at: line, cells });
+        rows.push(line, &record)?;
     }
     counts.add(rows_read, cells_read, width, limits)?;
     Ok(rows)
@@ -287,6 +284,7 @@ fn mode(sorted: &[usize]) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::read::Cell;
 
     #[test]
     fn sniffs_the_delimiter_that_splits_consistently() {
@@ -312,7 +310,7 @@ mod tests {
     #[test]
     fn rows_keep_their_physical_line_across_multiline_cells() {
         let lines = |text: &[u8]| {
-            grid(read(text, None, &Arc::from("t.csv"), &Limits::default()).unwrap())
+            grid(read(text, None, &Arc::from("t.csv"), &Limits::default(), Unpack::All).unwrap())
                 .rows
                 .iter()
                 .map(|r| r.at)
@@ -323,8 +321,9 @@ mod tests {
         assert_eq!(lines(b"a,b\r\n\r\nx,2\r\n\"q\r\nq\",3\r\nz,4"), vec![1, 3, 4, 6]);
         assert_eq!(lines(b"a,b\n,\n,,\nx,1\n"), vec![1, 4], "rows of empty fields are blank");
         assert_eq!(
-            grid(read(b"\xEF\xBB\xBFa,b\n1,2\n", None, &Arc::from("t.csv"), &Limits::default()).unwrap()).rows[0].cells
-                [0],
+            grid(read(b"\xEF\xBB\xBFa,b\n1,2\n", None, &Arc::from("t.csv"), &Limits::default(), Unpack::All).unwrap())
+                .rows[0]
+                .cells[0],
             Cell::Text("a".into()),
             "BOM stripped"
         );
@@ -344,11 +343,18 @@ mod tests {
         ) {
             let text = format!("k,v\n{}", parts.concat());
             let file: Arc<str> = Arc::from("t.csv");
-            let rows = |piece_bytes| match read_in_pieces(text.as_bytes(), Some(b','), &file, &Limits::default(), piece_bytes) {
-                Ok(content) => Ok(grid(content).rows),
+            let rows = |piece_bytes, unpack| match read_in_pieces(text.as_bytes(), Some(b','), &file, &Limits::default(), piece_bytes, unpack) {
+                Ok(content) => {
+                    let mut grid = grid(content);
+                    grid.unpack();
+                    Ok(grid.rows)
+                }
                 Err(e) => Err(e.to_string()),
             };
-            proptest::prop_assert_eq!(rows(piece), rows(usize::MAX));
+            let whole = rows(usize::MAX, Unpack::All);
+            proptest::prop_assert_eq!(&rows(piece, Unpack::All), &whole);
+            // Left packed, then unpacked: the same rows.
+            proptest::prop_assert_eq!(&rows(piece, Unpack::Head(0)), &whole);
         }
     }
 
@@ -369,7 +375,7 @@ mod tests {
                 (1..).zip(&lines).filter(|(_, (line, _))| line.contains(char::is_alphanumeric)).map(|(k, _)| k).collect();
             let file: Arc<str> = Arc::from("t.csv");
             for piece_bytes in [piece, usize::MAX] {
-                let rows = match read_in_pieces(text.as_bytes(), Some(b','), &file, &Limits::default(), piece_bytes) {
+                let rows = match read_in_pieces(text.as_bytes(), Some(b','), &file, &Limits::default(), piece_bytes, Unpack::All) {
                     Ok(content) => grid(content).rows,
                     // All blank: nothing to read.
                     Err(ReadError::Empty) => Vec::new(),
@@ -414,12 +420,14 @@ mod tests {
     fn binary_is_a_read_error_and_other_encodings_are_decoded() {
         let f: Arc<str> = Arc::from("t.csv");
         assert!(matches!(
-            read(b"PK\x03\x04\x00\x00binary", None, &f, &Limits::default()),
+            read(b"PK\x03\x04\x00\x00binary", None, &f, &Limits::default(), Unpack::All),
             Err(ReadError::Binary { .. })
         ));
-        assert!(matches!(read(b"  \n\n", None, &f, &Limits::default()), Err(ReadError::Empty)));
+        assert!(matches!(read(b"  \n\n", None, &f, &Limits::default(), Unpack::All), Err(ReadError::Empty)));
         // Windows-1252: `\xe7` is `ç`, and a note says how the file was read.
-        let Content::Sheets(sheets) = read(b"a;b\nPorto do A\xe7u;1\n", None, &f, &Limits::default()).unwrap() else {
+        let Content::Sheets(sheets) =
+            read(b"a;b\nPorto do A\xe7u;1\n", None, &f, &Limits::default(), Unpack::All).unwrap()
+        else {
             panic!()
         };
         assert!(matches!(&sheets[0], Sheet::Note(n) if n.code == Code::Encoding));
@@ -428,7 +436,9 @@ mod tests {
         // UTF-16 with a byte-order mark.
         let utf16: Vec<u8> =
             [0xFF, 0xFE].into_iter().chain("a,b\nKöln,2\n".encode_utf16().flat_map(u16::to_le_bytes)).collect();
-        let Content::Sheets(sheets) = read(&utf16, None, &f, &Limits::default()).unwrap() else { panic!() };
+        let Content::Sheets(sheets) = read(&utf16, None, &f, &Limits::default(), Unpack::All).unwrap() else {
+            panic!()
+        };
         let Sheet::Grid(g) = &sheets[1] else { panic!() };
         assert_eq!(g.rows[1].cells[0], Cell::Text("Köln".into()));
         assert_eq!(g.rows[1].at, 2);

@@ -15,12 +15,14 @@ mod csv;
 mod json;
 pub(crate) mod lines;
 mod package;
+mod packed;
 pub mod sheet;
 pub mod worker;
 mod xls;
 
 pub use crate::limits::{Exceeded, Limits};
 pub use cell::{Cell, format_grouped, format_number};
+pub use packed::Packed;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -119,6 +121,19 @@ pub struct Grid {
     /// Absolute 0-based column of `cells[0]` (a calamine range need not start at column A).
     pub first_col: u32,
     pub rows: Vec<GridRow>,
+    /// The rows after `rows`, still packed, a piece at a time (a long text file read with
+    /// [`Unpack::Head`]); empty once the grid is unpacked.
+    pub rest: Vec<Packed>,
+}
+
+/// How many of a text file's rows [`read`] unpacks into grid rows. The others wait packed in
+/// [`Grid::rest`], for the map to unpack a piece at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unpack {
+    /// Every row: the grid as the file holds it.
+    All,
+    /// The first pieces, holding at least this many rows (or all there are).
+    Head(usize),
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -129,6 +144,42 @@ pub struct GridRow {
 }
 
 impl Grid {
+    /// A grid of these rows, none of them packed.
+    pub fn of(kind: GridKind, first_col: u32, rows: Vec<GridRow>) -> Grid {
+        Grid { kind, first_col, rows, rest: Vec::new() }
+    }
+
+    /// Unpack the packed rows `unpack` asks for (at least the first `n`, or all) into `rows`.
+    pub fn unpack_head(&mut self, unpack: Unpack) {
+        let wanted = match unpack {
+            Unpack::All => usize::MAX,
+            Unpack::Head(n) => n,
+        };
+        let mut pieces = 0;
+        let mut rows = self.rows.len();
+        while rows < wanted && pieces < self.rest.len() {
+            rows += self.rest[pieces].len();
+            pieces += 1;
+        }
+        for piece in self.rest.drain(..pieces) {
+            self.rows.extend(piece.unpack());
+        }
+    }
+
+    /// Unpack every packed row into `rows`.
+    pub fn unpack(&mut self) {
+        self.unpack_head(Unpack::All);
+    }
+
+    /// Every row's cell `col` from row `from` down, packed rows included, in order: `None` for a
+    /// row with no such cell.
+    pub fn column(&self, col: usize, from: usize) -> impl Iterator<Item = Option<std::borrow::Cow<'_, Cell>>> {
+        let unpacked = self.rows.get(from..).unwrap_or_default().iter();
+        let unpacked = unpacked.map(move |r| r.cells.get(col).map(std::borrow::Cow::Borrowed));
+        let packed = self.rest.iter().flat_map(move |p| (0..p.len()).map(move |i| p.cell(i, col)));
+        unpacked.chain(packed)
+    }
+
     /// The place of cell `col` (an index into `row.cells`).
     pub fn cell_place(&self, row: &GridRow, col: usize) -> Place {
         match &self.kind {
@@ -304,7 +355,14 @@ pub const UNREADABLE_WORKBOOK: &str = "the file may be truncated, password-prote
 
 /// Read a file's bytes as `format` under `limits`; `file` is the name findings are reported
 /// under. Spreadsheets go to the worker pool when one was started.
-pub fn read(bytes: &[u8], format: Format, file: &Arc<str>, limits: &Limits) -> Result<Content, ReadError> {
+/// A text file's rows are unpacked into grid rows as `unpack` says.
+pub fn read(
+    bytes: &[u8],
+    format: Format,
+    file: &Arc<str>,
+    limits: &Limits,
+    unpack: Unpack,
+) -> Result<Content, ReadError> {
     if bytes.is_empty() {
         return Err(ReadError::Empty);
     }
@@ -314,11 +372,23 @@ pub fn read(bytes: &[u8], format: Format, file: &Arc<str>, limits: &Limits) -> R
             Some(pool) => pool.read(bytes, format, file, limits),
             None => read_workbook(bytes, format, file, limits),
         },
-        Format::Csv => csv::read(bytes, None, file, limits),
-        Format::Tsv => csv::read(bytes, Some(b'\t'), file, limits),
+        Format::Csv => csv::read(bytes, None, file, limits, unpack),
+        Format::Tsv => csv::read(bytes, Some(b'\t'), file, limits, unpack),
         Format::Json => json::read_document(bytes, limits),
         Format::JsonLines => json::read_lines(bytes, limits),
     }
+}
+
+/// A CSV file read as [`read`] reads it, cut in pieces of about `piece_bytes` (not 4 MiB), so
+/// that a test's small text has packed pieces.
+#[cfg(test)]
+pub(crate) fn read_csv_in_pieces(
+    bytes: &[u8],
+    file: &Arc<str>,
+    piece_bytes: usize,
+    unpack: Unpack,
+) -> Result<Content, ReadError> {
+    csv::read_in_pieces(bytes, None, file, &Limits::default(), piece_bytes, unpack)
 }
 
 /// Read a workbook in this process (a worker does this for its parent).

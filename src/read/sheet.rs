@@ -287,11 +287,11 @@ impl<'a> Assembler<'a> {
             Event::Grid { sheet, first_col, width } => {
                 self.width = width as usize;
                 self.cells = 0;
-                self.sheets.push(Sheet::Grid(Grid {
-                    kind: GridKind::Sheet(Arc::from(sheet.as_str())),
+                self.sheets.push(Sheet::Grid(Grid::of(
+                    GridKind::Sheet(Arc::from(sheet.as_str())),
                     first_col,
-                    rows: Vec::new(),
-                }));
+                    Vec::new(),
+                )));
             }
             Event::Rows(rows) => {
                 let Some(Sheet::Grid(grid)) = self.sheets.last_mut() else {
