@@ -272,7 +272,9 @@ fn check_content(
     }
 }
 
-/// Check files concurrently, at most one per available core; reports in input order.
+/// Check files concurrently, two small ones or one large one per available core (a small file's
+/// thread spends much of its time waiting: on a spreadsheet's worker process, on its share of
+/// the cores' work); reports in input order.
 pub fn check_files(inputs: Vec<Input>, schema: Arc<Schema>) -> Vec<FileReport> {
     check_files_with(inputs, schema, Arc::new(|| {}))
 }
@@ -280,13 +282,14 @@ pub fn check_files(inputs: Vec<Input>, schema: Arc<Schema>) -> Vec<FileReport> {
 /// Like [`check_files`], calling `done` as each file is finished (for a progress bar).
 pub fn check_files_with(inputs: Vec<Input>, schema: Arc<Schema>, done: Arc<dyn Fn() + Send + Sync>) -> Vec<FileReport> {
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let room = u32::try_from(workers).unwrap_or(u32::MAX / 2) * LARGE;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
-        .max_blocking_threads(workers)
+        .max_blocking_threads(room as usize)
         .build()
         .expect("the tokio runtime starts");
     runtime.block_on(async move {
-        let permits = Arc::new(Semaphore::new(workers));
+        let permits = Arc::new(Semaphore::new(room as usize));
         let tasks: Vec<_> = inputs
             .into_iter()
             .map(|input| {
@@ -294,8 +297,12 @@ pub fn check_files_with(inputs: Vec<Input>, schema: Arc<Schema>, done: Arc<dyn F
                 let permits = permits.clone();
                 let name = input.clone();
                 let done = done.clone();
+                // What a file's size says of the room it takes (a file that cannot be sized
+                // is reported by its check; it takes the room of a large one meanwhile).
+                let size = std::fs::metadata(&input.path).map_or(u64::MAX, |m| m.len());
+                let weight = if size <= SMALL_FILE { 1 } else { LARGE };
                 let task = tokio::spawn(async move {
-                    let _permit = permits.acquire_owned().await;
+                    let _permit = permits.acquire_many_owned(weight).await;
                     let report = tokio::task::spawn_blocking(move || check_path(&input, &schema, false)).await;
                     done();
                     report
@@ -314,6 +321,11 @@ pub fn check_files_with(inputs: Vec<Input>, schema: Arc<Schema>, done: Arc<dyn F
         reports
     })
 }
+
+/// A file of at most this many bytes is small ([`check_files_with`]).
+const SMALL_FILE: u64 = 1 << 20;
+/// The room a large file takes, in small files.
+const LARGE: u32 = 2;
 
 fn internal(input: &Input, what: &str) -> FileReport {
     let format = Format::from_path(&input.path);

@@ -896,11 +896,12 @@ fn long(
     unread
 }
 
-/// Data rows of a long table mapped (and, with a sink, handed on) together.
-const MAP_BATCH: usize = 64 * 1024;
+/// Data rows of a long table mapped (and, with a sink, handed on) together: what is held at
+/// once of a table as raw rows (about 600 bytes each) and of its rows being checked.
+const MAP_BATCH: usize = 16 * 1024;
 
 /// Data rows of a long table mapped together: at most this many on one thread.
-const MAP_CHUNK: usize = 16 * 1024;
+const MAP_CHUNK: usize = 8 * 1024;
 
 /// What mapping a run of a long table's rows gave, in file order.
 #[derive(Default)]

@@ -155,8 +155,9 @@ fn reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes())
 }
 
-/// A file is cut into pieces of about this many bytes, parsed apart.
-const PIECE_BYTES: usize = 4 << 20;
+/// A file is cut into pieces of about this many bytes, parsed apart. A long table's rows are
+/// mapped a packed piece per core at a time: the size bounds what is held of them unpacked.
+const PIECE_BYTES: usize = 1 << 20;
 
 /// Where the csv crate's parser stands after a byte: the states of `csv_core` with the default
 /// quoting (a `"` opens a quoted field only at the start of a field; `""` inside one is a quote).

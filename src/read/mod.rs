@@ -379,7 +379,7 @@ pub fn read(
     }
 }
 
-/// A CSV file read as [`read`] reads it, cut in pieces of about `piece_bytes` (not 4 MiB), so
+/// A CSV file read as [`read`] reads it, cut in pieces of about `piece_bytes` (not 1 MiB), so
 /// that a test's small text has packed pieces.
 #[cfg(test)]
 pub(crate) fn read_csv_in_pieces(

@@ -225,7 +225,7 @@ impl<'s> Checker<'s> {
         let mut observation_row = Vec::with_capacity(candidates.len());
         // Whether each candidate is kept: all but the few dropped.
         let mut kept = vec![true; candidates.len()];
-        let mut texts = texts.reader();
+        let mut raw = texts.reader();
         for (c, i) in candidate_row.into_iter().enumerate() {
             let range = ranges.next_if(|(at, _)| *at == c).map(|(_, r)| r);
             match dropped.next_if(|(at, _)| *at == c) {
@@ -239,11 +239,13 @@ impl<'s> Checker<'s> {
                     row_findings.push((i, finding));
                     kept[c] = false;
                     let loc = candidates[c].row_loc();
-                    rejects.push((i, Reject { loc, codes, raw: texts.fields(c) }));
+                    rejects.push((i, Reject { loc, codes, raw: raw.fields(c) }));
                 }
             }
         }
         debug_assert!(dropped.next().is_none(), "every candidate dropped is one taken");
+        // The raw texts served the rows dropped: they go before the rows are judged again.
+        drop(texts);
         // The candidates kept are the observations, and their keys the observations' keys: both
         // in place (nothing moves before the first drop, or its chunk; most files have none).
         let mut observations = candidates;
