@@ -191,6 +191,7 @@ impl Sink for Checker<'_> {
                 self.rows += 1;
             }
         }
+        self.texts.seal();
     }
 }
 

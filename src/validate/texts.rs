@@ -2,9 +2,11 @@
 //! a candidate dropped then (a repeat, a conflict) is rejected with its cells as written. Nearly
 //! no candidate is, so the texts are kept packed one after the other, a block of rows at a time,
 //! and read by walking their block: each text is its fields' bits and each field's length
-//! (LEB128) before its bytes, about 100 bytes a row of the benchmark's L (and a block's spare
-//! room, as a `Vec` grows) where a string and a struct each took 160. (Compressed with zstd they
-//! took a tenth of that, but the run half a second more: measured on the benchmark's L.)
+//! (LEB128) before its bytes, about 100 bytes a row of the benchmark's L.
+//!
+//! A full block is compressed (zstd, its fastest level), on every core, as the rows come
+//! ([`Texts::seal`]): a file's rows repeat their names, units and ids, so a block takes about a
+//! tenth of its size. Only a block a dropped row is read from is decompressed again.
 
 use crate::map::RawRow;
 use crate::schema::Field;
@@ -90,34 +92,85 @@ fn unpack(bytes: &[u8], read: bool) -> Option<(Vec<(Field, String)>, usize)> {
 #[derive(Default)]
 pub(super) struct Texts {
     /// Blocks of [`BLOCK_ROWS`] texts each, but the last.
-    blocks: Vec<Vec<u8>>,
+    blocks: Vec<Block>,
     /// The texts in the last block.
     last_rows: usize,
+    /// The blocks before this one are sealed.
+    sealed: usize,
+}
+
+/// A block of texts: still open to more, or full and compressed.
+enum Block {
+    Open(Vec<u8>),
+    /// The block's bytes compressed, and their length.
+    Sealed {
+        zstd: Vec<u8>,
+        len: usize,
+    },
+}
+
+/// zstd's fastest level: the texts are kept for a few minutes, and compressing is on the way of
+/// every row.
+const LEVEL: i32 = 1;
+
+impl Block {
+    /// The block sealed: compressed, or left open if it cannot be.
+    fn seal(self) -> Block {
+        match self {
+            Block::Open(bytes) => match zstd::bulk::compress(&bytes, LEVEL) {
+                Ok(zstd) => Block::Sealed { zstd, len: bytes.len() },
+                Err(_) => Block::Open(bytes),
+            },
+            sealed => sealed,
+        }
+    }
+
+    /// The block's bytes; empty if they cannot be read back.
+    fn bytes(&self) -> std::borrow::Cow<'_, [u8]> {
+        match self {
+            Block::Open(bytes) => bytes.into(),
+            Block::Sealed { zstd, len } => zstd::bulk::decompress(zstd, *len).unwrap_or_default().into(),
+        }
+    }
 }
 
 impl Texts {
     pub(super) fn push(&mut self, text: &RawText) {
         if self.blocks.is_empty() || self.last_rows == BLOCK_ROWS {
-            self.blocks.push(Vec::new());
+            self.blocks.push(Block::Open(Vec::new()));
             self.last_rows = 0;
         }
-        if let Some(block) = self.blocks.last_mut() {
+        if let Some(Block::Open(block)) = self.blocks.last_mut() {
             block.extend_from_slice(&text.0);
             self.last_rows += 1;
         }
     }
 
+    /// Compress the full blocks not compressed yet, on every core.
+    pub(super) fn seal(&mut self) {
+        use rayon::prelude::*;
+        let full = if self.last_rows == BLOCK_ROWS { self.blocks.len() } else { self.blocks.len().saturating_sub(1) };
+        if full <= self.sealed {
+            return;
+        }
+        self.blocks[self.sealed..full].par_iter_mut().for_each(|block| {
+            *block = std::mem::replace(block, Block::Open(Vec::new())).seal();
+        });
+        self.sealed = full;
+    }
+
     /// Read the texts back, in ascending order of their index.
     pub(super) fn reader(&self) -> Reader<'_> {
-        Reader { texts: self, block: 0, row: 0, at: 0 }
+        Reader { texts: self, block: None, row: 0, at: 0 }
     }
 }
 
 /// Reads texts back, walking each block once however many of its texts are read.
 pub(super) struct Reader<'a> {
     texts: &'a Texts,
-    /// The next text to walk over: text `row` of block `block`, at byte `at` of it.
-    block: usize,
+    /// The block being read, and its bytes.
+    block: Option<(usize, std::borrow::Cow<'a, [u8]>)>,
+    /// The next text to walk over: text `row` of the block, at byte `at` of it.
     row: usize,
     at: usize,
 }
@@ -127,10 +180,13 @@ impl Reader<'_> {
     /// walks its block from the start. Empty if there is no text `i`.
     pub(super) fn fields(&mut self, i: usize) -> Vec<(Field, String)> {
         let (block, row) = (i / BLOCK_ROWS, i % BLOCK_ROWS);
-        if block != self.block || row < self.row {
-            (self.block, self.row, self.at) = (block, 0, 0);
+        if self.block.as_ref().is_none_or(|(b, _)| *b != block) {
+            let Some(bytes) = self.texts.blocks.get(block) else { return Vec::new() };
+            (self.block, self.row, self.at) = (Some((block, bytes.bytes())), 0, 0);
+        } else if row < self.row {
+            (self.row, self.at) = (0, 0);
         }
-        let Some(bytes) = self.texts.blocks.get(block) else { return Vec::new() };
+        let Some((_, bytes)) = &self.block else { return Vec::new() };
         while self.row < row {
             let Some((_, len)) = unpack(&bytes[self.at..], false) else { return Vec::new() };
             (self.row, self.at) = (self.row + 1, self.at + len);
@@ -164,8 +220,9 @@ mod tests {
         text
     }
 
-    /// Every text read back is its row's, over several blocks, whichever are read and skipped,
-    /// and read again from an earlier one; a field of 300 bytes takes a two-byte length.
+    /// Every text read back is its row's, over several blocks sealed and open, whichever are
+    /// read and skipped, and read again from an earlier one; a field of 300 bytes takes a
+    /// two-byte length.
     #[test]
     fn texts_read_back_are_the_rows_texts() {
         let n = 2 * BLOCK_ROWS + 100;
@@ -174,8 +231,12 @@ mod tests {
         for i in 0..n {
             texts.push(&text_of(&fields_of(i)));
         }
+        texts.seal();
         texts.push(&text_of(&[(Field::Facility, long.clone())]));
+        texts.seal();
         assert_eq!(texts.blocks.len(), 3);
+        assert_eq!(texts.sealed, 2, "the full blocks are sealed, the last is open");
+        assert!(matches!(texts.blocks[..2], [Block::Sealed { .. }, Block::Sealed { .. }]));
         let mut reader = texts.reader();
         for i in [0, 1, 5, BLOCK_ROWS - 1, BLOCK_ROWS, BLOCK_ROWS + 3, 2 * BLOCK_ROWS, n - 1, 1, 2 * BLOCK_ROWS + 1] {
             assert_eq!(reader.fields(i), fields_of(i), "text {i}");
