@@ -10,15 +10,24 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// Items in a chunk: the rows of one piece of a table ([`crate::run`]).
 pub const CHUNK: usize = 64 * 1024;
 
-#[derive(Clone, PartialEq)]
+#[derive(Clone)]
 pub struct Chunks<T> {
     chunks: Vec<Vec<T>>,
     len: usize,
+    /// The room the first chunk is made with ([`Chunks::expect`]).
+    room: usize,
+}
+
+/// Equal when their items are.
+impl<T: PartialEq> PartialEq for Chunks<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && self.chunks == other.chunks
+    }
 }
 
 impl<T> Default for Chunks<T> {
     fn default() -> Self {
-        Chunks { chunks: Vec::new(), len: 0 }
+        Chunks { chunks: Vec::new(), len: 0, room: 0 }
     }
 }
 
@@ -31,13 +40,20 @@ impl<T> Chunks<T> {
         self.len == 0
     }
 
-    /// Add an item at the end. The first chunk grows as a `Vec` does (most lists are short);
-    /// the others are made whole at once.
+    /// About this many items will be pushed: the first chunk is made with room for them (at
+    /// most a chunk's), rather than grown by copying.
+    pub fn expect(&mut self, items: usize) {
+        self.room = items.min(CHUNK);
+    }
+
+    /// Add an item at the end. The first chunk grows as a `Vec` does from the room expected
+    /// (most lists are short); the others are made whole at once.
     pub fn push(&mut self, item: T) {
         match self.chunks.last_mut() {
             Some(chunk) if chunk.len() < CHUNK => chunk.push(item),
             last => {
-                let mut chunk = if last.is_none() { Vec::new() } else { Vec::with_capacity(CHUNK) };
+                let room = if last.is_none() { self.room } else { CHUNK };
+                let mut chunk = Vec::with_capacity(room);
                 chunk.push(item);
                 self.chunks.push(chunk);
             }
@@ -184,5 +200,21 @@ mod tests {
         let json = serde_json::to_string(&list).unwrap();
         assert_eq!(json, "[3,1,2]");
         assert_eq!(serde_json::from_str::<Chunks<i32>>(&json).unwrap(), list);
+    }
+
+    /// The first chunk is made with the room expected, at most a chunk's; without it, it grows.
+    #[test]
+    fn the_first_chunk_has_the_room_expected() {
+        let mut list = Chunks::default();
+        list.expect(100);
+        list.push(1);
+        assert!(list.chunks[0].capacity() >= 100);
+        let mut list = Chunks::default();
+        list.expect(10 * CHUNK);
+        list.push(1);
+        assert_eq!(list.chunks[0].capacity(), CHUNK);
+        let mut list: Chunks<u8> = Chunks::default();
+        list.expect(100);
+        assert!(list.chunks.is_empty(), "no chunk before an item");
     }
 }

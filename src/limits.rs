@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, validator::Validate)]
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
-    /// Size of a submission file, in MiB.
-    #[validate(range(min = 1))]
+    /// Size of a submission file, in MiB; at most 4 GiB (a text file's pieces index their
+    /// bytes with 32 bits, [`crate::read::Packed`]).
+    #[validate(range(min = 1, max = 4096))]
     pub file_mb: u64,
     /// Uncompressed size of one part of an xlsx/xlsm/xlsb/ods package, in MiB.
     #[validate(range(min = 1))]

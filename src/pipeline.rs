@@ -7,8 +7,8 @@
 //!
 //! A file's bytes are dropped once read. A text file's rows stay packed until they are mapped
 //! ([`read::Unpack`]), and the rows of a file of one long table are checked as they are mapped
-//! ([`crate::map::Sink`], [`validate::Checker`]), so a large table is never held whole as cells
-//! or as raw rows.
+//! ([`crate::map::Sink`], [`validate::Checker`]), so a large long table is never held whole as
+//! cells or as raw rows (a table of another layout is unpacked whole).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -272,9 +272,9 @@ fn check_content(
     }
 }
 
-/// Check files concurrently, two small ones or one large one per available core (a small file's
-/// thread spends much of its time waiting: on a spreadsheet's worker process, on its share of
-/// the cores' work); reports in input order.
+/// Check files concurrently, two small files or one large one per available core (a small
+/// file's thread spends much of its time waiting: for a spreadsheet's worker process, for its
+/// share of the cores' work); reports in input order.
 pub fn check_files(inputs: Vec<Input>, schema: Arc<Schema>) -> Vec<FileReport> {
     check_files_with(inputs, schema, Arc::new(|| {}))
 }
@@ -282,7 +282,7 @@ pub fn check_files(inputs: Vec<Input>, schema: Arc<Schema>) -> Vec<FileReport> {
 /// Like [`check_files`], calling `done` as each file is finished (for a progress bar).
 pub fn check_files_with(inputs: Vec<Input>, schema: Arc<Schema>, done: Arc<dyn Fn() + Send + Sync>) -> Vec<FileReport> {
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let room = u32::try_from(workers).unwrap_or(u32::MAX / 2) * LARGE;
+    let room = u32::try_from(workers).unwrap_or(u32::MAX).saturating_mul(LARGE).min(1 << 20);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .max_blocking_threads(room as usize)
@@ -297,10 +297,13 @@ pub fn check_files_with(inputs: Vec<Input>, schema: Arc<Schema>, done: Arc<dyn F
                 let permits = permits.clone();
                 let name = input.clone();
                 let done = done.clone();
-                // What a file's size says of the room it takes (a file that cannot be sized
-                // is reported by its check; it takes the room of a large one meanwhile).
+                // The room a file takes, by its size: a spreadsheet's cells are many times its
+                // size, and it is parsed in a process of its own (a file that cannot be sized is
+                // reported by its check, and takes a large one's room).
                 let size = std::fs::metadata(&input.path).map_or(u64::MAX, |m| m.len());
-                let weight = if size <= SMALL_FILE { 1 } else { LARGE };
+                let spreadsheet = Format::from_path(&input.path).is_some_and(Format::is_spreadsheet);
+                let small = if spreadsheet { SMALL_SPREADSHEET } else { SMALL_FILE };
+                let weight = if size <= small { 1 } else { LARGE };
                 let task = tokio::spawn(async move {
                     let _permit = permits.acquire_many_owned(weight).await;
                     let report = tokio::task::spawn_blocking(move || check_path(&input, &schema, false)).await;
@@ -322,8 +325,10 @@ pub fn check_files_with(inputs: Vec<Input>, schema: Arc<Schema>, done: Arc<dyn F
     })
 }
 
-/// A file of at most this many bytes is small ([`check_files_with`]).
+/// A text file of at most this many bytes is small ([`check_files_with`]).
 const SMALL_FILE: u64 = 1 << 20;
+/// A spreadsheet of at most this many bytes is small.
+const SMALL_SPREADSHEET: u64 = 256 << 10;
 /// The room a large file takes, in small files.
 const LARGE: u32 = 2;
 

@@ -13,9 +13,9 @@
 //! observation's cells keep their exact location: in a wide table the value's own cell.
 //! A long table's data rows are mapped a batch at a time, its chunks on every core, in file
 //! order; given a [`Sink`], each batch's rows go to it (to be checked) before the next is mapped.
-//! A text file's rows past the first may come packed ([`crate::read::Packed`]): they are
-//! unpacked a piece at a time as a long table's rows are mapped, and all at once for any other
-//! layout, so that every layout reads the rows the file read whole gives.
+//! A text file's rows may come packed ([`crate::read::Packed`]): the first rows are unpacked to
+//! find the header, the others a piece at a time as a long table's rows are mapped, or all at
+//! once for any other layout, so that every layout reads the rows the file read whole gives.
 
 use std::sync::Arc;
 
@@ -884,11 +884,19 @@ fn long(
         };
         gather(parts, out);
     }
-    // Packed rows, a piece on each core: each piece's cells seen are its own.
+    // Packed rows, a piece on each core (but no more than a few batches' rows at once): each
+    // piece's cells seen are its own.
     let mut packed = packed.into_iter().peekable();
     while packed.peek().is_some() {
         use rayon::prelude::*;
-        let pieces: Vec<Packed> = packed.by_ref().take(rayon::current_num_threads().max(1)).collect();
+        let (mut pieces, mut held): (Vec<Packed>, usize) = (Vec::new(), 0);
+        while pieces.len() < rayon::current_num_threads().max(1)
+            && held < 4 * MAP_BATCH
+            && let Some(piece) = packed.next()
+        {
+            held += piece.len();
+            pieces.push(piece);
+        }
         let parts: Vec<Part> = pieces.into_par_iter().map(|piece| rows.map_packed(&piece)).collect();
         gather(parts, out);
     }

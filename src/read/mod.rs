@@ -177,7 +177,7 @@ impl Grid {
         let unpacked = self.rows.get(from..).unwrap_or_default().iter();
         let unpacked = unpacked.map(move |r| r.cells.get(col).map(std::borrow::Cow::Borrowed));
         let packed = self.rest.iter().flat_map(move |p| (0..p.len()).map(move |i| p.cell(i, col)));
-        unpacked.chain(packed)
+        unpacked.chain(packed.skip(from.saturating_sub(self.rows.len())))
     }
 
     /// The place of cell `col` (an index into `row.cells`).

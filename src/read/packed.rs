@@ -22,10 +22,15 @@ pub struct Packed {
 }
 
 impl Packed {
-    /// Add a row at `at` of these fields. A piece holds at most 4 GiB of text and 4 G fields.
+    /// Rows of a piece of about `bytes` of text.
+    pub fn with_capacity(bytes: usize) -> Packed {
+        Packed { text: String::with_capacity(bytes), ..Packed::default() }
+    }
+
+    /// Add a row at `at` of these fields. A piece holds at most 4 GiB of text and 4 G fields,
+    /// which a file within the limits (`file_mb` is at most 4096) never reaches.
     pub fn push<'f>(&mut self, at: u64, fields: impl IntoIterator<Item = &'f str>) -> Result<(), Exceeded> {
-        let too_large =
-            || Exceeded::new("file_mb", format!("the record at line {at}"), "more than 4 GiB in one piece", "4 GiB");
+        let too_large = || Exceeded::new("file_mb", format!("the record at line {at}"), "more than 4 GiB", "4 GiB");
         let first = u32::try_from(self.ends.len()).map_err(|_| too_large())?;
         for field in fields {
             self.text.push_str(field);
@@ -98,5 +103,31 @@ mod tests {
         assert_eq!(packed.cell(0, 3), None, "past the row's last field");
         assert_eq!(packed.cell(2, 0).as_deref(), Some(&text("Porto do Açu")));
         assert_eq!(packed.len(), 3);
+    }
+
+    /// A grid's column runs down its rows, then its packed rows, from any row: one past the
+    /// rows unpacked is a packed row.
+    #[test]
+    fn a_column_runs_on_into_the_packed_rows() {
+        use super::super::{Grid, GridKind, Unpack};
+        let mut first = Packed::default();
+        first.push(1, ["a", "1"]).unwrap();
+        first.push(2, ["b", "2"]).unwrap();
+        let mut second = Packed::default();
+        second.push(3, ["c"]).unwrap();
+        second.push(4, ["d", "4"]).unwrap();
+        let mut grid = Grid::of(GridKind::Lines, 0, Vec::new());
+        grid.rest = vec![first, second];
+        grid.unpack_head(Unpack::Head(1));
+        assert_eq!((grid.rows.len(), grid.rest.len()), (2, 1), "the first piece holds the first row");
+        let column =
+            |c, from| -> Vec<Option<String>> { grid.column(c, from).map(|x| x.map(|cell| cell.to_string())).collect() };
+        let text = |s: &str| Some(s.to_owned());
+        assert_eq!(column(1, 0), [text("1"), text("2"), None, text("4")]);
+        assert_eq!(column(0, 1), [text("b"), text("c"), text("d")]);
+        assert_eq!(column(0, 3), [text("d")], "past the rows unpacked");
+        grid.unpack();
+        assert_eq!(grid.rows.iter().map(|r| r.at).collect::<Vec<_>>(), [1, 2, 3, 4]);
+        assert!(grid.rest.is_empty());
     }
 }

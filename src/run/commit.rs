@@ -357,12 +357,11 @@ fn summarise(current: &[RecordBatch], keys: &[SeriesKey], schema: &Schema) -> Re
             key,
             scope: scope[i],
             country: country[i].unwrap_or_default(),
-            region: regions.get(key.by_ref().cluster).copied().unwrap_or(""),
             unit: unit[i].unwrap_or_default(),
             value: value[i].unwrap_or(f64::NAN),
         }))
     });
-    let summary = summary::compute(rows.flatten())?;
+    let summary = summary::compute(rows.flatten(), |cluster| regions.get(cluster).copied().unwrap_or(""))?;
     match failed {
         Some(problem) => Err(column_error(&tables::OBSERVATIONS, problem).into()),
         None => Ok(summary),

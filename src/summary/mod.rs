@@ -55,12 +55,11 @@ pub struct Summary {
 }
 
 /// A current observation as the summary reads it: its key, its scope as written, its value in
-/// the canonical unit, and the registry facts the breakdowns need.
+/// the canonical unit, and its country.
 pub struct Row<'a> {
     pub key: &'a SeriesKey,
     pub scope: Option<&'a str>,
     pub country: &'a str,
-    pub region: &'a str,
     pub unit: &'a str,
     pub value: f64,
 }
@@ -76,9 +75,12 @@ impl From<PolarsError> for SummaryError {
 }
 
 /// The summary of `rows`, read once (a run's million rows are never held as rows); its sums do
-/// not depend on the rows' order.
-pub fn compute<'a>(rows: impl IntoIterator<Item = Row<'a>>) -> Result<Summary, SummaryError> {
-    let values = cluster_values(rows);
+/// not depend on the rows' order. `region` gives a cluster's region (looked up once a cluster).
+pub fn compute<'a>(
+    rows: impl IntoIterator<Item = Row<'a>>,
+    region: impl Fn(&str) -> &'a str,
+) -> Result<Summary, SummaryError> {
+    let values = cluster_values(rows, region);
     let df = df!(
         "cluster_id" => values.iter().map(|v| v.cluster).collect::<Vec<_>>(),
         "country" => values.iter().map(|v| v.country).collect::<Vec<_>>(),
@@ -203,7 +205,10 @@ struct ClusterValue<'a> {
 /// values sorted, so they are the same whatever order the rows came in. No row is left out:
 /// each (cluster, KPI, year) of the rows is one of the values' (the coverage is counted from
 /// them).
-fn cluster_values<'a>(rows: impl IntoIterator<Item = Row<'a>>) -> Vec<ClusterValue<'a>> {
+fn cluster_values<'a>(
+    rows: impl IntoIterator<Item = Row<'a>>,
+    region: impl Fn(&str) -> &'a str,
+) -> Vec<ClusterValue<'a>> {
     type Parts = (Option<f64>, Vec<f64>);
     let resolve = |(whole, mut parts): Parts| -> Option<f64> {
         whole.or_else(|| {
@@ -211,14 +216,15 @@ fn cluster_values<'a>(rows: impl IntoIterator<Item = Row<'a>>) -> Vec<ClusterVal
             (!parts.is_empty()).then(|| parts.iter().sum())
         })
     };
-    let mut places: FxHashMap<&'a str, (&'a str, &'a str)> = FxHashMap::default();
+    // Each cluster's country: its last row's (a cluster has one).
+    let mut places: FxHashMap<&'a str, &'a str> = FxHashMap::default();
     let mut spellings: FxHashMap<(&'a str, &'a str), &'a str> = FxHashMap::default();
     // Facilities roll up into their cluster total per gas … (in any order: every sum is taken
     // over its parts sorted, and a total is the largest of its rows)
     let mut by_gas: FxHashMap<(KeyRef<'a>, &'a str), Parts> = FxHashMap::default();
     for r in rows {
         let key = r.key.by_ref();
-        places.insert(key.cluster, (r.country, r.region));
+        places.insert(key.cluster, r.country);
         if let (Some(scope), Some(normal)) = (r.scope, key.scope) {
             let spelling = spellings.entry((key.kpi, normal)).or_insert(scope);
             *spelling = (*spelling).min(scope);
@@ -247,7 +253,8 @@ fn cluster_values<'a>(rows: impl IntoIterator<Item = Row<'a>>) -> Vec<ClusterVal
         .into_iter()
         .filter_map(|((key, unit), parts)| {
             let value = resolve(parts)?;
-            let &(country, region) = places.get(key.cluster)?;
+            let country = *places.get(key.cluster)?;
+            let region = region(key.cluster);
             let scope = key.scope.and_then(|normal| spellings.get(&(key.kpi, normal)).copied());
             Some(ClusterValue {
                 country,

@@ -131,6 +131,7 @@ impl Sink for Checker<'_> {
     /// their memory touched afresh, several times over (the candidates grow a chunk at a time,
     /// their texts a block at a time).
     fn expect(&mut self, rows: usize) {
+        self.candidates.expect(rows);
         self.keys.reserve(rows);
         self.candidate_row.reserve(rows);
     }
@@ -246,6 +247,7 @@ impl<'s> Checker<'s> {
         }
         debug_assert!(dropped.next().is_none(), "every candidate dropped is one taken");
         // The raw texts served the rows dropped: they go before the rows are judged again.
+        drop(raw);
         drop(texts);
         // The candidates kept are the observations, and their keys the observations' keys: both
         // in place (nothing moves before the first drop, or its chunk; most files have none).

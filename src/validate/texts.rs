@@ -118,7 +118,12 @@ impl Block {
     fn seal(self) -> Block {
         match self {
             Block::Open(bytes) => match zstd::bulk::compress(&bytes, LEVEL) {
-                Ok(zstd) => Block::Sealed { zstd, len: bytes.len() },
+                // The compressed bytes come in a buffer of the worst case's size: about the
+                // block's own, given back here.
+                Ok(mut zstd) => {
+                    zstd.shrink_to_fit();
+                    Block::Sealed { zstd, len: bytes.len() }
+                }
                 Err(_) => Block::Open(bytes),
             },
             sealed => sealed,
@@ -129,7 +134,11 @@ impl Block {
     fn bytes(&self) -> std::borrow::Cow<'_, [u8]> {
         match self {
             Block::Open(bytes) => bytes.into(),
-            Block::Sealed { zstd, len } => zstd::bulk::decompress(zstd, *len).unwrap_or_default().into(),
+            Block::Sealed { zstd, len } => {
+                let bytes = zstd::bulk::decompress(zstd, *len);
+                debug_assert!(bytes.is_ok(), "a block compressed here decompresses");
+                bytes.unwrap_or_default().into()
+            }
         }
     }
 }
