@@ -282,14 +282,14 @@ pub fn check_files(inputs: Vec<Input>, schema: Arc<Schema>) -> Vec<FileReport> {
 /// Like [`check_files`], calling `done` as each file is finished (for a progress bar).
 pub fn check_files_with(inputs: Vec<Input>, schema: Arc<Schema>, done: Arc<dyn Fn() + Send + Sync>) -> Vec<FileReport> {
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let room = u32::try_from(workers).unwrap_or(u32::MAX).saturating_mul(LARGE).min(1 << 20);
+    let room = workers.saturating_mul(LARGE as usize);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
-        .max_blocking_threads(room as usize)
+        .max_blocking_threads(room)
         .build()
         .expect("the tokio runtime starts");
     runtime.block_on(async move {
-        let permits = Arc::new(Semaphore::new(room as usize));
+        let permits = Arc::new(Semaphore::new(room));
         let tasks: Vec<_> = inputs
             .into_iter()
             .map(|input| {
