@@ -91,14 +91,14 @@ pub(super) fn map(
     // checked, are mapped from packed pieces; any other table is mapped from the whole grid.
     grid.unpack_head(if sink.is_some() { Unpack::Head(HEADER_SCAN + 2) } else { Unpack::All });
     let mut scan = Scan::new(&grid.rows);
-    let found = (0..grid.rows.len().min(HEADER_SCAN)).find_map(|r| detect(scan.up_to(r + 2, schema), r, schema));
+    let found = (0..grid.rows.len().min(HEADER_SCAN)).find_map(|r| detect(&mut scan, r, schema));
     if !grid.rest.is_empty() && !matches!(found, Some(Layout::Long { .. })) {
         drop(scan);
         grid.unpack();
         scan = Scan::new(&grid.rows);
     }
     // The rows above a header are its metadata; without one, every row scanned is looked at.
-    let cues = scan.up_to(found.as_ref().map_or(HEADER_SCAN, |l| l.header() + 2), schema);
+    let cues = scan.up_to(found.as_ref().map_or(HEADER_SCAN, |l| l.header() + 1), schema);
     let where_ = match &grid.kind {
         GridKind::Sheet(s) => format!("sheet `{s}`"),
         GridKind::Lines => "the file".to_owned(),
@@ -538,11 +538,11 @@ fn col_name(grid: &Grid, col: usize) -> String {
     }
 }
 
-/// The first row, top down, that heads a table, and its layout.
-/// The layout whose header is row `r`, if it is one: `cues` holds the cues of the rows to
-/// `r + 1` at least.
-fn detect(cues: &[Vec<Cue>], r: usize, schema: &Schema) -> Option<Layout> {
-    let row = cues.get(r)?;
+/// The layout whose header is row `r`, if it is one. The row below is classified only when row
+/// `r` could head a two-row header: most headers are a long table's, and the row under one is
+/// its first row of data, whose names (a facility, a note) are read by their words in vain.
+fn detect(scan: &mut Scan<'_>, r: usize, schema: &Schema) -> Option<Layout> {
+    let row = scan.up_to(r + 1, schema).get(r)?;
     let field = |f: Field| row.iter().position(|c| *c == Cue::Field(f));
     let kpis: Vec<(usize, String, Option<String>)> = row
         .iter()
@@ -574,9 +574,13 @@ fn detect(cues: &[Vec<Cue>], r: usize, schema: &Schema) -> Option<Layout> {
             kpis,
         });
     }
-    if !kpis.is_empty()
-        && let Some(next) = cues.get(r + 1)
-    {
+    if kpis.is_empty() {
+        return None;
+    }
+    let cues = scan.up_to(r + 2, schema);
+    let (row, next) = (cues.get(r)?, cues.get(r + 1));
+    let field = |f: Field| row.iter().position(|c| *c == Cue::Field(f));
+    if let Some(next) = next {
         // KPI names over years: each year column takes the KPI named at or left of it.
         let mut columns = Vec::new();
         let mut current: Option<(String, Option<String>)> = None;
