@@ -51,7 +51,7 @@ pub(super) fn read_in_pieces(
         use rayon::prelude::*;
         pieces.into_par_iter().map(parse).collect()
     };
-    let mut grid = Grid { kind: GridKind::Lines, first_col: 0, rows: Vec::new(), rest: Vec::new() };
+    let mut grid = Grid::of(GridKind::Lines, 0, Vec::new());
     for piece in parsed {
         grid.rest.push(piece?);
     }
