@@ -235,7 +235,7 @@ fn check_content(
     };
     let read_at = started.elapsed();
     // A long table's rows are checked as they are mapped: the map time includes their check.
-    let mut checker = validate::Checker::new(schema);
+    let mut checker = validate::Checker::new(schema, file);
     let mut mapped = crate::map::map(content, file, schema, track, &mut checker);
     let mapped_at = started.elapsed();
     let not_reported = mapped.not_reported;

@@ -117,7 +117,7 @@ fn write_observation(out: &mut impl Write, o: &Observation) -> std::io::Result<(
     if !parts.is_empty() {
         what.push_str(&format!(" ({})", parts.join(", ")));
     }
-    write!(out, "  {}: {what} = {} {}", o.value_loc.place, format_grouped(o.value), o.unit)?;
+    write!(out, "  {}: {what} = {} {}", o.value_place(), format_grouped(o.value), o.unit)?;
     let how = o.conversion.describe();
     if !how.is_empty() {
         let reported = o.reported_unit.as_deref().unwrap_or("");

@@ -53,6 +53,43 @@ impl Loc {
     }
 }
 
+/// A place given by a row's: most cells a row holds lie on it, so a row's cells keep their
+/// places without a copy of the row's own (its file and sheet) each.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Relative {
+    /// The row's own place: every field of a text line.
+    Row,
+    /// A cell of the row's sheet row, in this 0-based column.
+    Column(u32),
+    /// Anywhere else: a header cell, a metadata line, a JSON pointer.
+    Elsewhere(Box<Place>),
+}
+
+impl Relative {
+    /// `place`, given by the row at `row`.
+    pub fn of(row: &Place, place: Place) -> Relative {
+        match (row, place) {
+            (own, place) if *own == place => Relative::Row,
+            (Place::Row { sheet, row }, Place::Cell { sheet: s, row: r, col }) if r == *row && s == *sheet => {
+                Relative::Column(col)
+            }
+            (_, place) => Relative::Elsewhere(Box::new(place)),
+        }
+    }
+
+    /// The place, given the row's.
+    pub fn place(&self, row: &Place) -> Place {
+        match (self, row) {
+            (Relative::Row, place) => place.clone(),
+            (Relative::Column(col), Place::Row { sheet, row }) => {
+                Place::Cell { sheet: sheet.clone(), row: *row, col: *col }
+            }
+            (Relative::Column(_), place) => place.clone(),
+            (Relative::Elsewhere(place), _) => (**place).clone(),
+        }
+    }
+}
+
 /// Spreadsheet column letters for a 0-based column: 0 → `A`, 25 → `Z`, 26 → `AA`.
 pub fn column_letters(col: u32) -> String {
     let mut n = col as u64 + 1;

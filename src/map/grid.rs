@@ -1030,7 +1030,8 @@ impl LongRows<'_> {
             if let (Some(f), Some(cell)) = (field, row.cells.get_mut(c)) {
                 let cell = std::mem::take(cell);
                 if raw.get(*f).is_none() {
-                    raw.set(*f, cell, grid.cell_place(row, c));
+                    // `raw`'s place is the row's.
+                    raw.set_at(*f, cell, grid.cell_in_row(c));
                 }
             }
         }

@@ -18,7 +18,7 @@ mod seen;
 
 use std::sync::Arc;
 
-use crate::diag::{Code, Finding, Loc, Place};
+use crate::diag::{Code, Finding, Loc, Place, Relative};
 use crate::number::{self, Decimal};
 use crate::read::{Cell, Content, GridKind, Sheet};
 use crate::schema::{Field, Fields, KpiDef, Schema};
@@ -30,18 +30,14 @@ use crate::schema::{Field, Fields, KpiDef, Schema};
 pub struct Located {
     pub cell: Cell,
     pub field: Field,
-    at: At,
+    at: Relative,
 }
 
-/// Where a field's cell is, relative to its row.
-#[derive(Clone, Debug, PartialEq)]
-enum At {
-    /// The row's own place: every field of a text line.
-    Row,
-    /// A cell of the row's sheet row, in this 0-based column.
-    Column(u32),
-    /// Anywhere else: a header cell, a metadata line, a JSON pointer.
-    Elsewhere(Box<Place>),
+impl Located {
+    /// Where the cell is, by its row's place.
+    pub fn at(&self) -> &Relative {
+        &self.at
+    }
 }
 
 /// One row of a submission, keyed by canonical field.
@@ -75,12 +71,7 @@ impl RawRow {
 
     /// The place of a cell of this row.
     pub fn place(&self, located: &Located) -> Place {
-        match (&located.at, &self.loc.place) {
-            (At::Row, place) => place.clone(),
-            (At::Column(col), Place::Row { sheet, row }) => Place::Cell { sheet: sheet.clone(), row: *row, col: *col },
-            (At::Column(_), place) => place.clone(),
-            (At::Elsewhere(place), _) => (**place).clone(),
-        }
+        located.at.place(&self.loc.place)
     }
 
     /// The location of a cell of this row, naming its field's column.
@@ -94,13 +85,12 @@ impl RawRow {
     }
 
     fn set(&mut self, field: Field, cell: Cell, place: Place) {
-        let at = match (&self.loc.place, place) {
-            (own, place) if *own == place => At::Row,
-            (Place::Row { sheet, row }, Place::Cell { sheet: s, row: r, col }) if r == *row && s == *sheet => {
-                At::Column(col)
-            }
-            (_, place) => At::Elsewhere(Box::new(place)),
-        };
+        let at = Relative::of(&self.loc.place, place);
+        self.set_at(field, cell, at);
+    }
+
+    /// [`RawRow::set`], with the cell's place given by the row's.
+    fn set_at(&mut self, field: Field, cell: Cell, at: Relative) {
         self.fields[field.index()] = Some(Located { cell, field, at });
     }
 }

@@ -1,6 +1,8 @@
 //! The JSON document of checked files: what `validate --format json` prints and the portal's
 //! `POST /api/validate` answers, one definition for both.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::diag::{Finding, Loc};
@@ -50,11 +52,12 @@ struct JsonObservation<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     qualifier: Option<&'a str>,
     conversion: &'a Conversion,
-    location: &'a Loc,
+    location: Loc,
 }
 
-impl<'a> From<&'a Observation> for JsonObservation<'a> {
-    fn from(o: &'a Observation) -> Self {
+impl<'a> JsonObservation<'a> {
+    /// The observation `o` of the file `file`.
+    fn of(o: &'a Observation, file: &Arc<str>) -> Self {
         JsonObservation {
             cluster_id: &o.cluster_id,
             facility: o.facility.as_deref(),
@@ -68,7 +71,7 @@ impl<'a> From<&'a Observation> for JsonObservation<'a> {
             reported_unit: o.reported_unit.as_deref(),
             qualifier: o.qualifier.as_deref(),
             conversion: &o.conversion,
-            location: &o.value_loc,
+            location: o.value_loc(file),
         }
     }
 }
@@ -84,7 +87,7 @@ impl<'a> JsonFile<'a> {
             not_reported: r.not_reported,
             explanation: explain.then_some(r.explanation.as_slice()),
             findings: &r.findings,
-            observations: r.observations.iter().map(JsonObservation::from).collect(),
+            observations: r.observations.iter().map(|o| JsonObservation::of(o, &r.file)).collect(),
         }
     }
 }

@@ -205,7 +205,7 @@ fn file_view(n: usize, report: &FileReport, view: &View) -> FileView {
                     if how.is_empty() { String::new() } else { format!(" {how}") }
                 );
                 Figure {
-                    place: o.value_loc.place.to_string(),
+                    place: o.value_place().to_string(),
                     kpi: o.kpi.to_string(),
                     year: o.year,
                     details: details.join(", "),

@@ -27,7 +27,7 @@ pub use packed::Packed;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::diag::{Code, Finding, Place};
+use crate::diag::{Code, Finding, Place, Relative};
 
 /// The submission formats clusterkpi reads, by file extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -187,6 +187,15 @@ impl Grid {
                 Place::Cell { sheet: sheet.clone(), row: row.at as u32, col: self.first_col + col as u32 }
             }
             GridKind::Lines => Place::Line { line: row.at, field: None },
+        }
+    }
+
+    /// The place of cell `col` of a row, given by the row's own ([`Grid::row_place`]): what
+    /// [`Grid::cell_place`] says, without building it (a row's every cell asks).
+    pub fn cell_in_row(&self, col: usize) -> Relative {
+        match &self.kind {
+            GridKind::Sheet(_) => Relative::Column(self.first_col + col as u32),
+            GridKind::Lines => Relative::Row,
         }
     }
 
@@ -466,4 +475,22 @@ fn utf8_text<'a>(bytes: &'a [u8], expected: &'static str) -> Result<&'a str, Rea
         return Err(ReadError::Empty);
     }
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cell_given_by_its_row_is_the_cell() {
+        let row = GridRow { at: 7, cells: Vec::new() };
+        for kind in [GridKind::Sheet(Arc::from("KPIs")), GridKind::Lines] {
+            let grid = Grid::of(kind, 2, Vec::new());
+            for col in [0, 3] {
+                let by_row = grid.cell_in_row(col).place(&grid.row_place(&row));
+                assert_eq!(by_row, grid.cell_place(&row, col));
+                assert_eq!(Relative::of(&grid.row_place(&row), grid.cell_place(&row, col)), grid.cell_in_row(col));
+            }
+        }
+    }
 }

@@ -203,7 +203,10 @@ pub fn commit(
     // The summary is worked out beside the writing of the large tables, then written itself.
     let summarised = || -> Result<Summary, RunError> {
         let clock = std::time::Instant::now();
-        let summary = summarise(&current, &current_keys, schema)?;
+        let summary = summarise(&current, &current_keys, schema);
+        // The keys are dropped here, beside the writing: a million of them, each a shared pointer.
+        drop(current_keys);
+        let summary = summary?;
         tracing::debug!(summary_ms = clock.elapsed().as_millis() as u64, "observations summarised");
         write(&tables::KPI_TOTALS, summary::batches::stats(&tables::KPI_TOTALS, &summary.kpi_totals)?)?;
         write(&tables::BY_COUNTRY, summary::batches::stats(&tables::BY_COUNTRY, &summary.by_country)?)?;
@@ -329,8 +332,8 @@ fn with_registry(batch: &RecordBatch, schema: &Schema) -> Result<RecordBatch, Ru
 fn distinct<'a>(pieces: &'a [RecordBatch], name: &str) -> Result<BTreeSet<&'a str>, WriteError> {
     let mut texts = BTreeSet::new();
     for piece in pieces {
-        let column = batches::strings(piece, name).map_err(|problem| column_error(&tables::OBSERVATIONS, problem))?;
-        texts.extend(column.into_iter().flatten());
+        let column = batches::distinct(piece, name).map_err(|problem| column_error(&tables::OBSERVATIONS, problem))?;
+        texts.extend(column);
     }
     Ok(texts)
 }

@@ -5,6 +5,8 @@
 //! with the same key and any difference are a conflict: every row involved gets an error and
 //! none is kept, because choosing one would be a guess.
 
+use std::sync::Arc;
+
 use super::Observation;
 use super::series::{Groups, SeriesKey};
 use crate::chunks::Chunks;
@@ -28,8 +30,9 @@ const OTHERS_NAMED: usize = 3;
 
 /// Judge candidate observations (in row order) for duplicate keys: the candidates dropped, in
 /// index order, each with the finding that says why (a warning for a repeat, an error for a
-/// conflict); every other candidate is kept. `keys[i]` is the key of `candidates[i]`.
-pub fn judge(candidates: &Chunks<Observation>, keys: &[SeriesKey]) -> Vec<(usize, Finding)> {
+/// conflict); every other candidate is kept. `keys[i]` is the key of `candidates[i]`, and
+/// `file` the file they come from.
+pub fn judge(candidates: &Chunks<Observation>, keys: &[SeriesKey], file: &Arc<str>) -> Vec<(usize, Finding)> {
     let groups = Groups::of(keys.len(), |i| &keys[i]);
     let mut dropped = Vec::new();
     for members in groups.iter() {
@@ -55,7 +58,7 @@ pub fn judge(candidates: &Chunks<Observation>, keys: &[SeriesKey]) -> Vec<(usize
                     i,
                     Finding::new(
                         Code::DuplicateConflict,
-                        o.value_loc.clone(),
+                        o.value_loc(file),
                         format!("{what} is given as {} here but as {}", reading(o), others.join(" and ")),
                         "keep one row per cluster, facility, year, KPI, scope and gas: correct or delete the others",
                     ),
@@ -66,7 +69,7 @@ pub fn judge(candidates: &Chunks<Observation>, keys: &[SeriesKey]) -> Vec<(usize
                     i,
                     Finding::new(
                         Code::DuplicateRow,
-                        o.row_loc(),
+                        o.row_loc(file),
                         format!("this row repeats {what} exactly as at {}; it is counted once", first.row),
                         "delete the repeated row",
                     ),

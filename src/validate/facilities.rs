@@ -2,6 +2,8 @@
 //! facility rows for the same [`SeriesKey`] but the facility (and the same unit), the total is
 //! the cluster's figure and the facilities are its breakdown; a warning says whether they agree.
 
+use std::sync::Arc;
+
 use super::Observation;
 use super::series::{Groups, SeriesKey};
 use crate::chunks::Chunks;
@@ -12,8 +14,8 @@ use crate::read::format_grouped;
 const AGREE: f64 = 0.005;
 
 /// Warnings, as (index of the total into `observations`, finding) pairs.
-/// `keys[i]` is the key of `observations[i]`.
-pub fn check(observations: &Chunks<Observation>, keys: &[SeriesKey]) -> Vec<(usize, Finding)> {
+/// `keys[i]` is the key of `observations[i]`; `file` is the file they come from.
+pub fn check(observations: &Chunks<Observation>, keys: &[SeriesKey], file: &Arc<str>) -> Vec<(usize, Finding)> {
     // Per total's key and unit: the total (the last row without a facility), and its facility
     // rows.
     let groups = Groups::of(keys.len(), |i| (keys[i].by_ref().cluster_total(), observations[i].unit.as_str()));
@@ -41,7 +43,7 @@ pub fn check(observations: &Chunks<Observation>, keys: &[SeriesKey]) -> Vec<(usi
             t,
             Finding::new(
                 Code::FacilityTotal,
-                total.value_loc.clone(),
+                total.value_loc(file),
                 format!(
                     "`{}` of `{}` for {}: the cluster total {} {} is used; the sum of its {} facility {rows}, {} {}, {verdict}",
                     total.kpi,

@@ -20,7 +20,9 @@ pub use series::{Groups, KeyMemo, KeyRef, SeriesKey};
 use rayon::prelude::*;
 
 use crate::chunks::Chunks;
-use crate::diag::{Code, Finding, Loc, Place};
+use std::sync::Arc;
+
+use crate::diag::{Code, Finding, Loc, Place, Relative};
 use crate::map::{Entry, RawRow, Sink};
 use crate::memo::{PerThread, SharedStr};
 use crate::normalize::Conversion;
@@ -30,8 +32,10 @@ use texts::{RawText, Texts};
 /// An accepted observation, with the reported value and unit as written.
 ///
 /// Its ids, units and free texts are [`SharedStr`]s: a file's rows repeat a few of each, held
-/// once however many rows hold them.
+/// once however many rows hold them. Its places are its file's (the report's, not held here
+/// once a row): the row's, and the value cell's given by the row's ([`Relative`]).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "stored::Stored", into = "stored::Stored")]
 pub struct Observation {
     pub cluster_id: SharedStr,
     /// ISO 3166-1 alpha-3.
@@ -45,36 +49,109 @@ pub struct Observation {
     pub reported_value: f64,
     pub reported_unit: Option<SharedStr>,
     /// Shared by the rows converted alike ([`memo::Memo::conversion`]): a file repeats a few.
-    pub conversion: std::sync::Arc<Conversion>,
+    pub conversion: Arc<Conversion>,
     pub scope: Option<SharedStr>,
     pub gas: Option<SharedStr>,
     pub facility: Option<SharedStr>,
     pub notes: Option<Box<str>>,
     /// What a mark on the figure said (`estimate`, `approximate`, `provisional`, `footnote`).
-    #[serde(default)]
     pub qualifier: Option<SharedStr>,
-    /// The place of the row it came from, in `value_loc`'s file ([`Observation::row_loc`]).
-    #[serde(serialize_with = "loc_of_place", deserialize_with = "place_of_loc")]
+    /// The place of the row it came from.
     pub row: Place,
-    /// The cell holding the value.
-    pub value_loc: Loc,
-}
-
-/// A row's place from the whole location a state of version 1 kept.
-fn place_of_loc<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Place, D::Error> {
-    <Loc as serde::Deserialize>::deserialize(d).map(|loc| loc.place)
-}
-
-/// A row's place in the form of a location, without its file (it is `value_loc`'s). Nothing
-/// the run writes holds an observation: this serves the test that builds a state of version 1.
-fn loc_of_place<S: serde::Serializer>(place: &Place, s: S) -> Result<S::Ok, S::Error> {
-    serde::Serialize::serialize(&Loc::new(&std::sync::Arc::from(""), place.clone()), s)
+    /// The cell holding the value, by the row's place.
+    pub value_at: Relative,
 }
 
 impl Observation {
-    /// The row it came from: a row's place is kept without a second copy of its file's name.
-    pub fn row_loc(&self) -> Loc {
-        Loc::new(&self.value_loc.file, self.row.clone())
+    /// The cell holding the value.
+    pub fn value_place(&self) -> Place {
+        self.value_at.place(&self.row)
+    }
+
+    /// The cell holding the value, in `file` (its report's).
+    pub fn value_loc(&self, file: &Arc<str>) -> Loc {
+        Loc::new(file, self.value_place()).with_column(Field::Value.as_str())
+    }
+
+    /// The row it came from, in `file` (its report's).
+    pub fn row_loc(&self, file: &Arc<str>) -> Loc {
+        Loc::new(file, self.row.clone())
+    }
+}
+
+/// An observation as a state of version 1 kept it, with its row and value cell as whole
+/// locations. Nothing the run writes holds an observation: the form serves the test that
+/// builds a state of version 1 (and writes the locations without their file).
+mod stored {
+    use super::*;
+
+    #[derive(serde::Serialize, serde::Deserialize)]
+    pub struct Stored {
+        cluster_id: SharedStr,
+        country: SharedStr,
+        year: i32,
+        kpi: SharedStr,
+        value: f64,
+        unit: SharedStr,
+        reported_value: f64,
+        reported_unit: Option<SharedStr>,
+        conversion: Arc<Conversion>,
+        scope: Option<SharedStr>,
+        gas: Option<SharedStr>,
+        facility: Option<SharedStr>,
+        notes: Option<Box<str>>,
+        #[serde(default)]
+        qualifier: Option<SharedStr>,
+        row: Loc,
+        value_loc: Loc,
+    }
+
+    impl From<Stored> for Observation {
+        fn from(s: Stored) -> Observation {
+            let value_at = Relative::of(&s.row.place, s.value_loc.place);
+            Observation {
+                cluster_id: s.cluster_id,
+                country: s.country,
+                year: s.year,
+                kpi: s.kpi,
+                value: s.value,
+                unit: s.unit,
+                reported_value: s.reported_value,
+                reported_unit: s.reported_unit,
+                conversion: s.conversion,
+                scope: s.scope,
+                gas: s.gas,
+                facility: s.facility,
+                notes: s.notes,
+                qualifier: s.qualifier,
+                row: s.row.place,
+                value_at,
+            }
+        }
+    }
+
+    impl From<Observation> for Stored {
+        fn from(o: Observation) -> Stored {
+            let file: Arc<str> = Arc::from("");
+            Stored {
+                value_loc: o.value_loc(&file),
+                row: o.row_loc(&file),
+                cluster_id: o.cluster_id,
+                country: o.country,
+                year: o.year,
+                kpi: o.kpi,
+                value: o.value,
+                unit: o.unit,
+                reported_value: o.reported_value,
+                reported_unit: o.reported_unit,
+                conversion: o.conversion,
+                scope: o.scope,
+                gas: o.gas,
+                facility: o.facility,
+                notes: o.notes,
+                qualifier: o.qualifier,
+            }
+        }
     }
 }
 
@@ -109,6 +186,8 @@ pub struct Validated {
 /// that failed is a reject at once. So a table streamed in batches is never held whole as rows.
 pub struct Checker<'s> {
     schema: &'s Schema,
+    /// The file the rows come from.
+    file: Arc<str>,
     /// The findings of the file itself, each after the rows read before it (their number).
     notes: Vec<(usize, Finding)>,
     /// The rows taken so far.
@@ -137,7 +216,7 @@ impl Sink for Checker<'_> {
     }
 
     fn take(&mut self, entries: Vec<Entry>) {
-        let (schema, memos) = (self.schema, &self.memos);
+        let (schema, memos, file) = (self.schema, &self.memos, &self.file);
         let mut rows: Vec<Box<RawRow>> = Vec::with_capacity(entries.len());
         let first = self.rows;
         for entry in entries {
@@ -162,8 +241,8 @@ impl Sink for Checker<'_> {
                         let obs =
                             if raw.blocked.is_none() { row::check(&raw, schema, memo, &mut findings) } else { None };
                         let outcome = match obs {
-                            Some(obs) => {
-                                let range = schema.kpis.find(&obs.kpi).and_then(|k| plausible::range(&obs, k));
+                            Some((obs, kpi)) => {
+                                let range = plausible::range(&obs, kpi, file);
                                 Outcome::Candidate { key: memo.keys.of(&obs), obs, range, text: RawText::of(&raw) }
                             }
                             None => Outcome::Rejected(Reject {
@@ -197,9 +276,11 @@ impl Sink for Checker<'_> {
 }
 
 impl<'s> Checker<'s> {
-    pub fn new(schema: &'s Schema) -> Self {
+    /// The checker of the rows of `file`.
+    pub fn new(schema: &'s Schema, file: &Arc<str>) -> Self {
         Checker {
             schema,
+            file: file.clone(),
             notes: Vec::new(),
             rows: 0,
             row_findings: Vec::new(),
@@ -217,12 +298,22 @@ impl<'s> Checker<'s> {
     /// finding in file order.
     pub fn finish(self) -> Validated {
         let Checker {
-            notes, rows, mut row_findings, candidates, keys, texts, candidate_row, ranges, mut rejects, ..
+            file,
+            notes,
+            rows,
+            mut row_findings,
+            candidates,
+            keys,
+            texts,
+            candidate_row,
+            ranges,
+            mut rejects,
+            ..
         } = self;
         // `row_findings[..checked]`: each row's findings from its check on its own, in row order.
         // Those of the rows against each other are added after, and sorted into place below.
         let checked = row_findings.len();
-        let mut dropped = duplicates::judge(&candidates, &keys).into_iter().peekable();
+        let mut dropped = duplicates::judge(&candidates, &keys, &file).into_iter().peekable();
         let mut ranges = ranges.into_iter().peekable();
         let mut observation_row = Vec::with_capacity(candidates.len());
         // Whether each candidate is kept: all but the few dropped.
@@ -240,7 +331,7 @@ impl<'s> Checker<'s> {
                     let codes = codes(None, own);
                     row_findings.push((i, finding));
                     kept[c] = false;
-                    let loc = candidates[c].row_loc();
+                    let loc = candidates[c].row_loc(&file);
                     rejects.push((i, Reject { loc, codes, raw: raw.fields(c) }));
                 }
             }
@@ -255,8 +346,8 @@ impl<'s> Checker<'s> {
         observations.retain_flagged(&kept);
         let kept_keys = only(keys, &kept);
         let (jumps, totals) = rayon::join(
-            || plausible::jumps(&observations, &kept_keys),
-            || facilities::check(&observations, &kept_keys),
+            || plausible::jumps(&observations, &kept_keys, &file),
+            || facilities::check(&observations, &kept_keys, &file),
         );
         for (o, finding) in jumps.into_iter().chain(totals) {
             row_findings.push((observation_row[o], finding));

@@ -3,6 +3,8 @@
 //! `million` for `thousand`). Both are warnings: the row is kept, and the warning names the
 //! likely slip.
 
+use std::sync::Arc;
+
 use super::Observation;
 use super::series::{Groups, SeriesKey};
 use crate::chunks::Chunks;
@@ -13,8 +15,8 @@ use crate::schema::KpiDef;
 /// A ratio at least this far from 1 (10^2.5, nearer 1,000 than 100 on a log scale) is a jump.
 const JUMP: f64 = 316.227_766_016_837_94;
 
-/// A warning when the observation's canonical value lies outside its KPI's catalog range.
-pub fn range(o: &Observation, kpi: &KpiDef) -> Option<Finding> {
+/// A warning when the observation (of `file`) has a canonical value outside its KPI's catalog range.
+pub fn range(o: &Observation, kpi: &KpiDef, file: &Arc<str>) -> Option<Finding> {
     let (value, unit) = (o.value, &o.unit);
     let (message, hint) = if value > kpi.max {
         let ratio = value / kpi.max;
@@ -36,7 +38,7 @@ pub fn range(o: &Observation, kpi: &KpiDef) -> Option<Finding> {
         return None;
     };
     let what = format!("`{}` of `{}` for {}: ", o.kpi, o.cluster_id, o.year);
-    Some(Finding::new(Code::Implausible, o.value_loc.clone(), what + &message, hint))
+    Some(Finding::new(Code::Implausible, o.value_loc(file), what + &message, hint))
 }
 
 fn slip(ratio: f64) -> String {
@@ -52,8 +54,8 @@ fn slip(ratio: f64) -> String {
 }
 
 /// Warnings for year-on-year jumps, as (index into `observations`, finding) pairs.
-/// `keys[i]` is the key of `observations[i]`.
-pub fn jumps(observations: &Chunks<Observation>, keys: &[SeriesKey]) -> Vec<(usize, Finding)> {
+/// `keys[i]` is the key of `observations[i]`; `file` is the file they come from.
+pub fn jumps(observations: &Chunks<Observation>, keys: &[SeriesKey], file: &Arc<str>) -> Vec<(usize, Finding)> {
     // One series over the years, in one canonical unit (headcount and FTE are not compared).
     let series = Groups::of(keys.len(), |i| (keys[i].series(), observations[i].unit.as_str()));
     let mut out = Vec::new();
@@ -74,7 +76,7 @@ pub fn jumps(observations: &Chunks<Observation>, keys: &[SeriesKey]) -> Vec<(usi
                     pair[1],
                     Finding::new(
                         Code::YearJump,
-                        b.value_loc.clone(),
+                        b.value_loc(file),
                         format!(
                             "`{}` of `{}` goes from {} {} in {} to {} {} in {} ({}× {})",
                             b.kpi,
@@ -90,7 +92,7 @@ pub fn jumps(observations: &Chunks<Observation>, keys: &[SeriesKey]) -> Vec<(usi
                         ),
                         format!(
                             "check the unit of both years (at {} and here): a `t`/`kt` or `thousand`/`million` slip gives a 1,000× jump",
-                            a.value_loc.place
+                            a.value_place()
                         ),
                     ),
                 ));

@@ -12,7 +12,7 @@ use crate::map::{Located, RawRow, kpi_refused, name_matched};
 use crate::normalize::{Context, convert_with};
 use crate::number::{self, Decimal, NumberError, whole_number};
 use crate::read::{Cell, format_number};
-use crate::schema::{Field, Mark, NameMatch, Qualifier, Schema, squeeze};
+use crate::schema::{Field, KpiDef, Mark, NameMatch, Qualifier, Schema, squeeze};
 
 pub const YEAR_MIN: i64 = 1990;
 pub const YEAR_MAX: i64 = 2100;
@@ -77,13 +77,14 @@ fn field_help(field: Field) -> &'static str {
     }
 }
 
-/// Check one row; its findings go to `findings`, and an observation is returned when it passed.
+/// Check one row; its findings go to `findings`, and an observation is returned when it passed,
+/// with its KPI's definition.
 pub fn check<'s>(
     row: &RawRow,
     schema: &'s Schema,
     memo: &mut Memo<'s>,
     findings: &mut Vec<Finding>,
-) -> Option<Observation> {
+) -> Option<(Observation, &'s KpiDef)> {
     let mut ck = Check { row, findings: Vec::new() };
 
     let cluster = ck.text(Field::Cluster, true).and_then(|(at, name)| {
@@ -230,7 +231,7 @@ pub fn check<'s>(
     let conversion = memo.conversion(n.conversion);
     let gas = conversion.gas.clone().or(gas);
     let shared = &mut memo.shared;
-    Some(Observation {
+    let observation = Observation {
         cluster_id: shared.get(&cluster.id),
         country: shared.get(&country.alpha3),
         year,
@@ -246,8 +247,9 @@ pub fn check<'s>(
         notes,
         qualifier: qualifier.map(|q| shared.get(q.as_str())),
         row: row.loc.place.clone(),
-        value_loc: row.loc_of(value_at),
-    })
+        value_at: value_at.at().clone(),
+    };
+    Some((observation, kpi))
 }
 
 fn year(ck: &mut Check<'_>) -> Option<i32> {

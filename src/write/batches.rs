@@ -87,7 +87,7 @@ fn submission_columns(sub: &SubView<'_>, rows: usize) -> [Named; 4] {
 
 /// A column of places as people read them (`KPIs!E14`, `line 17`), each written straight into
 /// the column's buffer.
-fn places<'a>(places: impl Iterator<Item = &'a crate::diag::Place>) -> ArrayRef {
+fn places(places: impl Iterator<Item = impl std::fmt::Display>) -> ArrayRef {
     use std::fmt::Write as _;
     let mut b = arrow::array::StringBuilder::new();
     for place in places {
@@ -141,7 +141,7 @@ pub fn observations(sub: &SubView<'_>, rows: &[Observation], schema: &Schema) ->
         ("currency", category(o().map(|o| o.conversion.currency.as_deref()))),
         ("fx_rate", float64(o().map(|o| o.conversion.fx_rate))),
         ("fx_year", int32(o().map(|o| o.conversion.fx_year))),
-        ("source_location", places(o().map(|o| &o.value_loc.place))),
+        ("source_location", places(o().map(Observation::value_place))),
     ];
     columns.extend(registry_columns(o().map(|o| Some(o.cluster_id.as_str())), schema));
     columns.extend(submission_columns(sub, rows.len()));
@@ -254,6 +254,26 @@ pub fn strings<'a>(batch: &'a RecordBatch, name: &str) -> Result<Vec<Option<&'a 
         return Ok(dict.keys().iter().map(|k| k.and_then(|k| valid(k as usize))).collect());
     }
     Ok(array.as_string_opt::<i32>().ok_or_else(|| wrong(name, array))?.iter().collect())
+}
+
+/// The distinct texts of a text column, in no order: a dictionary's values used by its keys,
+/// each looked at once however many rows use it.
+pub fn distinct<'a>(batch: &'a RecordBatch, name: &str) -> Result<Vec<&'a str>, String> {
+    let array = column(batch, name)?;
+    let Some(dict) = array.as_dictionary_opt::<Int32Type>() else {
+        let mut texts = strings(batch, name)?.into_iter().flatten().collect::<Vec<_>>();
+        texts.sort_unstable();
+        texts.dedup();
+        return Ok(texts);
+    };
+    let values = dict.values().as_string_opt::<i32>().ok_or_else(|| wrong(name, array))?;
+    let mut used = vec![false; values.len()];
+    for k in dict.keys().iter().flatten() {
+        if let Some(u) = usize::try_from(k).ok().and_then(|k| used.get_mut(k)) {
+            *u = true;
+        }
+    }
+    Ok(used.iter().enumerate().filter(|(k, u)| **u && values.is_valid(*k)).map(|(k, _)| values.value(k)).collect())
 }
 
 /// A Float64 column's values.

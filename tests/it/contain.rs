@@ -127,6 +127,6 @@ fn a_sheet_streamed_from_its_worker_in_batches_is_bit_exact() {
     for (w, o) in from_worker.iter().zip(&in_process.observations) {
         assert_eq!(w["reported_value"].to_string(), serde_json::to_string(&o.reported_value).unwrap());
         assert_eq!(w["value"].to_string(), serde_json::to_string(&o.value).unwrap());
-        assert_eq!(w["location"], serde_json::to_value(&o.value_loc).unwrap());
+        assert_eq!(w["location"], serde_json::to_value(o.value_loc(&in_process.file)).unwrap());
     }
 }

@@ -127,17 +127,20 @@ fn submissions_written_as_coordinators_write_them() {
 fn a_finding_in_a_wide_table_points_at_the_value_cell() {
     let report = check_fixture("tests/fixtures/examples/wide_years_saraburi-sandbox.xlsx");
     let jobs_2024 = report.observations.iter().find(|o| o.kpi == "jobs" && o.year == 2024).unwrap();
-    assert_eq!(jobs_2024.value_loc.to_string(), "tests/fixtures/examples/wide_years_saraburi-sandbox.xlsx:KPIs!E10");
+    assert_eq!(
+        jobs_2024.value_loc(&report.file).to_string(),
+        "tests/fixtures/examples/wide_years_saraburi-sandbox.xlsx:KPIs!E10"
+    );
     let report = check_fixture("tests/fixtures/examples/wide_kpis_brightlands-circular-space.csv");
     let gdp_2022 = report.observations.iter().find(|o| o.kpi == "gdp_contribution" && o.year == 2022).unwrap();
     assert_eq!(
-        gdp_2022.value_loc.to_string(),
+        gdp_2022.value_loc(&report.file).to_string(),
         "tests/fixtures/examples/wide_kpis_brightlands-circular-space.csv:line 3, field 5"
     );
     let report = check_fixture("tests/fixtures/examples/nested_json_kwinana.json");
     let jobs_2023 = report.observations.iter().find(|o| o.kpi == "jobs" && o.year == 2023).unwrap();
     assert_eq!(
-        jobs_2023.value_loc.to_string(),
+        jobs_2023.value_loc(&report.file).to_string(),
         "tests/fixtures/examples/nested_json_kwinana.json:/kpis/jobs/2023/value"
     );
 }

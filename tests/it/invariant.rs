@@ -162,7 +162,7 @@ fn a_table_read_in_pieces_and_mapped_in_chunks_keeps_every_row_line_and_cell() {
     let last = report.observations.last().expect("observations");
     // The last row is not reported; the one before it is the last observation.
     let before_last = Place::Line { line: line - 1, field: None };
-    assert_eq!((last.reported_value, &last.value_loc.place), ((rows - 1) as f64, &before_last));
+    assert_eq!((last.reported_value, &last.value_place()), ((rows - 1) as f64, &before_last));
 
     let lost: Vec<String> = nonempty_cells(&path)
         .into_iter()

@@ -92,7 +92,8 @@ fn every_format_gives_the_same_observations() {
 #[test]
 fn locations_follow_each_format() {
     let value_loc = |ext: &str| {
-        check_fixture(&format!("tests/fixtures/parity/submission.{ext}")).observations[0].value_loc.to_string()
+        let report = check_fixture(&format!("tests/fixtures/parity/submission.{ext}"));
+        report.observations[0].value_loc(&report.file).to_string()
     };
     // The xlsx table starts at B3, so its first value sits in F4, not E2.
     assert_eq!(value_loc("xlsx"), "tests/fixtures/parity/submission.xlsx:KPIs!F4");

@@ -45,7 +45,7 @@ fn every_visible_table_sheet_is_read_and_hidden_ones_never() {
     );
     let values: Vec<(i32, f64)> = report.observations.iter().map(|o| (o.year, o.value)).collect();
     assert_eq!(values, vec![(2023, 1200.0), (2024, 1300.0)]);
-    assert_eq!(report.observations[1].value_loc.to_string(), format!("{f}:'More KPIs'!E2"));
+    assert_eq!(report.observations[1].value_loc(&report.file).to_string(), format!("{f}:'More KPIs'!E2"));
 
     let f = "tests/fixtures/sheets/many_sheets.xls";
     let report = check_fixture(f);
@@ -75,8 +75,8 @@ fn formulas_give_their_cached_value_and_offsets_are_absolute() {
     assert!(report.findings.is_empty(), "{:#?}", report.findings);
     let obs = &report.observations[0];
     assert_eq!(obs.value, 1234.0);
-    assert_eq!(obs.value_loc.to_string(), "formula.xlsx:Data!G6");
-    assert_eq!(obs.row_loc().to_string(), "formula.xlsx:Data!row 6");
+    assert_eq!(obs.value_loc(&report.file).to_string(), "formula.xlsx:Data!G6");
+    assert_eq!(obs.row_loc(&report.file).to_string(), "formula.xlsx:Data!row 6");
 }
 
 /// The streaming reader (xlsx and xlsb cell by cell, ods and xls by range, rows sent in

@@ -385,11 +385,11 @@ fn every_canonical_value_matches_its_hand_computation() {
             let expr =
                 o.notes.as_deref().and_then(|n| n.strip_prefix("expect ")).expect("every row says what it expects");
             let want = eval(expr);
-            assert!(close(o.value, want), "{file} {}: {} ≠ {expr} = {want}", o.value_loc, o.value);
+            assert!(close(o.value, want), "{file} {}: {} ≠ {expr} = {want}", o.value_place(), o.value);
             // The recorded conversion redoes the arithmetic from the reported value alone.
             let c = &o.conversion;
             let redone = o.reported_value * c.factor * c.gwp.unwrap_or(1.0) / c.fx_rate.unwrap_or(1.0);
-            assert!(close(redone, o.value), "{file} {}: conversion does not redo {}", o.value_loc, o.value);
+            assert!(close(redone, o.value), "{file} {}: conversion does not redo {}", o.value_place(), o.value);
         }
     }
 }
