@@ -63,7 +63,8 @@ pub fn jumps(observations: &Chunks<Observation>, keys: &[SeriesKey], file: &Arc<
     for group in series.iter() {
         members.clear();
         members.extend_from_slice(group);
-        members.sort_by_key(|&i| observations[i].year);
+        // By the keys' years, which are the observations' (and lie side by side).
+        members.sort_by_key(|&i| keys[i].year);
         for pair in members.windows(2) {
             let (a, b) = (&observations[pair[0]], &observations[pair[1]]);
             if a.value <= 0.0 || b.value <= 0.0 {

@@ -24,7 +24,16 @@ const _: () = assert!(Field::COUNT <= 16);
 impl RawText {
     pub(super) fn of(row: &RawRow) -> RawText {
         use std::fmt::Write as _;
-        let mut text = RawText(vec![0, 0]);
+        // Sized for the row at once: a text cell takes its bytes and a length, a number rarely
+        // more than 24 digits.
+        let size = row
+            .fields
+            .iter()
+            .flatten()
+            .map(|l| if let crate::read::Cell::Text(t) = &l.cell { t.len() + 3 } else { 27 });
+        let mut bytes = Vec::with_capacity(2 + size.sum::<usize>());
+        bytes.extend_from_slice(&[0, 0]);
+        let mut text = RawText(bytes);
         let mut written = String::new();
         for (i, located) in row.fields.iter().enumerate() {
             match located.as_ref().map(|l| &l.cell).filter(|c| !c.is_blank()) {
