@@ -77,7 +77,8 @@ impl Relative {
         }
     }
 
-    /// The place, given the row's.
+    /// The place, given the row's (a column of a row that is no sheet row, which [`Relative::of`]
+    /// never gives, is the row's own place).
     pub fn place(&self, row: &Place) -> Place {
         match (self, row) {
             (Relative::Row, place) => place.clone(),

@@ -84,8 +84,9 @@ impl Observation {
 }
 
 /// An observation as a state of version 1 kept it, with its row and value cell as whole
-/// locations. Nothing the run writes holds an observation: the form serves the test that
-/// builds a state of version 1 (and writes the locations without their file).
+/// locations: how such a state is read (the file of each location is its report's, and is
+/// dropped). Nothing the run writes holds an observation; the test that builds a state of
+/// version 1 writes this form, with the locations' file left empty.
 mod stored {
     use super::*;
 
