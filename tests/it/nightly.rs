@@ -316,9 +316,16 @@ fn the_run_state_does_not_grow_with_the_rows() {
 
 #[test]
 fn a_state_of_version_1_is_read_and_keeps_the_rows_it_held() {
-    let f = folders(&TWO);
+    // A workbook too: its rows' value cells are cells of their rows.
+    let old = [TWO[0], TWO[1], "zero-carbon-humber.xlsx"];
+    let f = folders(&old);
     assert_eq!(run(&f, &[]).code, 0);
-    let before = table(&f.output, &tables::OBSERVATIONS).num_rows();
+    let before = table(&f.output, &tables::OBSERVATIONS);
+    let placed = |t: &arrow::array::RecordBatch| {
+        let mut rows: Vec<_> = strings(t, "source_file").into_iter().zip(strings(t, "source_location")).collect();
+        rows.sort();
+        rows
+    };
     // Write the state as version 1 kept it: each submission with its report, rows and all.
     let state = f.output.join("current/_state");
     let mut subs: serde_json::Value =
@@ -328,9 +335,10 @@ fn a_state_of_version_1_is_read_and_keeps_the_rows_it_held() {
         let report = crate::util::check_as(&f.input.join(&file), &file);
         assert!(!report.observations.is_empty());
         s["report"] = serde_json::to_value(&report).unwrap();
-        // Version 1 kept each observation's row as a whole location, its file named.
+        // Version 1 kept each observation's row and value cell as whole locations, their file named.
         for o in s["report"]["observations"].as_array_mut().unwrap() {
             o["row"]["file"] = file.clone().into();
+            o["value_loc"]["file"] = file.clone().into();
         }
         s["superseded"] = serde_json::json!({});
     }
@@ -341,18 +349,24 @@ fn a_state_of_version_1_is_read_and_keeps_the_rows_it_held() {
     ledger["version"] = 1.into();
     std::fs::write(state.join("ledger.json"), ledger.to_string()).unwrap();
 
-    // One input deleted, one added: the deleted one's rows come from the old state.
+    // Inputs deleted, one added: the deleted ones' rows come from the old state.
     std::fs::remove_file(f.input.join(TWO[0])).unwrap();
+    std::fs::remove_file(f.input.join(old[2])).unwrap();
     std::fs::copy(root().join("sample_data/hunter-region.csv"), f.input.join("hunter-region.csv")).unwrap();
     let r = run(&f, &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let after = table(&f.output, &tables::OBSERVATIONS);
     let files = strings(&after, "source_file");
-    for name in TWO.iter().chain(&["hunter-region.csv"]) {
+    for name in old.iter().chain(&["hunter-region.csv"]) {
         assert!(files.iter().any(|s| s.as_deref() == Some(*name)), "{name} is published");
     }
     let added = crate::util::check_as(&f.input.join("hunter-region.csv"), "hunter-region.csv").rows_accepted;
-    assert_eq!(after.num_rows(), before + added, "the old rows kept, the new file's added");
+    assert_eq!(after.num_rows(), before.num_rows() + added, "the old rows kept, the new file's added");
+    // Each kept row's value cell as it was published: a sheet's cells (`Sheet!E2`) among them.
+    let mut kept = placed(&after);
+    kept.retain(|(file, _)| file.as_deref() != Some("hunter-region.csv"));
+    assert_eq!(kept, placed(&before));
+    assert!(kept.iter().any(|(_, at)| at.as_deref().is_some_and(|at| at.contains('!'))), "{kept:?}");
     let version: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(state.join("submissions.json")).unwrap()).unwrap();
     assert_eq!(version["version"], 2, "the state is written as the current version");
