@@ -544,6 +544,7 @@ fn col_name(grid: &Grid, col: usize) -> String {
 fn detect(scan: &mut Scan<'_>, r: usize, schema: &Schema) -> Option<Layout> {
     let row = scan.up_to(r + 1, schema).get(r)?;
     let field = |f: Field| row.iter().position(|c| *c == Cue::Field(f));
+    let cluster = field(Field::Cluster);
     let kpis: Vec<(usize, String, Option<String>)> = row
         .iter()
         .enumerate()
@@ -579,7 +580,6 @@ fn detect(scan: &mut Scan<'_>, r: usize, schema: &Schema) -> Option<Layout> {
     }
     let cues = scan.up_to(r + 2, schema);
     let (row, next) = (cues.get(r)?, cues.get(r + 1));
-    let field = |f: Field| row.iter().position(|c| *c == Cue::Field(f));
     if let Some(next) = next {
         // KPI names over years: each year column takes the KPI named at or left of it.
         let mut columns = Vec::new();
@@ -600,7 +600,7 @@ fn detect(scan: &mut Scan<'_>, r: usize, schema: &Schema) -> Option<Layout> {
                 columns.push((i, name.clone(), unit.clone(), *y));
             }
         }
-        let cluster = field(Field::Cluster).or_else(|| next.iter().position(|c| *c == Cue::Field(Field::Cluster)));
+        let cluster = cluster.or_else(|| next.iter().position(|c| *c == Cue::Field(Field::Cluster)));
         if let (Some(cluster), false) = (cluster, columns.is_empty()) {
             return Some(Layout::TwoRow { header: r, cluster, columns });
         }

@@ -17,11 +17,11 @@ mod texts;
 pub use row::{YEAR_MAX, YEAR_MIN};
 pub use series::{Groups, KeyMemo, KeyRef, SeriesKey};
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use crate::chunks::Chunks;
-use std::sync::Arc;
-
 use crate::diag::{Code, Finding, Loc, Place, Relative};
 use crate::map::{Entry, RawRow, Sink};
 use crate::memo::{PerThread, SharedStr};
