@@ -11,6 +11,10 @@
 //!   [`crate::normalize`]); a submission not read again keeps its published rows bit for bit
 //!   ([`super::previous`]), so a version built from them and one built from a fresh reading are
 //!   the same bytes. Only the registry's cluster names and regions are looked up again.
+//! - **Bounded.** Supersession needs only the keys; the observations become their table's
+//!   pieces a few at a time, each written and dropped, so the `observations` table is never held
+//!   whole beside them. Its bytes are those of one `ArrowWriter` given every piece
+//!   ([`TableWriter`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -31,7 +35,7 @@ use crate::summary::{self, Stats, Summary};
 use crate::validate::{Groups, KeyMemo, KeyRef, Observation, SeriesKey};
 use crate::write::batches::{self, SubView, Superseded};
 use crate::write::tables::{self, TableDef};
-use crate::write::{Footer, WriteError, write_parquet, write_parquet_extending};
+use crate::write::{Footer, TableWriter, WriteError, write_parquet, write_parquet_extending};
 
 /// What the commit made.
 pub struct Committed {
@@ -65,18 +69,47 @@ struct Counts {
 /// pieces are built on every core, one chunk of its observations each.
 const PIECE: usize = crate::chunks::CHUNK;
 
+/// Rows of pieces built at once (on every core), then written, then dropped: the observations
+/// table is never held whole.
+const WAVE: usize = 4 * PIECE;
+
 /// One submission's observations, with their keys and how they were last published.
 struct Part {
-    /// Its observations, in pieces.
-    pieces: Vec<RecordBatch>,
+    rows: Source,
     keys: Vec<SeriesKey>,
     published: Vec<Option<Superseded>>,
 }
 
+/// A submission's observations: read by this run, in chunks still to be made pieces of its
+/// batch; or published, already in pieces.
+enum Source {
+    Read(Chunks<Observation>),
+    Published(Vec<RecordBatch>),
+}
+
+/// A piece of a submission's batch, or the chunk of observations it is made from.
+enum Pending {
+    Rows(Vec<Observation>),
+    Built(RecordBatch),
+}
+
+impl Pending {
+    fn rows(&self) -> usize {
+        match self {
+            Pending::Rows(rows) => rows.len(),
+            Pending::Built(piece) => piece.num_rows(),
+        }
+    }
+}
+
 /// Supersede, then write the version of `run_id`: the rows of the submissions this run read
 /// from `state`, the others' from `previous`. `lap` is called once the observations are
-/// gathered and superseded (`supersede`), and after the writing (`write`), which includes the
-/// summary: it is worked out while the large tables are written.
+/// marked (`supersede`), and after the writing (`write`), which includes the summary.
+///
+/// The observations are marked from their keys alone, and what the summary reads of them is
+/// gathered; then their pieces are made a wave at a time, written to the `observations` table
+/// (and the history), and dropped, while the summary is worked out: a large submission is never
+/// held twice, nor its table whole.
 pub fn commit(
     state: &mut State,
     previous: Option<&Previous>,
@@ -90,15 +123,15 @@ pub fn commit(
     state.submissions.sort_by(|a, b| (&*a.report.file, &a.id).cmp(&(&*b.report.file, &b.id)));
     let schema = &plan.schema;
 
-    // The observations read by this run leave the state as they become Arrow pieces: a large
-    // submission is not held twice. Their keys are the check's.
+    // The observations read by this run leave the state: they become pieces as they are
+    // written. Their keys are the check's.
     let fresh: Vec<Option<Checked>> = state
         .submissions
         .iter_mut()
         .map(|s| s.rows.as_mut().map(|r| (std::mem::take(&mut r.observations), std::mem::take(&mut r.keys))))
         .collect();
     let clock = std::time::Instant::now();
-    let parts: Vec<Part> = state
+    let mut parts: Vec<Part> = state
         .submissions
         .par_iter()
         .zip(fresh)
@@ -106,42 +139,35 @@ pub fn commit(
         .collect::<Result<_, RunError>>()?;
     let parts_at = clock.elapsed();
     let marks = supersede(&state.submissions, &parts, started.as_microsecond());
-    let supersede_at = clock.elapsed();
     // How many of each submission's observations are superseded, and of all of them.
     let counts: Vec<usize> = marks.iter().map(|m| m.iter().filter(|m| m.is_some()).count()).collect();
     let superseded = counts.iter().sum();
-    // The observations stay in their pieces, each with its marks: a table of a million rows is
-    // written a piece at a time, never copied whole into one batch.
     let marks: Vec<Option<Superseded>> = marks.into_iter().flatten().collect();
-    let mut observations: Vec<(RecordBatch, &[Option<Superseded>])> = Vec::new();
+    // What the summary reads of the current observations, before they are written: it is
+    // worked out beside the writing.
+    let mut gathered = Gathered::default();
     let mut rest = marks.as_slice();
-    for piece in parts.iter().flat_map(|p| p.pieces.iter()) {
-        let (own, after) = rest.split_at(piece.num_rows());
-        observations.push((piece.clone(), own));
+    for part in &parts {
+        let (own, after) = rest.split_at(part.keys.len().min(rest.len()));
         rest = after;
-    }
-    let current: Vec<RecordBatch> = observations
-        .iter()
-        .map(|(piece, marks)| {
-            if marks.iter().all(Option::is_none) {
-                return Ok(piece.clone());
+        match &part.rows {
+            Source::Read(rows) => gathered.add_observations(rows.iter(), own),
+            Source::Published(pieces) => {
+                let mut own = own;
+                for piece in pieces {
+                    let (marks, after) = own.split_at(piece.num_rows().min(own.len()));
+                    own = after;
+                    gathered.add(piece, marks)?;
+                }
             }
-            let is_current: BooleanArray = marks.iter().map(|m| Some(m.is_none())).collect();
-            filter_record_batch(piece, &is_current).map_err(arrow_error(&tables::OBSERVATIONS))
-        })
-        .collect::<Result<_, _>>()?;
-    let current_keys: Vec<SeriesKey> = parts
-        .into_iter()
-        .flat_map(|p| p.keys)
-        .zip(&marks)
-        .filter_map(|(key, mark)| mark.is_none().then_some(key))
-        .collect();
-
+        }
+    }
+    // The keys of all the observations, in order: the current ones' are the summary's.
+    let keys: Vec<SeriesKey> = parts.iter_mut().flat_map(|p| std::mem::take(&mut p.keys)).collect();
     tracing::debug!(
         parts_ms = parts_at.as_millis() as u64,
-        supersede_ms = (supersede_at - parts_at).as_millis() as u64,
-        current_ms = (clock.elapsed() - supersede_at).as_millis() as u64,
-        "observations gathered"
+        supersede_ms = (clock.elapsed() - parts_at).as_millis() as u64,
+        "observations marked"
     );
     lap("supersede");
 
@@ -165,48 +191,106 @@ pub fn commit(
         });
         concat(def, parts.collect::<Result<Vec<_>, _>>()?)
     };
-    // The tables and the state's submissions are independent files: written side by side.
-    let state_ref = &*state;
     // With nothing superseded, the history is the observations and two columns: their file's
     // column chunks are copied into it, not encoded again.
     let nothing_superseded = superseded == 0;
-    let jobs: [&(dyn Fn() -> Result<(), RunError> + Sync); 4] = [
-        &|| {
-            write_all(&tables::OBSERVATIONS, &current)?;
-            if nothing_superseded {
+    // Every piece still to make or write, with its submission, in order.
+    let pending: Vec<(usize, Pending)> = parts
+        .into_iter()
+        .enumerate()
+        .flat_map(|(i, part)| {
+            let pieces: Vec<Pending> = match part.rows {
+                Source::Read(rows) => rows.into_chunks().into_iter().map(Pending::Rows).collect(),
+                Source::Published(pieces) => pieces.into_iter().map(Pending::Built).collect(),
+            };
+            pieces.into_iter().map(move |p| (i, p))
+        })
+        .collect();
+    let streamed = || -> Result<(), RunError> {
+        let observations = &tables::OBSERVATIONS;
+        let mut table = TableWriter::create(&version.join(observations.path), observations, &footer)?;
+        let history = &tables::OBSERVATIONS_HISTORY;
+        let mut history = match nothing_superseded {
+            true => None,
+            false => Some(TableWriter::create(&version.join(history.path), history, &footer)?),
+        };
+        let (mut pending, mut rest) = (pending.into_iter().peekable(), marks.as_slice());
+        while pending.peek().is_some() {
+            let mut wave = Vec::new();
+            let mut rows = 0;
+            while let Some((_, next)) = pending.peek() {
+                if !wave.is_empty() && rows + next.rows() > WAVE {
+                    break;
+                }
+                rows += next.rows();
+                wave.extend(pending.next());
+            }
+            let pieces: Vec<RecordBatch> = wave
+                .into_par_iter()
+                .map(|(i, piece)| match piece {
+                    Pending::Rows(rows) => batches::observations(&SubView::of(&state.submissions[i]), &rows, schema),
+                    Pending::Built(piece) => Ok(piece),
+                })
+                .collect::<Result<_, _>>()?;
+            // Each piece's marks, and its current rows.
+            let mut own = Vec::with_capacity(pieces.len());
+            for piece in &pieces {
+                let (marks, after) = rest.split_at(piece.num_rows().min(rest.len()));
+                own.push(marks);
+                rest = after;
+            }
+            let current: Vec<RecordBatch> = pieces
+                .iter()
+                .zip(&own)
+                .map(|(piece, marks)| {
+                    if marks.iter().all(Option::is_none) {
+                        return Ok(piece.clone());
+                    }
+                    let is_current: BooleanArray = marks.iter().map(|m| Some(m.is_none())).collect();
+                    filter_record_batch(piece, &is_current).map_err(arrow_error(observations))
+                })
+                .collect::<Result<_, _>>()?;
+            let (written, history_written) = rayon::join(
+                || table.push(&current),
+                || -> Result<(), WriteError> {
+                    let Some(history) = &mut history else { return Ok(()) };
+                    let pieces = pieces.iter().zip(&own).map(|(piece, marks)| batches::history(piece, marks));
+                    history.push(&pieces.collect::<Result<Vec<_>, _>>()?)
+                },
+            );
+            written?;
+            history_written?;
+        }
+        table.finish()?;
+        match history {
+            Some(history) => history.finish()?,
+            None => {
                 let (history, written) = (&tables::OBSERVATIONS_HISTORY, version.join(tables::OBSERVATIONS.path));
                 let rest = batches::superseded(&marks).map(|(_, array)| array);
                 write_parquet_extending(&version.join(history.path), history, &written, &rest, &footer)?;
             }
-            Ok(())
-        },
-        &|| {
-            if nothing_superseded {
-                return Ok(());
-            }
-            let history = observations.iter().map(|(piece, marks)| batches::history(piece, marks));
-            Ok(write_all(&tables::OBSERVATIONS_HISTORY, &history.collect::<Result<Vec<_>, _>>()?)?)
-        },
-        &|| {
-            write(
-                &tables::REJECTS,
-                rows_of(&tables::REJECTS, &|v, r| batches::rejects(v, &r.rejects), Previous::rejects)?,
-            )?;
-            write(
-                &tables::FINDINGS,
-                rows_of(&tables::FINDINGS, &|v, r| batches::findings(v, &r.findings), Previous::findings)?,
-            )?;
-            Ok(write(&tables::SUBMISSIONS, batches::submissions(&subs)?)?)
-        },
-        &|| Ok(store::write_synced(&version.join(SUBMISSIONS), state_ref.submissions_json().as_bytes())?),
-    ];
-    // The summary is worked out beside the writing of the large tables, then written itself.
+        }
+        Ok(())
+    };
+    // The other tables and the state's submissions are independent files: written beside.
+    let state_ref = &*state;
+    let others = || -> Result<(), RunError> {
+        write(
+            &tables::REJECTS,
+            rows_of(&tables::REJECTS, &|v, r| batches::rejects(v, &r.rejects), Previous::rejects)?,
+        )?;
+        write(
+            &tables::FINDINGS,
+            rows_of(&tables::FINDINGS, &|v, r| batches::findings(v, &r.findings), Previous::findings)?,
+        )?;
+        write(&tables::SUBMISSIONS, batches::submissions(&subs)?)?;
+        Ok(store::write_synced(&version.join(SUBMISSIONS), state_ref.submissions_json().as_bytes())?)
+    };
+    // The summary is worked out beside the writing, then written itself.
     let summarised = || -> Result<Summary, RunError> {
         let clock = std::time::Instant::now();
-        let summary = summarise(&current, &current_keys, schema);
-        // The keys are dropped here, beside the writing: a million of them, each a shared pointer.
-        drop(current_keys);
-        let summary = summary?;
+        let current = keys.iter().zip(&marks).filter_map(|(key, mark)| mark.is_none().then_some(key));
+        let summary = gathered.summarise(current, schema)?;
         tracing::debug!(summary_ms = clock.elapsed().as_millis() as u64, "observations summarised");
         write(&tables::KPI_TOTALS, summary::batches::stats(&tables::KPI_TOTALS, &summary.kpi_totals)?)?;
         write(&tables::BY_COUNTRY, summary::batches::stats(&tables::BY_COUNTRY, &summary.by_country)?)?;
@@ -214,12 +298,14 @@ pub fn commit(
         write(&tables::COVERAGE, summary::batches::coverage(&summary.coverage)?)?;
         Ok(summary)
     };
-    let (summary, written) =
-        rayon::join(summarised, || jobs.par_iter().map(|job| job()).collect::<Result<Vec<()>, RunError>>());
+    let (streamed, (summary, written)) = rayon::join(streamed, || rayon::join(summarised, others));
+    streamed?;
     written?;
     let summary = summary?;
+    // The keys are dropped here: a million of them, each a shared pointer.
+    drop(keys);
 
-    let (submitted, countries) = (distinct(&current, "cluster_id")?, distinct(&current, "country")?);
+    let (submitted, countries) = (&gathered.clusters, &gathered.countries);
     let registry_countries: BTreeSet<&str> = schema.clusters.iter().map(|c| c.country.as_str()).collect();
     let totals = account(state.submissions.iter().map(|s| &s.report));
     let json = SummaryJson {
@@ -252,29 +338,19 @@ fn part(
     previous: Option<&Previous>,
     schema: &Schema,
 ) -> Result<Part, RunError> {
-    let view = &SubView::of(s);
     let published = previous.map(|p| p.marks(&s.id).to_vec()).unwrap_or_default();
-    // The keys of rows read back, worked out from their columns.
-    let keys_of = |pieces: &[RecordBatch]| -> Result<Vec<SeriesKey>, WriteError> {
-        let keys: Vec<Vec<SeriesKey>> = pieces
-            .par_iter()
-            .map(keys)
-            .collect::<Result<_, _>>()
-            .map_err(|problem| column_error(&tables::OBSERVATIONS, problem))?;
-        Ok(keys.into_iter().flatten().collect())
-    };
-    let (pieces, keys) = match fresh {
-        // A large submission in pieces, built on every core, each chunk of observations freed
-        // once it is a piece; its keys are the check's.
+    let (rows, keys) = match fresh {
+        // Its keys are the check's (a state of version 1 held none: worked out here, as the
+        // columns written from them would give them).
         Some((observations, keys)) => {
-            let rows = observations.len();
-            let pieces: Vec<RecordBatch> = observations
-                .into_chunks()
-                .into_par_iter()
-                .map(|piece| batches::observations(view, &piece, schema))
-                .collect::<Result<_, _>>()?;
-            let keys = if keys.len() == rows { keys } else { keys_of(&pieces)? };
-            (pieces, keys)
+            let keys = match keys.len() == observations.len() {
+                true => keys,
+                false => {
+                    let mut memo = KeyMemo::default();
+                    observations.iter().map(|o| memo.of(o)).collect()
+                }
+            };
+            (Source::Read(observations), keys)
         }
         None => {
             let batch = previous.map_or_else(|| empty(&tables::OBSERVATIONS), |p| p.observations(&s.id));
@@ -285,13 +361,17 @@ fn part(
                 .par_iter()
                 .map(|piece| with_registry(piece, schema))
                 .collect::<Result<_, _>>()?;
-            let keys = keys_of(&pieces)?;
-            (pieces, keys)
+            let keys: Vec<Vec<SeriesKey>> = pieces
+                .par_iter()
+                .map(keys)
+                .collect::<Result<_, _>>()
+                .map_err(|problem| column_error(&tables::OBSERVATIONS, problem))?;
+            (Source::Published(pieces), keys.into_iter().flatten().collect())
         }
     };
     // Marks are by position: they apply only to the same rows (the same bytes read again).
     let published = if published.len() == keys.len() { published } else { vec![None; keys.len()] };
-    Ok(Part { pieces, keys, published })
+    Ok(Part { rows, keys, published })
 }
 
 /// The series key of each row of an `observations` batch.
@@ -328,46 +408,126 @@ fn with_registry(batch: &RecordBatch, schema: &Schema) -> Result<RecordBatch, Ru
     Ok(batches::batch(def, columns)?)
 }
 
-/// The distinct texts of an `observations` column over all its pieces.
-fn distinct<'a>(pieces: &'a [RecordBatch], name: &str) -> Result<BTreeSet<&'a str>, WriteError> {
-    let mut texts = BTreeSet::new();
-    for piece in pieces {
-        let column = batches::distinct(piece, name).map_err(|problem| column_error(&tables::OBSERVATIONS, problem))?;
-        texts.extend(column);
-    }
-    Ok(texts)
+/// What the summary reads of the current observations, gathered before they are written (so
+/// that the summary is worked out beside the writing): each row's scope as written, country and
+/// unit (few distinct texts, each held once), and value; and the distinct cluster ids and
+/// countries.
+#[derive(Default)]
+struct Gathered {
+    texts: Interned,
+    rows: Vec<Ids>,
+    values: Vec<f64>,
+    clusters: BTreeSet<String>,
+    countries: BTreeSet<String>,
 }
 
-/// The summary of the current observations (in pieces), whose keys are `keys`. The pieces are
-/// read one at a time: their rows are never all held at once beside the tables being written.
-fn summarise(current: &[RecordBatch], keys: &[SeriesKey], schema: &Schema) -> Result<Summary, RunError> {
-    let regions: HashMap<&str, &str> = schema.clusters.iter().map(|c| (c.id.as_str(), c.region.as_str())).collect();
-    let regions = &regions;
-    let mut failed = None;
-    // Each piece's keys: `keys` are the pieces' rows one after the other.
-    debug_assert_eq!(keys.len(), current.iter().map(RecordBatch::num_rows).sum::<usize>());
-    let mut rest = keys;
-    let rows = current.iter().filter_map(|piece| {
-        let (keys, after) = rest.split_at(piece.num_rows().min(rest.len()));
-        rest = after;
-        let columns = (|| {
+/// A row's scope, country and unit, by their index in [`Gathered::texts`].
+type Ids = (Option<u32>, u32, u32);
+
+/// Texts held once each, by index.
+#[derive(Default)]
+struct Interned {
+    index: HashMap<Box<str>, u32, ahash::RandomState>,
+    texts: Vec<Box<str>>,
+}
+
+impl Interned {
+    fn of(&mut self, text: &str) -> u32 {
+        if let Some(&i) = self.index.get(text) {
+            return i;
+        }
+        let i = u32::try_from(self.texts.len()).unwrap_or(u32::MAX);
+        self.texts.push(text.into());
+        self.index.insert(text.into(), i);
+        i
+    }
+
+    fn text(&self, i: u32) -> &str {
+        self.texts.get(i as usize).map_or("", |t| t)
+    }
+}
+
+/// What the summary reads of one observation.
+#[derive(Clone, Copy, PartialEq)]
+struct Read<'r> {
+    cluster: &'r str,
+    scope: Option<&'r str>,
+    country: &'r str,
+    unit: &'r str,
+}
+
+impl Gathered {
+    /// Gather the current ones of `observations`: those whose mark in `marks` is none.
+    fn add_observations<'o>(
+        &mut self,
+        observations: impl Iterator<Item = &'o Observation>,
+        marks: &[Option<Superseded>],
+    ) {
+        let rows = observations.zip(marks).filter(|(_, mark)| mark.is_none()).map(|(o, _)| {
+            let read = Read { cluster: &o.cluster_id, scope: o.scope.as_deref(), country: &o.country, unit: &o.unit };
+            (read, o.value)
+        });
+        self.add_rows(rows);
+    }
+
+    /// Gather the current rows of a piece of the `observations` table (those whose mark in
+    /// `marks` is none): refused, with the problem, when its columns cannot be read.
+    fn add(&mut self, piece: &RecordBatch, marks: &[Option<Superseded>]) -> Result<(), RunError> {
+        let read = || -> Result<_, String> {
             let text = |name| batches::strings(piece, name);
-            Ok::<_, String>((text("scope")?, text("country")?, text("unit")?, batches::floats(piece, "value")?))
-        })();
-        // A piece whose columns cannot be read gives no row: the run fails with the first.
-        let (scope, country, unit, value) = columns.map_err(|problem| failed.get_or_insert(problem)).ok()?;
-        Some(keys.iter().enumerate().map(move |(i, key)| summary::Row {
-            key,
-            scope: scope[i],
-            country: country[i].unwrap_or_default(),
-            unit: unit[i].unwrap_or_default(),
-            value: value[i].unwrap_or(f64::NAN),
-        }))
-    });
-    let summary = summary::compute(rows.flatten(), |cluster| regions.get(cluster).copied().unwrap_or(""))?;
-    match failed {
-        Some(problem) => Err(column_error(&tables::OBSERVATIONS, problem).into()),
-        None => Ok(summary),
+            let texts = (text("cluster_id")?, text("scope")?, text("country")?, text("unit")?);
+            Ok((texts, batches::floats(piece, "value")?))
+        };
+        let ((cluster, scope, country, unit), value) =
+            read().map_err(|problem| column_error(&tables::OBSERVATIONS, problem))?;
+        let rows = marks.iter().enumerate().filter(|(_, mark)| mark.is_none()).map(|(i, _)| {
+            let read = Read {
+                cluster: cluster[i].unwrap_or_default(),
+                scope: scope[i],
+                country: country[i].unwrap_or_default(),
+                unit: unit[i].unwrap_or_default(),
+            };
+            (read, value[i].unwrap_or(f64::NAN))
+        });
+        self.add_rows(rows);
+        Ok(())
+    }
+
+    fn add_rows<'r>(&mut self, rows: impl Iterator<Item = (Read<'r>, f64)>) {
+        let texts = &mut self.texts;
+        // Rows repeat their texts: the last row's are tried first.
+        let mut last: Option<(Read<'r>, Ids)> = None;
+        for (read, value) in rows {
+            let ids = match last {
+                Some((seen, ids)) if seen == read => ids,
+                _ => {
+                    if !self.clusters.contains(read.cluster) {
+                        self.clusters.insert(read.cluster.to_owned());
+                    }
+                    if !self.countries.contains(read.country) {
+                        self.countries.insert(read.country.to_owned());
+                    }
+                    (read.scope.map(|s| texts.of(s)), texts.of(read.country), texts.of(read.unit))
+                }
+            };
+            last = Some((read, ids));
+            self.rows.push(ids);
+            self.values.push(value);
+        }
+    }
+
+    /// The summary of the rows gathered, whose keys are `keys`, in order.
+    fn summarise<'k>(&self, keys: impl Iterator<Item = &'k SeriesKey>, schema: &Schema) -> Result<Summary, RunError> {
+        let regions: HashMap<&str, &str> = schema.clusters.iter().map(|c| (c.id.as_str(), c.region.as_str())).collect();
+        let rows =
+            keys.zip(self.rows.iter().zip(&self.values)).map(|(key, (&(scope, country, unit), &value))| summary::Row {
+                key,
+                scope: scope.map(|s| self.texts.text(s)),
+                country: self.texts.text(country),
+                unit: self.texts.text(unit),
+                value,
+            });
+        Ok(summary::compute(rows, |cluster| regions.get(cluster).copied().unwrap_or(""))?)
     }
 }
 
@@ -458,6 +618,7 @@ mod tests {
         let text = |t: &str| -> ArrayRef { Arc::new(StringArray::from(vec![t; n])) };
         let mut columns = vec![
             ("scope", Arc::new(StringArray::from(vec![None::<&str>; n])) as ArrayRef),
+            ("cluster_id", text("port-of-rotterdam")),
             ("country", text("NLD")),
             ("value", Arc::new(Float64Array::from_iter_values((1..=n).map(|v| v as f64))) as ArrayRef),
         ];
@@ -474,7 +635,14 @@ mod tests {
         (0..n).map(|i| memo.key(key(2020 + i as i32))).collect()
     }
 
-    /// The summary reads its pieces one at a time; one it cannot read fails the run with a
+    /// The summary of pieces gathered one at a time.
+    fn summarise(pieces: &[RecordBatch], keys: &[SeriesKey], schema: &Schema) -> Result<Summary, RunError> {
+        let mut gathered = Gathered::default();
+        pieces.iter().try_for_each(|piece| gathered.add(piece, &vec![None; piece.num_rows()]))?;
+        gathered.summarise(keys.iter(), schema)
+    }
+
+    /// The summary gathers its pieces one at a time; one it cannot read fails the run with a
     /// typed error, wherever it is, and the others are never summarised without it.
     #[test]
     fn a_piece_the_summary_cannot_read_is_an_error() {

@@ -73,38 +73,124 @@ impl Footer {
 /// its columns are encoded each on a core. The bytes are those of an `ArrowWriter` given the
 /// same batches (the same row groups, and each column's writer given the same pieces).
 pub fn write_parquet(path: &Path, def: &TableDef, batches: &[RecordBatch], footer: &Footer) -> Result<(), WriteError> {
-    let file = create(path, def)?;
-    let parquet_err = |source| WriteError::Parquet { path: path.to_path_buf(), source };
-    let (schema, props) = (def.schema(), properties(def, footer));
-    let group_rows = props.max_row_group_row_count().unwrap_or(usize::MAX).max(1);
-    let writer = ArrowWriter::try_new(file, Arc::clone(&schema), Some(props)).map_err(parquet_err)?;
-    let (mut out, columns) = writer.into_serialized_writer().map_err(parquet_err)?;
-    // The rows in row groups of `group_rows` (the last one shorter), each as slices of the batches.
-    let mut groups: Vec<Vec<RecordBatch>> = Vec::new();
-    let mut room = 0;
-    for batch in batches {
-        let mut at = 0;
-        while at < batch.num_rows() {
-            if room == 0 {
-                groups.push(Vec::new());
-                room = group_rows;
+    let mut table = TableWriter::create(path, def, footer)?;
+    table.push(batches)?;
+    table.finish()
+}
+
+/// A table being written a few batches at a time, as [`write_parquet`] writes them all: once
+/// [`TableWriter::push`] returns, its batches can be dropped; only the open row group's encoded
+/// columns are held. The bytes are those of `write_parquet` given every batch pushed, in order.
+pub struct TableWriter<'d> {
+    path: PathBuf,
+    def: &'d TableDef,
+    schema: arrow::datatypes::SchemaRef,
+    out: parquet::file::writer::SerializedFileWriter<fs_err::File>,
+    columns: parquet::arrow::arrow_writer::ArrowRowGroupWriterFactory,
+    /// Rows in a full row group.
+    group_rows: usize,
+    /// The open row group: its column writers, and how many rows it still has room for.
+    open: Option<(Vec<parquet::arrow::arrow_writer::ArrowColumnWriter>, usize)>,
+    /// Row groups closed.
+    closed: usize,
+}
+
+impl<'d> TableWriter<'d> {
+    /// The file of table `def` at `path`, created (and its folder), with no rows yet.
+    pub fn create(path: &Path, def: &'d TableDef, footer: &Footer) -> Result<Self, WriteError> {
+        let file = create(path, def)?;
+        let (schema, props) = (def.schema(), properties(def, footer));
+        let group_rows = props.max_row_group_row_count().unwrap_or(usize::MAX).max(1);
+        let parquet_err = |source| WriteError::Parquet { path: path.to_path_buf(), source };
+        let writer = ArrowWriter::try_new(file, Arc::clone(&schema), Some(props)).map_err(parquet_err)?;
+        let (out, columns) = writer.into_serialized_writer().map_err(parquet_err)?;
+        Ok(TableWriter { path: path.to_path_buf(), def, schema, out, columns, group_rows, open: None, closed: 0 })
+    }
+
+    fn parquet_err(&self) -> impl Fn(parquet::errors::ParquetError) -> WriteError + use<> {
+        let path = self.path.clone();
+        move |source| WriteError::Parquet { path: path.clone(), source }
+    }
+
+    /// Append `batches`, in order: each column is encoded on a core, the row groups filled as
+    /// they come (a row group closed when full).
+    pub fn push(&mut self, batches: &[RecordBatch]) -> Result<(), WriteError> {
+        let parquet_err = self.parquet_err();
+        // The slices of the batches that go into the open row group, then into the next ones.
+        let mut slices: Vec<RecordBatch> = Vec::new();
+        for batch in batches {
+            let mut at = 0;
+            while at < batch.num_rows() {
+                let room = match &self.open {
+                    Some((_, room)) => *room,
+                    None => {
+                        let writers = self.columns.create_column_writers(self.closed).map_err(&parquet_err)?;
+                        self.open = Some((writers, self.group_rows));
+                        self.group_rows
+                    }
+                };
+                let take = room.min(batch.num_rows() - at);
+                slices.push(batch.slice(at, take));
+                at += take;
+                if let Some((_, room)) = &mut self.open {
+                    *room -= take;
+                }
+                if room == take {
+                    self.encode(&std::mem::take(&mut slices))?;
+                    self.close_group()?;
+                }
             }
-            let take = room.min(batch.num_rows() - at);
-            if let Some(group) = groups.last_mut() {
-                group.push(batch.slice(at, take));
-            }
-            (at, room) = (at + take, room - take);
         }
+        self.encode(&slices)
     }
-    for (g, slices) in groups.iter().enumerate() {
-        let mut group = out.next_row_group().map_err(parquet_err)?;
-        let writers = columns.create_column_writers(g).map_err(parquet_err)?;
-        let pieces = |c: usize| slices.iter().map(|b| Arc::clone(b.column(c))).collect();
-        encode(&mut group, writers, schema.fields(), pieces).map_err(parquet_err)?;
-        group.close().map_err(parquet_err)?;
+
+    /// Give the open row group's column writers `slices`, each column on a core.
+    fn encode(&mut self, slices: &[RecordBatch]) -> Result<(), WriteError> {
+        use parquet::arrow::arrow_writer::compute_leaves;
+        use rayon::prelude::*;
+        let parquet_err = self.parquet_err();
+        let (Some((writers, _)), false) = (&mut self.open, slices.is_empty()) else { return Ok(()) };
+        let fields = self.schema.fields();
+        if writers.len() != fields.len() {
+            let problem = format!("{} column writers for {} fields", writers.len(), fields.len());
+            return Err(parquet_err(parquet::errors::ParquetError::General(problem)));
+        }
+        writers
+            .par_iter_mut()
+            .enumerate()
+            .try_for_each(|(c, writer)| {
+                for slice in slices {
+                    for leaf in compute_leaves(&fields[c], slice.column(c))? {
+                        writer.write(&leaf)?;
+                    }
+                }
+                Ok(())
+            })
+            .map_err(parquet_err)
     }
-    let file = out.into_inner().map_err(parquet_err)?;
-    finish(path, def, &file)
+
+    /// Close the open row group: its columns, encoded, written to the file.
+    fn close_group(&mut self) -> Result<(), WriteError> {
+        use rayon::prelude::*;
+        let parquet_err = self.parquet_err();
+        let Some((writers, _)) = self.open.take() else { return Ok(()) };
+        let chunks = writers.into_par_iter().map(|w| w.close()).collect::<parquet::errors::Result<Vec<_>>>();
+        let mut group = self.out.next_row_group().map_err(&parquet_err)?;
+        chunks
+            .and_then(|chunks| chunks.into_iter().try_for_each(|chunk| chunk.append_to_row_group(&mut group)))
+            .map_err(&parquet_err)?;
+        group.close().map_err(&parquet_err)?;
+        self.closed += 1;
+        Ok(())
+    }
+
+    /// Close the last row group and the file, and sync it to disk.
+    pub fn finish(mut self) -> Result<(), WriteError> {
+        self.close_group()?;
+        let parquet_err = self.parquet_err();
+        let file = self.out.into_inner().map_err(parquet_err)?;
+        finish(&self.path, self.def, &file)
+    }
 }
 
 /// Encode one row group's `fields`, each on a core: the writer of field `c` is given the pieces
@@ -361,6 +447,21 @@ mod tests {
         batches.iter().for_each(|b| writer.write(b).expect("written"));
         writer.close().expect("closed");
         assert_eq!(std::fs::read(&ours).unwrap(), std::fs::read(&theirs).unwrap());
+        // Pushed to a table writer a few at a time, however they are grouped, the same file.
+        let pushed = |def: &TableDef, batches: &[RecordBatch], at: &[usize]| {
+            let path = dir.path().join("pushed.parquet");
+            let mut table = TableWriter::create(&path, def, &footer).expect("created");
+            let mut from = 0;
+            for &to in at.iter().chain([&batches.len()]) {
+                table.push(&batches[from..to]).expect("pushed");
+                from = to;
+            }
+            table.finish().expect("finished");
+            std::fs::read(&path).unwrap()
+        };
+        for at in [&[][..], &[1, 2, 3], &[2], &[0, 0, 3]] {
+            assert_eq!(pushed(&BASE, &batches, at), std::fs::read(&theirs).unwrap(), "pushed up to {at:?}");
+        }
         // Past a row group's rows (1 Mi), in pieces that straddle the boundary.
         let ids = |from: i64, n: i64| {
             let column = Arc::new(Int64Array::from((from..from + n).collect::<Vec<_>>())) as ArrayRef;
@@ -378,6 +479,20 @@ mod tests {
         writer.close().expect("closed");
         assert_eq!(footer_of(&ours).num_row_groups(), 2);
         assert_eq!(std::fs::read(&ours).unwrap(), std::fs::read(&theirs).unwrap());
+        for at in [&[1][..], &[2], &[1, 2]] {
+            assert_eq!(pushed(&IDS, &batches, at), std::fs::read(&theirs).unwrap(), "pushed up to {at:?}");
+        }
+        // No rows at all: no row group, as the Arrow writer gives.
+        let mut writer = ArrowWriter::try_new(
+            std::fs::File::create(&theirs).unwrap(),
+            IDS.schema(),
+            Some(properties(&IDS, &footer)),
+        )
+        .unwrap();
+        writer.write(&ids(0, 0)).expect("written");
+        writer.close().expect("closed");
+        assert_eq!(pushed(&IDS, &[ids(0, 0)], &[]), std::fs::read(&theirs).unwrap());
+        assert_eq!(pushed(&IDS, &[], &[]), std::fs::read(&theirs).unwrap());
     }
 
     const IDS: TableDef = TableDef {
