@@ -202,13 +202,11 @@ fn single(core: &str, sep: char, n: usize, decimal: Decimal, grouping: Decimal) 
         return grouping;
     }
     let (int, frac) = core.split_once(sep).unwrap_or((core, ""));
-    let int: String = int.chars().filter(|c| !GROUPING.contains(c)).collect();
-    if frac.len() != 3
-        || int.is_empty()
-        || int == "0"
-        || int.starts_with('0')
-        || int.len() > 3 && !core.contains(GROUPING)
-    {
+    // The integer part's digits, without its grouping: its first, and its length in bytes.
+    let mut digits = int.chars().filter(|c| !GROUPING.contains(c));
+    let first = digits.next();
+    let len = first.map_or(0, |c| c.len_utf8() + digits.map(char::len_utf8).sum::<usize>());
+    if frac.len() != 3 || first.is_none_or(|c| c == '0') || len > 3 && !core.contains(GROUPING) {
         // `12,5`, `0,500`, `,5`, `1234,567`: only a decimal point fits.
         decimal
     } else if core.contains(GROUPING) {

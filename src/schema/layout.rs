@@ -100,6 +100,9 @@ pub struct Layout {
     mark_ends: (Vec<char>, Vec<char>),
     /// The length of the longest marker, in bytes.
     longest_marker: usize,
+    /// Whether some marker starts with this byte (lower case): an ASCII text starting with
+    /// no such byte is no marker, and every figure is one of those.
+    marker_starts: [bool; 256],
 }
 
 impl Layout {
@@ -113,11 +116,16 @@ impl Layout {
         }
         let markers: HashSet<String> = f.missing_markers.iter().map(|m| m.trim().to_lowercase()).collect();
         let longest_marker = markers.iter().map(String::len).max().unwrap_or(0);
+        let mut marker_starts = [false; 256];
+        for first in markers.iter().filter_map(|m| m.as_bytes().first()) {
+            marker_starts[usize::from(*first)] = true;
+        }
         let mut layout = Layout {
             // Markers are mostly punctuation (`-`, `–`, `n/a`), so they are compared lower-cased
             // and trimmed, not by the punctuation-blind key.
             markers,
             longest_marker,
+            marker_starts,
             mark_ends: Default::default(),
             metadata,
             kpi_containers: f.json.kpi_containers.iter().map(|k| text::key(k)).collect(),
@@ -203,10 +211,22 @@ impl Layout {
         if t.len() > 3 * self.longest_marker {
             return false;
         }
-        // Most texts are ASCII (every figure is): compared as they are, without lower-casing a
-        // copy of each. The markers are lower case.
+        // Most texts are ASCII (every figure is): most are told apart by their first byte, the
+        // others lower-cased on the stack and looked up. The markers are lower case.
         if t.is_ascii() {
-            return t.is_empty() || self.markers.iter().any(|m| m.eq_ignore_ascii_case(t));
+            let Some(first) = t.as_bytes().first() else { return true };
+            if !self.marker_starts[usize::from(first.to_ascii_lowercase())] {
+                return false;
+            }
+            let mut buf = [0u8; 64];
+            return match buf.get_mut(..t.len()) {
+                Some(lower) => {
+                    lower.copy_from_slice(t.as_bytes());
+                    lower.make_ascii_lowercase();
+                    std::str::from_utf8(lower).is_ok_and(|lower| self.markers.contains(lower))
+                }
+                None => self.markers.iter().any(|m| m.eq_ignore_ascii_case(t)),
+            };
         }
         let t = t.to_lowercase();
         self.markers.contains(&t)
@@ -244,6 +264,16 @@ mod tests {
         }
         for written in ["12", "0", "n/a 12", "nan", "n", "-5", "not reportedx", "NÃO", "…"] {
             assert!(!layout.is_marker(written), "`{written}` is no marker");
+        }
+        // Every marker of `layout.toml`, as written, in capitals and padded; and none with a
+        // letter more, or a figure after it.
+        for marker in &layout.markers {
+            for written in [marker.clone(), marker.to_uppercase(), format!("  {}\t", marker.to_uppercase())] {
+                assert!(layout.is_marker(&written), "`{written}` is a marker");
+            }
+            for written in [format!("{marker}x"), format!("x{marker}"), format!("{marker} 12")] {
+                assert!(!layout.is_marker(&written), "`{written}` is no marker");
+            }
         }
     }
 }
