@@ -73,11 +73,36 @@ const PIECE: usize = crate::chunks::CHUNK;
 /// table is never held whole.
 const WAVE: usize = 4 * PIECE;
 
-/// One submission's observations, with their keys and how they were last published.
+/// One submission's observations, with their keys and how they were last published (none, or
+/// one mark for each).
 struct Part {
     rows: Source,
     keys: Vec<SeriesKey>,
     published: Vec<Option<Superseded>>,
+}
+
+/// The observations not current, by their index among all the observations of the run (each
+/// submission's after the one before), in order, with why: few, where a million are current.
+#[derive(Default)]
+struct Marks(Vec<(usize, Superseded)>);
+
+impl Marks {
+    /// Whether each of the observations `range` is current.
+    fn current(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = bool> + Clone + '_ {
+        let first = self.0.partition_point(|(i, _)| *i < range.start);
+        let mut marked = self.0[first..].iter().map(|(i, _)| *i).peekable();
+        range.map(move |i| marked.next_if_eq(&i).is_none())
+    }
+
+    /// The mark of each of the observations `range`.
+    fn of(&self, range: std::ops::Range<usize>) -> Vec<Option<Superseded>> {
+        let first = self.0.partition_point(|(i, _)| *i < range.start);
+        let mut marks = vec![None; range.len()];
+        for (i, mark) in self.0[first..].iter().take_while(|(i, _)| *i < range.end) {
+            marks[i - range.start] = Some(mark.clone());
+        }
+        marks
+    }
 }
 
 /// A submission's observations: read by this run, in chunks still to be made pieces of its
@@ -138,32 +163,34 @@ pub fn commit(
         .map(|(s, fresh)| part(s, fresh, previous, schema))
         .collect::<Result<_, RunError>>()?;
     let parts_at = clock.elapsed();
-    let marks = supersede(&state.submissions, &parts, started.as_microsecond());
-    // How many of each submission's observations are superseded, and of all of them.
-    let counts: Vec<usize> = marks.iter().map(|m| m.iter().filter(|m| m.is_some()).count()).collect();
-    let superseded = counts.iter().sum();
-    let marks: Vec<Option<Superseded>> = marks.into_iter().flatten().collect();
+    // The marks, and how many of each submission's observations are superseded.
+    let (marks, counts) = supersede(&state.submissions, &parts, started.as_microsecond());
+    let superseded = marks.0.len();
     // What the summary reads of the current observations, before they are written: it is
     // worked out beside the writing.
     let mut gathered = Gathered::default();
-    let mut rest = marks.as_slice();
+    let mut at = 0;
     for part in &parts {
-        let (own, after) = rest.split_at(part.keys.len().min(rest.len()));
-        rest = after;
         match &part.rows {
-            Source::Read(rows) => gathered.add_observations(rows.iter(), own),
+            Source::Read(rows) => gathered.add_observations(rows.iter(), marks.current(at..at + rows.len())),
             Source::Published(pieces) => {
-                let mut own = own;
-                for piece in pieces {
-                    let (marks, after) = own.split_at(piece.num_rows().min(own.len()));
-                    own = after;
-                    gathered.add(piece, marks)?;
+                for (piece, at) in pieces.iter().scan(at, |at, p| Some((p, std::mem::replace(at, *at + p.num_rows()))))
+                {
+                    gathered.add(piece, marks.current(at..at + piece.num_rows()))?;
                 }
             }
         }
+        at += part.keys.len();
     }
     // The keys of all the observations, in order: the current ones' are the summary's.
-    let keys: Vec<SeriesKey> = parts.iter_mut().flat_map(|p| std::mem::take(&mut p.keys)).collect();
+    let mut keys: Vec<SeriesKey> = Vec::new();
+    for part in &mut parts {
+        match keys.is_empty() {
+            // A large submission's keys are moved, not copied.
+            true => keys = std::mem::take(&mut part.keys),
+            false => keys.append(&mut part.keys),
+        }
+    }
     tracing::debug!(
         parts_ms = parts_at.as_millis() as u64,
         supersede_ms = (clock.elapsed() - parts_at).as_millis() as u64,
@@ -214,7 +241,7 @@ pub fn commit(
             true => None,
             false => Some(TableWriter::create(&version.join(history.path), history, &footer)?),
         };
-        let (mut pending, mut rest) = (pending.into_iter().peekable(), marks.as_slice());
+        let (mut pending, mut at) = (pending.into_iter().peekable(), 0);
         while pending.peek().is_some() {
             let mut wave = Vec::new();
             let mut rows = 0;
@@ -235,9 +262,8 @@ pub fn commit(
             // Each piece's marks, and its current rows.
             let mut own = Vec::with_capacity(pieces.len());
             for piece in &pieces {
-                let (marks, after) = rest.split_at(piece.num_rows().min(rest.len()));
-                own.push(marks);
-                rest = after;
+                own.push(marks.of(at..at + piece.num_rows()));
+                at += piece.num_rows();
             }
             let current: Vec<RecordBatch> = pieces
                 .iter()
@@ -266,7 +292,8 @@ pub fn commit(
             Some(history) => history.finish()?,
             None => {
                 let (history, written) = (&tables::OBSERVATIONS_HISTORY, version.join(tables::OBSERVATIONS.path));
-                let rest = batches::superseded(&marks).map(|(_, array)| array);
+                let rows = keys.len();
+                let rest = batches::superseded(std::iter::repeat_n(None, rows)).map(|(_, array)| array);
                 write_parquet_extending(&version.join(history.path), history, &written, &rest, &footer)?;
             }
         }
@@ -289,7 +316,7 @@ pub fn commit(
     // The summary is worked out beside the writing, then written itself.
     let summarised = || -> Result<Summary, RunError> {
         let clock = std::time::Instant::now();
-        let current = keys.iter().zip(&marks).filter_map(|(key, mark)| mark.is_none().then_some(key));
+        let current = keys.iter().zip(marks.current(0..keys.len())).filter_map(|(key, current)| current.then_some(key));
         let summary = gathered.summarise(current, schema)?;
         tracing::debug!(summary_ms = clock.elapsed().as_millis() as u64, "observations summarised");
         write(&tables::KPI_TOTALS, summary::batches::stats(&tables::KPI_TOTALS, &summary.kpi_totals)?)?;
@@ -370,7 +397,7 @@ fn part(
         }
     };
     // Marks are by position: they apply only to the same rows (the same bytes read again).
-    let published = if published.len() == keys.len() { published } else { vec![None; keys.len()] };
+    let published = if published.len() == keys.len() { published } else { Vec::new() };
     Ok(Part { rows, keys, published })
 }
 
@@ -457,22 +484,22 @@ struct Read<'r> {
 }
 
 impl Gathered {
-    /// Gather the current ones of `observations`: those whose mark in `marks` is none.
+    /// Gather the current ones of `observations` (whether each is, `current` says).
     fn add_observations<'o>(
         &mut self,
         observations: impl Iterator<Item = &'o Observation>,
-        marks: &[Option<Superseded>],
+        current: impl Iterator<Item = bool>,
     ) {
-        let rows = observations.zip(marks).filter(|(_, mark)| mark.is_none()).map(|(o, _)| {
+        let rows = observations.zip(current).filter(|(_, current)| *current).map(|(o, _)| {
             let read = Read { cluster: &o.cluster_id, scope: o.scope.as_deref(), country: &o.country, unit: &o.unit };
             (read, o.value)
         });
         self.add_rows(rows);
     }
 
-    /// Gather the current rows of a piece of the `observations` table (those whose mark in
-    /// `marks` is none): refused, with the problem, when its columns cannot be read.
-    fn add(&mut self, piece: &RecordBatch, marks: &[Option<Superseded>]) -> Result<(), RunError> {
+    /// Gather the current rows of a piece of the `observations` table (whether each is,
+    /// `current` says): refused, with the problem, when its columns cannot be read.
+    fn add(&mut self, piece: &RecordBatch, current: impl Iterator<Item = bool>) -> Result<(), RunError> {
         let read = || -> Result<_, String> {
             let text = |name| batches::strings(piece, name);
             let texts = (text("cluster_id")?, text("scope")?, text("country")?, text("unit")?);
@@ -480,7 +507,7 @@ impl Gathered {
         };
         let ((cluster, scope, country, unit), value) =
             read().map_err(|problem| column_error(&tables::OBSERVATIONS, problem))?;
-        let rows = marks.iter().enumerate().filter(|(_, mark)| mark.is_none()).map(|(i, _)| {
+        let rows = current.take(piece.num_rows()).enumerate().filter(|(_, current)| *current).map(|(i, _)| {
             let read = Read {
                 cluster: cluster[i].unwrap_or_default(),
                 scope: scope[i],
@@ -550,8 +577,8 @@ fn column_error(def: &'static TableDef, problem: String) -> WriteError {
 }
 
 /// Mark each observation superseded by the newest submission giving the same key, or
-/// retracted. A mark already published keeps its time.
-fn supersede(submissions: &[Submission], parts: &[Part], now: i64) -> Vec<Vec<Option<Superseded>>> {
+/// retracted; and count each submission's marks. A mark already published keeps its time.
+fn supersede(submissions: &[Submission], parts: &[Part], now: i64) -> (Marks, Vec<usize>) {
     let order = |s: &Submission| {
         let arrived = || s.arrived_at.or_else(|| parse_date(&s.first_seen)).unwrap_or(0);
         let date = s.report.submitted_at.as_deref().and_then(parse_date).unwrap_or_else(arrived);
@@ -563,39 +590,44 @@ fn supersede(submissions: &[Submission], parts: &[Part], now: i64) -> Vec<Vec<Op
     for (r, &i) in ranked.iter().enumerate() {
         rank[i] = r;
     }
-    // Every key with its submission; only keys given more than once can be superseded.
-    let all: Vec<(usize, &SeriesKey)> =
-        parts.iter().enumerate().flat_map(|(i, part)| part.keys.iter().map(move |k| (i, k))).collect();
-    let mut newest: Vec<Option<usize>> = vec![None; all.len()];
-    for members in Groups::of(all.len(), |j| all[j].1).iter() {
-        let live = members.iter().map(|&j| all[j].0).filter(|&i| submissions[i].retracted_at.is_none());
-        if let Some(winner) = live.max_by_key(|&i| rank[i]) {
-            members.iter().for_each(|&j| newest[j] = Some(winner));
+    // The newest live submission giving each observation's key. Only keys given by two
+    // submissions or more can be superseded: with one submission giving any, each is its own
+    // (`None` here).
+    let giving = parts.iter().filter(|p| !p.keys.is_empty()).count();
+    let newest: Option<Vec<Option<usize>>> = (giving > 1).then(|| {
+        let all: Vec<(usize, &SeriesKey)> =
+            parts.iter().enumerate().flat_map(|(i, part)| part.keys.iter().map(move |k| (i, k))).collect();
+        let mut newest = vec![None; all.len()];
+        for members in Groups::of(all.len(), |j| all[j].1).iter() {
+            let live = members.iter().map(|&j| all[j].0).filter(|&i| submissions[i].retracted_at.is_none());
+            if let Some(winner) = live.max_by_key(|&i| rank[i]) {
+                members.iter().for_each(|&j| newest[j] = Some(winner));
+            }
+        }
+        newest
+    });
+    let (mut marks, mut counts) = (Marks::default(), vec![0; parts.len()]);
+    let mut j = 0;
+    for (i, (s, part)) in submissions.iter().zip(parts).enumerate() {
+        for k in 0..part.keys.len() {
+            let winner = newest.as_ref().map_or(Some(i), |newest| newest.get(j).copied().flatten());
+            j += 1;
+            let by = match s.retracted_at {
+                Some(_) => "retracted".to_owned(),
+                None => match winner.filter(|&w| w != i) {
+                    Some(w) => submissions[w].id.clone(),
+                    None => continue,
+                },
+            };
+            let at = match part.published.get(k).and_then(Option::as_ref) {
+                Some(previous) if previous.by == by => previous.at,
+                _ => s.retracted_at.unwrap_or(now),
+            };
+            marks.0.push((j - 1, Superseded { by, at }));
+            counts[i] += 1;
         }
     }
-    let mut newest = newest.into_iter();
-    submissions
-        .iter()
-        .zip(parts)
-        .enumerate()
-        .map(|(i, (s, part))| {
-            part.published
-                .iter()
-                .map(|published| {
-                    let winner = newest.next().flatten();
-                    let by = match s.retracted_at {
-                        Some(_) => "retracted".to_owned(),
-                        None => submissions[winner.filter(|&w| w != i)?].id.clone(),
-                    };
-                    let at = match published {
-                        Some(previous) if previous.by == by => previous.at,
-                        _ => s.retracted_at.unwrap_or(now),
-                    };
-                    Some(Superseded { by, at })
-                })
-                .collect()
-        })
-        .collect()
+    (marks, counts)
 }
 
 /// Microseconds since the epoch of an RFC 3339 timestamp or a plain date.
@@ -635,10 +667,27 @@ mod tests {
         (0..n).map(|i| memo.key(key(2020 + i as i32))).collect()
     }
 
+    /// The marks of a range of observations are those of its rows, wherever the range starts.
+    #[test]
+    fn marks_are_read_by_range() {
+        let mark = |by: &str| Superseded { by: by.to_owned(), at: 7 };
+        let marks = Marks(vec![(2, mark("a")), (5, mark("retracted"))]);
+        assert_eq!(marks.current(0..4).collect::<Vec<_>>(), [true, true, false, true]);
+        assert_eq!(marks.current(3..7).collect::<Vec<_>>(), [true, true, false, true]);
+        assert_eq!(marks.current(6..9).collect::<Vec<_>>(), [true; 3]);
+        assert_eq!(marks.current(2..2).count(), 0);
+        let by = |m: &Option<Superseded>| m.as_ref().map(|m| m.by.clone());
+        assert_eq!(
+            marks.of(1..6).iter().map(by).collect::<Vec<_>>(),
+            [None, Some("a".to_owned()), None, None, Some("retracted".to_owned())]
+        );
+        assert_eq!(marks.of(3..5), vec![None, None]);
+    }
+
     /// The summary of pieces gathered one at a time.
     fn summarise(pieces: &[RecordBatch], keys: &[SeriesKey], schema: &Schema) -> Result<Summary, RunError> {
         let mut gathered = Gathered::default();
-        pieces.iter().try_for_each(|piece| gathered.add(piece, &vec![None; piece.num_rows()]))?;
+        pieces.iter().try_for_each(|piece| gathered.add(piece, std::iter::repeat(true)))?;
         gathered.summarise(keys.iter(), schema)
     }
 

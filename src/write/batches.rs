@@ -156,15 +156,15 @@ pub fn history(observations: &RecordBatch, marks: &[Option<Superseded>]) -> Resu
         .zip(observations.columns())
         .map(|(c, array)| (c.name, std::sync::Arc::clone(array)))
         .collect();
-    columns.extend(superseded(marks));
+    columns.extend(superseded(marks.iter().map(Option::as_ref)));
     batch(&t::OBSERVATIONS_HISTORY, columns)
 }
 
 /// The columns of the history that the observations lack: why each is no longer current.
-pub fn superseded(marks: &[Option<Superseded>]) -> [Named; 2] {
+pub fn superseded<'m>(marks: impl Iterator<Item = Option<&'m Superseded>> + Clone) -> [Named; 2] {
     [
-        ("superseded_by", category(marks.iter().map(|m| m.as_ref().map(|s| s.by.as_str())))),
-        ("superseded_at", timestamp(marks.iter().map(|m| m.as_ref().map(|s| s.at)))),
+        ("superseded_by", category(marks.clone().map(|m| m.map(|s| s.by.as_str())))),
+        ("superseded_at", timestamp(marks.map(|m| m.map(|s| s.at)))),
     ]
 }
 
