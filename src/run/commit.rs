@@ -174,9 +174,10 @@ pub fn commit(
         match &part.rows {
             Source::Read(rows) => gathered.add_observations(rows.iter(), marks.current(at..at + rows.len())),
             Source::Published(pieces) => {
-                for (piece, at) in pieces.iter().scan(at, |at, p| Some((p, std::mem::replace(at, *at + p.num_rows()))))
-                {
+                let mut at = at;
+                for piece in pieces {
                     gathered.add(piece, marks.current(at..at + piece.num_rows()))?;
+                    at += piece.num_rows();
                 }
             }
         }

@@ -146,39 +146,18 @@ impl<'d> TableWriter<'d> {
 
     /// Give the open row group's column writers `slices`, each column on a core.
     fn encode(&mut self, slices: &[RecordBatch]) -> Result<(), WriteError> {
-        use parquet::arrow::arrow_writer::compute_leaves;
-        use rayon::prelude::*;
         let parquet_err = self.parquet_err();
         let (Some((writers, _)), false) = (&mut self.open, slices.is_empty()) else { return Ok(()) };
-        let fields = self.schema.fields();
-        if writers.len() != fields.len() {
-            let problem = format!("{} column writers for {} fields", writers.len(), fields.len());
-            return Err(parquet_err(parquet::errors::ParquetError::General(problem)));
-        }
-        writers
-            .par_iter_mut()
-            .enumerate()
-            .try_for_each(|(c, writer)| {
-                for slice in slices {
-                    for leaf in compute_leaves(&fields[c], slice.column(c))? {
-                        writer.write(&leaf)?;
-                    }
-                }
-                Ok(())
-            })
-            .map_err(parquet_err)
+        let pieces = |c: usize| slices.iter().map(|slice| Arc::clone(slice.column(c))).collect();
+        write_columns(writers, self.schema.fields(), pieces).map_err(parquet_err)
     }
 
     /// Close the open row group: its columns, encoded, written to the file.
     fn close_group(&mut self) -> Result<(), WriteError> {
-        use rayon::prelude::*;
         let parquet_err = self.parquet_err();
         let Some((writers, _)) = self.open.take() else { return Ok(()) };
-        let chunks = writers.into_par_iter().map(|w| w.close()).collect::<parquet::errors::Result<Vec<_>>>();
         let mut group = self.out.next_row_group().map_err(&parquet_err)?;
-        chunks
-            .and_then(|chunks| chunks.into_iter().try_for_each(|chunk| chunk.append_to_row_group(&mut group)))
-            .map_err(&parquet_err)?;
+        append_columns(&mut group, writers).map_err(&parquet_err)?;
         group.close().map_err(&parquet_err)?;
         self.closed += 1;
         Ok(())
@@ -193,36 +172,37 @@ impl<'d> TableWriter<'d> {
     }
 }
 
-/// Encode one row group's `fields`, each on a core: the writer of field `c` is given the pieces
-/// `pieces(c)` in order. Then append them to `group` in order. Each field is one leaf column
-/// (flat, or a list of texts).
-fn encode<W: std::io::Write + Send>(
-    group: &mut parquet::file::writer::SerializedRowGroupWriter<'_, W>,
-    writers: Vec<parquet::arrow::arrow_writer::ArrowColumnWriter>,
+/// Give the writer of field `c` of a row group the pieces `pieces(c)`, in order, each column
+/// on a core. Each field is one leaf column (flat, or a list of texts).
+fn write_columns(
+    writers: &mut [parquet::arrow::arrow_writer::ArrowColumnWriter],
     fields: &[arrow::datatypes::FieldRef],
     pieces: impl Fn(usize) -> Vec<arrow::array::ArrayRef> + Sync,
 ) -> parquet::errors::Result<()> {
     use parquet::arrow::arrow_writer::compute_leaves;
     use rayon::prelude::*;
     if writers.len() != fields.len() {
-        return Err(parquet::errors::ParquetError::General(format!(
-            "{} column writers for {} fields",
-            writers.len(),
-            fields.len()
-        )));
+        let problem = format!("{} column writers for {} fields", writers.len(), fields.len());
+        return Err(parquet::errors::ParquetError::General(problem));
     }
-    let chunks = writers
-        .into_par_iter()
-        .enumerate()
-        .map(|(c, mut writer)| {
-            for piece in pieces(c) {
-                for leaf in compute_leaves(&fields[c], &piece)? {
-                    writer.write(&leaf)?;
-                }
+    writers.par_iter_mut().enumerate().try_for_each(|(c, writer)| {
+        for piece in pieces(c) {
+            for leaf in compute_leaves(&fields[c], &piece)? {
+                writer.write(&leaf)?;
             }
-            writer.close()
-        })
-        .collect::<parquet::errors::Result<Vec<_>>>()?;
+        }
+        Ok(())
+    })
+}
+
+/// Close a row group's column writers (each on a core) and append their columns to `group`,
+/// in order.
+fn append_columns<W: std::io::Write + Send>(
+    group: &mut parquet::file::writer::SerializedRowGroupWriter<'_, W>,
+    writers: Vec<parquet::arrow::arrow_writer::ArrowColumnWriter>,
+) -> parquet::errors::Result<()> {
+    use rayon::prelude::*;
+    let chunks = writers.into_par_iter().map(|w| w.close()).collect::<parquet::errors::Result<Vec<_>>>()?;
     chunks.into_iter().try_for_each(|chunk| chunk.append_to_row_group(group))
 }
 
@@ -274,8 +254,10 @@ pub fn write_parquet_extending(
             };
             into.append_column(&source, close).map_err(parquet_err)?;
         }
-        let writers = columns.create_column_writers(g).map_err(parquet_err)?.into_iter().skip(copied).collect();
-        encode(&mut into, writers, fields, |c| vec![rest[c].slice(start, rows)]).map_err(parquet_err)?;
+        let mut writers: Vec<_> =
+            columns.create_column_writers(g).map_err(parquet_err)?.into_iter().skip(copied).collect();
+        write_columns(&mut writers, fields, |c| vec![rest[c].slice(start, rows)]).map_err(parquet_err)?;
+        append_columns(&mut into, writers).map_err(parquet_err)?;
         into.close().map_err(parquet_err)?;
         start += rows;
     }
