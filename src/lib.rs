@@ -30,5 +30,6 @@ pub mod schema;
 pub mod state;
 pub mod store;
 pub mod summary;
+pub mod trim;
 pub mod validate;
 pub mod write;

@@ -81,6 +81,11 @@ pub struct SharedStr(std::sync::Arc<Box<str>>);
 
 const _: () = assert!(size_of::<Option<SharedStr>>() == size_of::<usize>());
 
+/// Equal texts, told by their address first: texts shared by many rows are mostly the same one.
+pub fn same_text(a: &str, b: &str) -> bool {
+    std::ptr::eq(a, b) || a == b
+}
+
 impl SharedStr {
     pub fn as_str(&self) -> &str {
         &self.0

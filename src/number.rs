@@ -87,7 +87,12 @@ fn is_sep(c: char) -> bool {
 /// Find the number in a value text. `None` when the text holds no digit, or more than one
 /// number (`2023: 12`).
 pub fn split(text: &str) -> Option<Split<'_>> {
-    let text = text.trim();
+    let text = crate::trim::trim(text);
+    split_plain(text).or_else(|| split_any(text))
+}
+
+/// [`split`] of a trimmed text, whatever it holds.
+fn split_any(text: &str) -> Option<Split<'_>> {
     let start = text.find(|c: char| c.is_ascii_digit() || c == '.' || c == ',')?;
     // A leading `.5` or `,5`: the separator belongs to the number only if a digit follows.
     let start = if text[start..].starts_with(['.', ',']) && !text[start + 1..].starts_with(|c: char| c.is_ascii_digit())
@@ -153,6 +158,26 @@ pub fn split(text: &str) -> Option<Split<'_>> {
     Some(Split { core, negative, exponent, unit })
 }
 
+/// The split of a text that is only a plain number, `-?[0-9]+(\.[0-9]+)?`, as most are: the
+/// split [`split_any`] makes of it, without its search. `None` for any other text.
+fn split_plain(text: &str) -> Option<Split<'_>> {
+    let (negative, core) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (int, frac) = split_at_byte(core, b'.').unwrap_or((core, "1"));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(int) && digits(frac)).then(|| Split { core, negative, exponent: None, unit: String::new() })
+}
+
+/// `text` split at its first `byte` (an ASCII one, so both sides are texts), like
+/// `str::split_once` with a char, without its search for a character.
+fn split_at_byte(text: &str, byte: u8) -> Option<(&str, &str)> {
+    debug_assert!(byte.is_ascii());
+    let i = text.bytes().position(|b| b == byte)?;
+    Some((&text[..i], &text[i + 1..]))
+}
+
 /// Whether what stands beside a number can be (part of) a unit: no markup or code characters,
 /// and its brackets closed (`t (CO2e)`), so that `<b>12</b>` or `f(12)` is not read as 12.
 fn unit_like(s: &str) -> bool {
@@ -180,7 +205,8 @@ fn unit_with_digits(s: &str) -> bool {
 
 /// What one number's separators say about the decimal convention.
 pub fn evidence(core: &str) -> Decimal {
-    let (dots, commas) = (core.matches('.').count(), core.matches(',').count());
+    let count = |sep: u8| core.bytes().filter(|&b| b == sep).count();
+    let (dots, commas) = (count(b'.'), count(b','));
     match (dots, commas) {
         (0, 0) => Decimal::Unknown,
         (_, 0) => single(core, '.', dots, Decimal::Point, Decimal::Comma),
@@ -201,7 +227,7 @@ fn single(core: &str, sep: char, n: usize, decimal: Decimal, grouping: Decimal) 
     if n > 1 {
         return grouping;
     }
-    let (int, frac) = core.split_once(sep).unwrap_or((core, ""));
+    let (int, frac) = split_at_byte(core, sep as u8).unwrap_or((core, ""));
     // The integer part's digits, without its grouping: its first, and its length in bytes.
     let mut digits = int.chars().filter(|c| !GROUPING.contains(c));
     let first = digits.next();
@@ -308,18 +334,34 @@ fn read(s: &Split<'_>, decimal: Decimal) -> Result<f64, NumberError> {
     if !grouped(int, group_char) {
         return Err(NumberError::NotNumber);
     }
-    let digits: String = int.chars().filter(char::is_ascii_digit).collect();
-    let mut plain_text = if digits.is_empty() { "0".to_owned() } else { digits };
-    if let Some(f) = frac.filter(|f| !f.is_empty()) {
-        plain_text.push('.');
-        plain_text.push_str(f);
-    }
-    if let Some(e) = s.exponent {
-        plain_text.push('e');
-        plain_text.push_str(e);
-    }
-    let n = plain(&plain_text)?;
+    // Digits, and a decimal point with digits on both sides: the text to parse as it stands.
+    let text = match decimal_char == '.'
+        && s.exponent.is_none()
+        && !int.is_empty()
+        && frac.is_none_or(|f| !f.is_empty())
+        && s.core.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    {
+        true => std::borrow::Cow::Borrowed(s.core),
+        false => std::borrow::Cow::Owned(plain_text(int, frac, s.exponent)),
+    };
+    let n = plain(&text)?;
     Ok(if s.negative { -n } else { n })
+}
+
+/// The plain spelling of a number's integer part (its digits, grouping left out), fraction and
+/// exponent, for [`plain`].
+fn plain_text(int: &str, frac: Option<&str>, exponent: Option<&str>) -> String {
+    let digits: String = int.chars().filter(char::is_ascii_digit).collect();
+    let mut text = if digits.is_empty() { "0".to_owned() } else { digits };
+    if let Some(f) = frac.filter(|f| !f.is_empty()) {
+        text.push('.');
+        text.push_str(f);
+    }
+    if let Some(e) = exponent {
+        text.push('e');
+        text.push_str(e);
+    }
+    text
 }
 
 /// The value of a number written the plain way: an optional sign, digits with at most one `.`
@@ -329,11 +371,11 @@ fn read(s: &Split<'_>, decimal: Decimal) -> Result<f64, NumberError> {
 /// non-zero value that rounds to 0 or to a subnormal is [`Magnitude::TooSmall`].
 pub fn plain(text: &str) -> Result<f64, NumberError> {
     let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
-    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+    let (mantissa, exponent) = match unsigned.bytes().position(|b| b == b'e' || b == b'E') {
         Some(i) => (&unsigned[..i], Some(&unsigned[i + 1..])),
         None => (unsigned, None),
     };
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let (int, frac) = split_at_byte(mantissa, b'.').unwrap_or((mantissa, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     let exponent_ok = exponent.is_none_or(|e| {
         let e = e.strip_prefix(['+', '-']).unwrap_or(e);
@@ -665,6 +707,27 @@ mod tests {
             let frac = frac.map(|f| format!(".{f}")).unwrap_or_default();
             let text = format!("{sign}{int}{frac}{}", exponent.unwrap_or_default());
             prop_assert_eq!(parsed(&text), expected(&text), "{}", text);
+        }
+
+        /// The plain number's shortcuts give what the whole way gives: its split, and the text
+        /// parsed; on texts of the plain shape, and on any text at all.
+        #[test]
+        fn a_plain_numbers_shortcuts_agree_with_the_whole_way(
+            sign in prop_oneof![Just(""), Just("-"), Just("+"), Just("\u{2212}")],
+            int in "[0-9]{1,20}",
+            frac in proptest::option::of("[0-9]{0,20}"),
+            around in prop_oneof![Just(""), Just(" "), Just("\u{a0}"), Just(" t")],
+            any in "[-0-9.,e +a-z\u{a0}()]{0,12}",
+        ) {
+            let frac = frac.map(|f| format!(".{f}")).unwrap_or_default();
+            for text in [format!("{around}{sign}{int}{frac}{around}"), any] {
+                let text = crate::trim::trim(&text);
+                if let Some(split) = split_plain(text) {
+                    prop_assert_eq!(Some(split.clone()), split_any(text), "{:?}", text);
+                    let (i, f) = split.core.split_once('.').map_or((split.core, None), |(i, f)| (i, Some(f)));
+                    prop_assert_eq!(plain_text(i, f, None), split.core, "{:?}", text);
+                }
+            }
         }
 
         #[test]

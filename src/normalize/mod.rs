@@ -128,7 +128,7 @@ pub fn convert_with(
     unit: Option<&str>,
 ) -> Result<Normalized, Issue> {
     let kpi = ctx.kpi;
-    let Some(raw) = unit.map(str::trim).filter(|u| !u.is_empty()) else {
+    let Some(raw) = unit.map(crate::trim::trim).filter(|u| !u.is_empty()) else {
         return if kpi.dimension == Dimension::Count {
             Ok(plain(value, &kpi.canonical_unit, 1.0))
         } else {
@@ -216,7 +216,7 @@ fn co2e(
     let kpi = ctx.kpi;
     let equivalent = schema.units.roles.equivalent.as_str();
     // The `gas` field names a gas; check it is one we know.
-    let gas_field = match ctx.gas.map(str::trim).filter(|g| !g.is_empty()) {
+    let gas_field = match ctx.gas.map(crate::trim::trim).filter(|g| !g.is_empty()) {
         None => None,
         Some(g) => match schema.units.substances.get(&substance_key(g)) {
             Some(name) if *name == equivalent || schema.gwp.get(name, schema.gwp_set).is_some() => Some(name.clone()),

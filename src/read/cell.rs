@@ -31,7 +31,7 @@ impl Cell {
     pub fn is_blank(&self) -> bool {
         match self {
             Cell::Empty => true,
-            Cell::Text(s) => s.trim().is_empty(),
+            Cell::Text(s) => crate::trim::is_blank(s),
             _ => false,
         }
     }
@@ -39,7 +39,7 @@ impl Cell {
     /// The cell as a trimmed text, for cells meant to hold names and codes.
     pub fn text(&self) -> Option<std::borrow::Cow<'_, str>> {
         match self {
-            Cell::Text(s) => Some(s.trim().into()),
+            Cell::Text(s) => Some(crate::trim::trim(s).into()),
             Cell::Number(n) => Some(format_number(*n).into()),
             Cell::Bool(b) => Some(b.to_string().into()),
             Cell::Date(d) => Some(d.as_ref().into()),

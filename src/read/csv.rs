@@ -108,7 +108,7 @@ fn records(text: &str, line: u64, delimiter: u8, limits: &Limits, counts: &Count
             Err(e) => return Err(ReadError::Csv(e)),
         }
         let line = lines.line_of_record(record.position().map_or(0, |p| p.byte() as usize));
-        if record.iter().all(|f| f.trim().is_empty()) {
+        if record.iter().all(crate::trim::is_blank) {
             continue;
         }
         rows_read += 1;
@@ -261,7 +261,7 @@ pub(crate) fn sniff_delimiter(text: &str) -> u8 {
             .records()
             .take(SNIFF_RECORDS)
             .filter_map(Result::ok)
-            .filter(|r| r.iter().any(|f| !f.trim().is_empty()))
+            .filter(|r| r.iter().any(|f| !crate::trim::is_blank(f)))
             .map(|r| r.len())
             .collect();
         counts.sort_unstable();

@@ -154,18 +154,14 @@ impl Budget<'_> {
     ) -> Result<Laid, ReadError> {
         let mut cells: Vec<(u32, u32, Cell)> = Vec::new();
         while let Some(c) = next()? {
-            if *c.get_value() == DataRef::Empty {
+            if matches!(c.get_value(), DataRef::Empty) {
                 continue;
             }
             self.spend()?;
             let (row, col) = c.get_position();
-            cells.push((row, col, to_cell(Data::from(c.get_value().clone()))));
+            cells.push((row, col, ref_to_cell(c.get_value())));
         }
-        // Cells need not come in order; a later cell at the same place wins, as in calamine.
-        cells.sort_by_key(|&(r, c, _)| (r, c));
-        cells.reverse();
-        cells.dedup_by_key(|&mut (r, c, _)| (r, c));
-        cells.reverse();
+        in_order(&mut cells);
         let Some(first_col) = cells.iter().map(|c| c.1).min() else {
             return Ok(Laid { first_col: 0, width: 0, rows: Vec::new() });
         };
@@ -215,11 +211,24 @@ impl Budget<'_> {
     }
 }
 
+/// Put cells read as `(row, column, cell)` in reading order, each place once. Cells need not
+/// come in order; a later cell at the same place wins, as in calamine. They nearly always come
+/// in order, each place once: then nothing is moved.
+fn in_order(cells: &mut Vec<(u32, u32, Cell)>) {
+    if cells.is_sorted_by(|a, b| (a.0, a.1) < (b.0, b.1)) {
+        return;
+    }
+    cells.sort_by_key(|&(r, c, _)| (r, c));
+    cells.reverse();
+    cells.dedup_by_key(|&mut (r, c, _)| (r, c));
+    cells.reverse();
+}
+
 /// Whether a calamine value makes a blank cell (see [`Cell::is_blank`]), without moving it.
 fn is_blank(data: &Data) -> bool {
     match data {
         Data::Empty => true,
-        Data::String(s) => s.trim().is_empty(),
+        Data::String(s) => crate::trim::is_blank(s),
         _ => false,
     }
 }
@@ -231,18 +240,37 @@ fn to_cell(data: Data) -> Cell {
         Data::Int(i) => Cell::Number(i as f64),
         Data::Float(f) => Cell::Number(f),
         Data::Bool(b) => Cell::Bool(b),
-        Data::DateTime(dt) => {
-            let (y, mo, d, h, mi, s, _) = dt.to_ymd_hms_milli();
-            if dt.is_duration() {
-                Cell::Date(format!("PT{}S", dt.as_f64() * 86400.0).into())
-            } else if (h, mi, s) == (0, 0, 0) {
-                Cell::Date(format!("{y:04}-{mo:02}-{d:02}").into())
-            } else {
-                Cell::Date(format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}").into())
-            }
-        }
+        Data::DateTime(dt) => date_cell(dt),
         Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Date(s.into()),
         Data::Error(e) => Cell::Error(e.to_string().into()),
+    }
+}
+
+/// [`to_cell`] of a value read cell by cell, borrowed: a shared string's text is copied once,
+/// into the cell (short ones inline), not first into a `String` of its own.
+fn ref_to_cell(data: &DataRef<'_>) -> Cell {
+    match data {
+        DataRef::Empty => Cell::Empty,
+        DataRef::String(s) => Cell::Text(s.as_str().into()),
+        DataRef::SharedString(s) => Cell::Text((*s).into()),
+        DataRef::Int(i) => Cell::Number(*i as f64),
+        DataRef::Float(f) => Cell::Number(*f),
+        DataRef::Bool(b) => Cell::Bool(*b),
+        DataRef::DateTime(dt) => date_cell(*dt),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Date(s.as_str().into()),
+        DataRef::Error(e) => Cell::Error(e.to_string().into()),
+    }
+}
+
+/// A date, a date and time, or a duration, as an ISO 8601 text.
+fn date_cell(dt: calamine::ExcelDateTime) -> Cell {
+    let (y, mo, d, h, mi, s, _) = dt.to_ymd_hms_milli();
+    if dt.is_duration() {
+        Cell::Date(format!("PT{}S", dt.as_f64() * 86400.0).into())
+    } else if (h, mi, s) == (0, 0, 0) {
+        Cell::Date(format!("{y:04}-{mo:02}-{d:02}").into())
+    } else {
+        Cell::Date(format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}").into())
     }
 }
 
@@ -319,5 +347,30 @@ impl<'a> Assembler<'a> {
 
     pub fn finish(self) -> Content {
         Content::Sheets(self.sheets)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(t: &str) -> Cell {
+        Cell::Text(t.into())
+    }
+
+    #[test]
+    fn cells_come_in_reading_order_and_a_later_one_at_a_place_wins() {
+        let ordered = vec![(0, 0, text("a")), (0, 2, text("b")), (3, 1, text("c"))];
+        let mut cells = ordered.clone();
+        in_order(&mut cells);
+        assert_eq!(cells, ordered);
+        // Out of order, and written twice at (0, 2): the later `B` is kept.
+        let mut cells = vec![(3, 1, text("c")), (0, 2, text("b")), (0, 0, text("a")), (0, 2, text("B"))];
+        in_order(&mut cells);
+        assert_eq!(cells, vec![(0, 0, text("a")), (0, 2, text("B")), (3, 1, text("c"))]);
+        // In order but for one place given twice in a row: the later wins too.
+        let mut cells = vec![(0, 0, text("a")), (0, 0, text("A")), (1, 0, text("b"))];
+        in_order(&mut cells);
+        assert_eq!(cells, vec![(0, 0, text("A")), (1, 0, text("b"))]);
     }
 }

@@ -475,13 +475,28 @@ impl Interned {
     }
 }
 
+/// How many distinct texts of rows [`Gathered::add_rows`] remembers by their addresses.
+const ADDRESSES: usize = 4096;
+
 /// What the summary reads of one observation.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy)]
 struct Read<'r> {
     cluster: &'r str,
     scope: Option<&'r str>,
     country: &'r str,
     unit: &'r str,
+}
+
+/// Equal texts; the observations' texts are shared, so most are the same text by address.
+impl PartialEq for Read<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        let same = crate::memo::same_text;
+        let scope = match (self.scope, other.scope) {
+            (Some(a), Some(b)) => same(a, b),
+            (a, b) => a.is_none() && b.is_none(),
+        };
+        scope && same(self.cluster, other.cluster) && same(self.country, other.country) && same(self.unit, other.unit)
+    }
 }
 
 impl Gathered {
@@ -523,19 +538,33 @@ impl Gathered {
 
     fn add_rows<'r>(&mut self, rows: impl Iterator<Item = (Read<'r>, f64)>) {
         let texts = &mut self.texts;
-        // Rows repeat their texts: the last row's are tried first.
+        // Rows repeat their texts: the last row's are tried first, then those met at the same
+        // addresses (the observations' texts are shared; every text borrowed for `'r` is alive
+        // throughout, so one address and length is one text), then the texts themselves.
         let mut last: Option<(Read<'r>, Ids)> = None;
+        let mut at: rustc_hash::FxHashMap<[(usize, usize); 4], Ids> = Default::default();
+        let address = |t: &str| (t.as_ptr() as usize, t.len());
         for (read, value) in rows {
             let ids = match last {
                 Some((seen, ids)) if seen == read => ids,
                 _ => {
-                    if !self.clusters.contains(read.cluster) {
-                        self.clusters.insert(read.cluster.to_owned());
+                    let key = [read.cluster, read.scope.unwrap_or(""), read.country, read.unit].map(address);
+                    match at.get(&key) {
+                        Some(&ids) if read.scope.is_some() == ids.0.is_some() => ids,
+                        _ => {
+                            if !self.clusters.contains(read.cluster) {
+                                self.clusters.insert(read.cluster.to_owned());
+                            }
+                            if !self.countries.contains(read.country) {
+                                self.countries.insert(read.country.to_owned());
+                            }
+                            let ids = (read.scope.map(|s| texts.of(s)), texts.of(read.country), texts.of(read.unit));
+                            if at.len() < ADDRESSES {
+                                at.insert(key, ids);
+                            }
+                            ids
+                        }
                     }
-                    if !self.countries.contains(read.country) {
-                        self.countries.insert(read.country.to_owned());
-                    }
-                    (read.scope.map(|s| texts.of(s)), texts.of(read.country), texts.of(read.unit))
                 }
             };
             last = Some((read, ids));

@@ -159,7 +159,7 @@ impl Layout {
     /// A mark stands apart from the number's digits only by spaces, and a mark of letters never
     /// touches other letters, so `12 Mt` or `2 kt` carry none.
     pub fn mark<'a>(&self, text: &'a str) -> Option<Mark<'a>> {
-        let t = text.trim();
+        let t = crate::trim::trim(text);
         let lowered = |c: Option<char>| c.and_then(|c| c.to_lowercase().next());
         let (first, last) = (lowered(t.chars().next()), lowered(t.chars().next_back()));
         if !first.is_some_and(|c| self.mark_ends.0.contains(&c)) && !last.is_some_and(|c| self.mark_ends.1.contains(&c))
@@ -205,7 +205,7 @@ impl Layout {
 
     /// True for a text that means "not reported" (an empty text too).
     pub fn is_marker(&self, s: &str) -> bool {
-        let t = s.trim();
+        let t = crate::trim::trim(s);
         // Lower-casing a character takes at most three times fewer bytes (`K`, the Kelvin sign,
         // is `k`): a longer text cannot be a marker.
         if t.len() > 3 * self.longest_marker {

@@ -51,7 +51,7 @@ fn unicode_key(name: &str) -> String {
 /// `Emissions (MtCO2e)` → (`Emissions`, `MtCO2e`); `GDP [EUR m]` → (`GDP`, `EUR m`);
 /// `Jobs ('000)` → (`Jobs`, `'000`). A header without a bracketed tail is all name.
 pub fn split_header_unit(t: &str) -> (&str, Option<String>) {
-    let t = t.trim();
+    let t = crate::trim::trim(t);
     for (open, close) in [('(', ')'), ('[', ']')] {
         if let Some(inner) = t.strip_suffix(close)
             && let Some(at) = inner.rfind(open)

@@ -19,7 +19,7 @@ use polars::prelude::*;
 
 use rustc_hash::FxHashMap;
 
-use crate::validate::{KeyRef, SeriesKey};
+use crate::validate::{KeyRef, SeriesKey, Total};
 
 /// Statistics of one group of cluster values.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -221,7 +221,7 @@ fn cluster_values<'a>(
     let mut spellings: FxHashMap<(&'a str, &'a str), &'a str> = FxHashMap::default();
     // Facilities roll up into their cluster total per gas … (in any order: every sum is taken
     // over its parts sorted, and a total is the largest of its rows)
-    let mut by_gas: FxHashMap<(KeyRef<'a>, &'a str), Parts> = FxHashMap::default();
+    let mut by_gas: FxHashMap<(Total<'a>, &'a str), Parts> = FxHashMap::default();
     for r in rows {
         let key = r.key.by_ref();
         places.insert(key.cluster, r.country);
@@ -230,7 +230,7 @@ fn cluster_values<'a>(
             *spelling = (*spelling).min(scope);
         }
         let facility = key.facility.is_some();
-        let entry = by_gas.entry((key.cluster_total(), r.unit)).or_default();
+        let entry = by_gas.entry((r.key.total(), r.unit)).or_default();
         if facility {
             entry.1.push(r.value);
         } else {
@@ -239,7 +239,8 @@ fn cluster_values<'a>(
     }
     // … and gases into the cluster's figure for the year.
     let mut by_year: BTreeMap<(KeyRef<'a>, &'a str), Parts> = BTreeMap::new();
-    for ((key, unit), parts) in by_gas {
+    for ((total, unit), parts) in by_gas {
+        let key = total.by_ref();
         let Some(v) = resolve(parts) else { continue };
         let gas = key.gas.is_some();
         let entry = by_year.entry((key.all_gases(), unit)).or_default();

@@ -18,7 +18,7 @@ const AGREE: f64 = 0.005;
 pub fn check(observations: &Chunks<Observation>, keys: &[SeriesKey], file: &Arc<str>) -> Vec<(usize, Finding)> {
     // Per total's key and unit: the total (the last row without a facility), and its facility
     // rows.
-    let groups = Groups::of(keys.len(), |i| (keys[i].by_ref().cluster_total(), observations[i].unit.as_str()));
+    let groups = Groups::of(keys.len(), |i| (keys[i].total(), observations[i].unit.as_str()));
     let mut out = Vec::new();
     for members in groups.iter() {
         // The facility rows' number and sum (in item order, from -0.0 as `Iterator::sum` adds),

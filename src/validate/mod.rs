@@ -15,7 +15,7 @@ mod series;
 mod texts;
 
 pub use row::{YEAR_MAX, YEAR_MIN};
-pub use series::{Groups, KeyMemo, KeyRef, SeriesKey};
+pub use series::{Groups, KeyMemo, KeyRef, SeriesKey, Total};
 
 use std::sync::Arc;
 

@@ -41,6 +41,8 @@ struct Parts {
     gas: Option<SharedStr>,
     /// [`HASHER`]'s hash of the texts: the same for equal parts, whichever thread made them.
     hash: u64,
+    /// [`HASHER`]'s hash of the cluster total's texts (the facility left out), likewise.
+    total_hash: u64,
 }
 
 /// The hasher of every key's parts in this process, seeded at random (so texts chosen to
@@ -48,8 +50,16 @@ struct Parts {
 static HASHER: std::sync::LazyLock<ahash::RandomState> = std::sync::LazyLock::new(ahash::RandomState::new);
 
 impl PartialEq for Parts {
+    /// Compared by their shared texts, each by its address first (those of one memo are one).
     fn eq(&self, other: &Self) -> bool {
-        self.hash == other.hash && self.by_ref() == other.by_ref()
+        self.hash == other.hash && self.facility == other.facility && self.same_total(other)
+    }
+}
+
+impl Parts {
+    /// The same cluster total: the parts but the facility are equal.
+    fn same_total(&self, other: &Self) -> bool {
+        self.cluster == other.cluster && self.kpi == other.kpi && self.scope == other.scope && self.gas == other.gas
     }
 }
 
@@ -70,6 +80,39 @@ impl Eq for Series<'_> {}
 impl Hash for Series<'_> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         state.write_u64(self.0.hash);
+    }
+}
+
+/// The cluster total a figure is a part of, in its year ([`KeyRef::cluster_total`]): compared by
+/// its texts, hashed by their hash, so a million figures are grouped by their totals without
+/// hashing a text of theirs.
+#[derive(Clone, Copy, Debug)]
+pub struct Total<'a> {
+    parts: &'a Arc<Parts>,
+    year: i32,
+}
+
+impl<'a> Total<'a> {
+    /// The total by reference.
+    pub fn by_ref(&self) -> KeyRef<'a> {
+        KeyRef { year: self.year, ..self.parts.by_ref() }.cluster_total()
+    }
+}
+
+impl PartialEq for Total<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.year == other.year
+            && (Arc::ptr_eq(self.parts, other.parts)
+                || self.parts.total_hash == other.parts.total_hash && self.parts.same_total(other.parts))
+    }
+}
+
+impl Eq for Total<'_> {}
+
+impl Hash for Total<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.parts.total_hash);
+        state.write_i32(self.year);
     }
 }
 
@@ -117,6 +160,11 @@ impl SeriesKey {
     /// The series in every year: what year-on-year checks group by.
     pub fn series(&self) -> Series<'_> {
         Series(&self.parts)
+    }
+
+    /// The cluster total this figure is a part of: what facility rows add up to.
+    pub fn total(&self) -> Total<'_> {
+        Total { parts: &self.parts, year: self.year }
     }
 }
 
@@ -179,11 +227,13 @@ impl KeyMemo {
             scope.and_then(|t| self.normal(t)),
             gas.and_then(|t| self.normal(t)),
         );
-        let mut wanted = Parts { cluster: cluster.clone(), facility, kpi: kpi.clone(), scope, gas, hash: 0 };
+        let mut wanted =
+            Parts { cluster: cluster.clone(), facility, kpi: kpi.clone(), scope, gas, hash: 0, total_hash: 0 };
         wanted.hash = HASHER.hash_one(wanted.by_ref());
         if let Some(parts) = self.parts.find(wanted.hash, |p| **p == wanted) {
             return SeriesKey { parts: Arc::clone(parts), year };
         }
+        wanted.total_hash = HASHER.hash_one(wanted.by_ref().cluster_total());
         let parts = Arc::new(wanted);
         self.parts.insert_unique(parts.hash, Arc::clone(&parts), |p| p.hash);
         SeriesKey { parts, year }

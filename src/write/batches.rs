@@ -102,14 +102,22 @@ fn places(places: impl Iterator<Item = impl std::fmt::Display>) -> ArrayRef {
 /// rows read back from an earlier version show the registry as it is now.
 pub fn registry_columns<'a>(ids: impl Iterator<Item = Option<&'a str>>, schema: &Schema) -> [Named; 2] {
     // Each id looked up once: a submission repeats a few ids on all its rows.
+    // The id before, by its address, first: rows of one cluster come together, sharing its id.
     let mut found: std::collections::HashMap<&str, Option<(&str, &str)>, ahash::RandomState> = Default::default();
+    let mut last: Option<(&str, Option<(&str, &str)>)> = None;
     let names: Vec<Option<(&str, &str)>> = ids
         .map(|id| {
-            id.and_then(|id| {
-                *found
-                    .entry(id)
-                    .or_insert_with(|| schema.clusters.find(id).map(|c| (c.name.as_str(), c.region.as_str())))
-            })
+            let id = id?;
+            if let Some((before, names)) = last
+                && std::ptr::eq(before, id)
+            {
+                return names;
+            }
+            let names = *found
+                .entry(id)
+                .or_insert_with(|| schema.clusters.find(id).map(|c| (c.name.as_str(), c.region.as_str())));
+            last = Some((id, names));
+            names
         })
         .collect();
     [
