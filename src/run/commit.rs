@@ -71,7 +71,7 @@ const PIECE: usize = crate::chunks::CHUNK;
 
 /// Rows of pieces built at once (on every core), then written, then dropped: the observations
 /// table is never held whole.
-const WAVE: usize = 4 * PIECE;
+const WAVE: usize = 2 * PIECE;
 
 /// One submission's observations, with their keys and how they were last published (none, or
 /// one mark for each).
@@ -449,8 +449,9 @@ struct Gathered {
     countries: BTreeSet<String>,
 }
 
-/// A row's scope, country and unit, by their index in [`Gathered::texts`].
-type Ids = (Option<u32>, u32, u32);
+/// A row's scope, country and unit, by their index in [`Gathered::texts`] (the scope's plus one,
+/// so that a row's ids take 12 bytes).
+type Ids = (Option<std::num::NonZeroU32>, u32, u32);
 
 /// Texts held once each, by index.
 #[derive(Default)]
@@ -558,7 +559,11 @@ impl Gathered {
                             if !self.countries.contains(read.country) {
                                 self.countries.insert(read.country.to_owned());
                             }
-                            let ids = (read.scope.map(|s| texts.of(s)), texts.of(read.country), texts.of(read.unit));
+                            let ids = (
+                                read.scope.and_then(|s| std::num::NonZeroU32::new(texts.of(s).saturating_add(1))),
+                                texts.of(read.country),
+                                texts.of(read.unit),
+                            );
                             if at.len() < ADDRESSES {
                                 at.insert(key, ids);
                             }
@@ -579,7 +584,7 @@ impl Gathered {
         let rows =
             keys.zip(self.rows.iter().zip(&self.values)).map(|(key, (&(scope, country, unit), &value))| summary::Row {
                 key,
-                scope: scope.map(|s| self.texts.text(s)),
+                scope: scope.map(|s| self.texts.text(s.get() - 1)),
                 country: self.texts.text(country),
                 unit: self.texts.text(unit),
                 value,

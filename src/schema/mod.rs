@@ -201,10 +201,17 @@ impl Schema {
         let vocabulary = Vocabulary::from_toml(src.language.0, src.language.1)?;
         let kpi_names: Vec<_> = kpis.iter().map(KpiDef::names_by_language).collect();
         let kpi_context: Vec<_> = kpis.iter().map(|k| k.context.clone()).collect();
-        let kpi_words = vocabulary
-            .matcher(Kind::Kpi, &kpi_names, &kpi_context, |i| kpis.get(i).map_or_else(String::new, |k| k.id.clone()))?;
-        let field_words = vocabulary
-            .matcher(Kind::Header, &fields.names_by_language(), &[], |i| fields.field_at(i).as_str().to_owned())?;
+        // The two matchers take most of the loading: made side by side.
+        let field_names = fields.names_by_language();
+        let (kpi_words, field_words) = rayon::join(
+            || {
+                vocabulary.matcher(Kind::Kpi, &kpi_names, &kpi_context, |i| {
+                    kpis.get(i).map_or_else(String::new, |k| k.id.clone())
+                })
+            },
+            || vocabulary.matcher(Kind::Header, &field_names, &[], |i| fields.field_at(i).as_str().to_owned()),
+        );
+        let (kpi_words, field_words) = (kpi_words?, field_words?);
         Ok(Schema {
             clusters: Registry::from_csv(src.clusters.0, src.clusters.1, &countries)?,
             countries,

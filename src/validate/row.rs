@@ -185,7 +185,7 @@ pub fn check<'s>(
     let scope = ck.text(Field::Scope, false).map(|(_, t)| memo.shared.get(&t));
     let gas = ck.text(Field::Gas, false).map(|(_, t)| memo.shared.get(&t));
     let facility = ck.text(Field::Facility, false).map(|(_, t)| memo.shared.get(&t));
-    let notes = ck.text(Field::Notes, false).map(|(_, t)| t.into());
+    let notes = ck.text(Field::Notes, false).map(|(_, t)| Box::new(t.into()));
 
     // The unit can only be judged once the KPI, the value and the year are known.
     let normalized = match (kpi, &value, year) {

@@ -141,7 +141,7 @@ pub fn observations(sub: &SubView<'_>, rows: &[Observation], schema: &Schema) ->
         ("scope", text(o().map(|o| o.scope.as_deref()))),
         ("gas", text(o().map(|o| o.gas.as_deref()))),
         ("facility", text(o().map(|o| o.facility.as_deref()))),
-        ("notes", text(o().map(|o| o.notes.as_deref()))),
+        ("notes", text(o().map(|o| o.notes.as_deref().map(|n| &**n)))),
         ("qualifier", category(o().map(|o| o.qualifier.as_deref()))),
         ("factor", float64(o().map(|o| Some(o.conversion.factor)))),
         ("gwp_set", category(o().map(|o| o.conversion.gwp_set.map(|s| s.as_str())))),

@@ -74,7 +74,7 @@ fn observations(rel: &str) -> Vec<Obs> {
                 text(o.scope),
                 text(o.gas),
                 text(o.facility),
-                o.notes.map(String::from),
+                o.notes.map(|n| String::from(*n)),
             )
         })
         .collect()
