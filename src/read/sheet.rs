@@ -36,6 +36,13 @@ pub enum Event {
     Grid { sheet: String, first_col: u32, width: u32 },
     /// Rows of the current grid, in order; blank rows are left out.
     Rows(Vec<GridRow>),
+    /// The current grid's columns, once all its rows are sent: its cells run from `first_col`
+    /// (absolute, 0-based), `width` columns wide, within those its `Grid` event gave (a sheet
+    /// read as it streams is sent as wide as its declared dimension says).
+    Extent { first_col: u32, width: u32 },
+    /// The current grid is dropped, rows and all: its sheet is read again, whole (it did not
+    /// stream: a cell out of order or outside its declared dimension).
+    Restart,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -50,6 +57,17 @@ pub fn stream(
     bytes: &[u8],
     format: Format,
     limits: &Limits,
+    emit: &mut dyn FnMut(Event) -> Result<(), ReadError>,
+) -> Result<(), ReadError> {
+    read_sheets(bytes, format, limits, true, emit)
+}
+
+/// [`stream`], where `as_read` lets a sheet read cell by cell be sent as it is read.
+fn read_sheets(
+    bytes: &[u8],
+    format: Format,
+    limits: &Limits,
+    as_read: bool,
     emit: &mut dyn FnMut(Event) -> Result<(), ReadError>,
 ) -> Result<(), ReadError> {
     if format == Format::Xls {
@@ -81,6 +99,25 @@ pub fn stream(
             continue;
         }
         let mut budget = Budget { limits, cells_left: &mut cells_left };
+        // A sheet read cell by cell is sent as it is read when its cells come in order within
+        // its declared dimension (nearly always); otherwise it is read again, whole.
+        let streamed = match &mut book {
+            _ if !as_read => false,
+            Sheets::Xlsx(x) => {
+                let mut reader = x.worksheet_cells_reader(&sheet).map_err(|e| workbook_error(e.into()))?;
+                let declared = reader.dimensions();
+                budget.streamed(&sheet, declared, || reader.next_cell().map_err(|e| workbook_error(e.into())), emit)?
+            }
+            Sheets::Xlsb(x) => {
+                let mut reader = x.worksheet_cells_reader(&sheet).map_err(|e| workbook_error(e.into()))?;
+                let declared = reader.dimensions();
+                budget.streamed(&sheet, declared, || reader.next_cell().map_err(|e| workbook_error(e.into())), emit)?
+            }
+            _ => false,
+        };
+        if streamed {
+            continue;
+        }
         let grid = match &mut book {
             Sheets::Xlsx(x) => {
                 let mut reader = x.worksheet_cells_reader(&sheet).map_err(|e| workbook_error(e.into()))?;
@@ -145,6 +182,98 @@ impl Budget<'_> {
         Limits::check("rows", "the sheet's rows", rows, l.rows)?;
         Limits::check("grid_cells", "the sheet's grid (rows × columns)", rows.saturating_mul(width), l.grid_cells)?;
         Ok(())
+    }
+
+    /// A sheet read cell by cell (xlsx, xlsb), sent as it is read: its `Grid` event as wide as
+    /// its declared dimension, its rows in batches as they are complete, then its `Extent`, the
+    /// columns its cells span. The grid and its limits are those [`Budget::sparse`] gives. False
+    /// when the sheet does not stream: a cell out of order, outside the declared dimension, or
+    /// past a limit the declared width may overstate; then any grid sent is dropped
+    /// (`Restart`), the cells spent are given back, and the sheet is to be read whole.
+    fn streamed<'d>(
+        &mut self,
+        sheet: &str,
+        declared: calamine::Dimensions,
+        mut next: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'d>>>, ReadError>,
+        emit: &mut dyn FnMut(Event) -> Result<(), ReadError>,
+    ) -> Result<bool, ReadError> {
+        let l = self.limits;
+        let (first_col, last_col) = (declared.start.1, declared.end.1);
+        let width = u64::from(last_col.saturating_sub(first_col)) + 1;
+        if last_col < first_col || width > l.columns {
+            return Ok(false);
+        }
+        let cells_before = *self.cells_left;
+        let mut sent = false;
+        let give_up = |budget: &mut Budget<'_>,
+                       sent: bool,
+                       emit: &mut dyn FnMut(Event) -> Result<(), ReadError>|
+         -> Result<bool, ReadError> {
+            *budget.cells_left = cells_before;
+            if sent {
+                emit(Event::Restart)?;
+            }
+            Ok(false)
+        };
+        let mut batch: Vec<GridRow> = Vec::new();
+        let (mut in_batch, mut kept) = (0usize, 0u64);
+        let mut line: Option<GridRow> = None;
+        let mut last: Option<(u32, u32)> = None;
+        let (mut min_col, mut max_col) = (u32::MAX, 0u32);
+        loop {
+            // The next cell with a value: an empty one (a styled cell) is no cell of the grid.
+            let cell = loop {
+                match next()? {
+                    Some(c) if matches!(c.get_value(), DataRef::Empty) => {}
+                    other => break other,
+                }
+            };
+            let place = cell.as_ref().map(calamine::Cell::get_position);
+            // The row before is complete: kept unless blank, and sent in batches.
+            if let Some(row) = line.take_if(|row| place.is_none_or(|(r, _)| u64::from(r) != row.at))
+                && !row.cells.iter().all(Cell::is_blank)
+            {
+                kept += 1;
+                if kept > l.rows || kept.saturating_mul(width) > l.grid_cells {
+                    return give_up(self, sent, emit);
+                }
+                in_batch += row.cells.len();
+                batch.push(row);
+                if in_batch >= BATCH_CELLS {
+                    if !sent {
+                        emit(Event::Grid { sheet: sheet.to_owned(), first_col, width: width as u32 })?;
+                        sent = true;
+                    }
+                    emit(Event::Rows(std::mem::take(&mut batch)))?;
+                    in_batch = 0;
+                }
+            }
+            let Some(cell) = cell else { break };
+            let (r, c) = cell.get_position();
+            if last.is_some_and(|before| before >= (r, c)) || c < first_col || c > last_col {
+                return give_up(self, sent, emit);
+            }
+            last = Some((r, c));
+            self.spend()?;
+            (min_col, max_col) = (min_col.min(c), max_col.max(c));
+            let row =
+                line.get_or_insert_with(|| GridRow { at: u64::from(r), cells: vec![Cell::Empty; width as usize] });
+            row.cells[(c - first_col) as usize] = ref_to_cell(cell.get_value());
+        }
+        // The columns the cells span, checked as a sheet read whole is.
+        let extent = match min_col {
+            u32::MAX => (0, 0),
+            _ => (min_col, max_col - min_col + 1),
+        };
+        self.shape(kept, u64::from(extent.1))?;
+        if !sent {
+            emit(Event::Grid { sheet: sheet.to_owned(), first_col, width: width as u32 })?;
+        }
+        if !batch.is_empty() {
+            emit(Event::Rows(batch))?;
+        }
+        emit(Event::Extent { first_col: extent.0, width: extent.1 })?;
+        Ok(true)
     }
 
     /// A sheet read cell by cell (xlsx, xlsb): only the cells present are ever held.
@@ -321,28 +450,51 @@ impl<'a> Assembler<'a> {
                     Vec::new(),
                 )));
             }
-            Event::Rows(rows) => {
-                let Some(Sheet::Grid(grid)) = self.sheets.last_mut() else {
-                    return Err(ReadError::Reported {
-                        code: Code::FileUnreadable,
-                        message: "the spreadsheet reader sent rows before a sheet".into(),
-                        hint: String::new(),
-                    });
+            Event::Restart => {
+                if let Some(Sheet::Grid(_)) = self.sheets.last() {
+                    self.sheets.pop();
+                }
+            }
+            Event::Extent { first_col, width } => {
+                let wide = self.width;
+                let grid = self.grid()?;
+                // Within the grid's columns, or the event is refused.
+                let skip = first_col.checked_sub(grid.first_col).map(|s| s as usize);
+                let Some(skip) = skip.filter(|&s| s.saturating_add(width as usize) <= wide) else {
+                    return Err(Self::unexpected("the spreadsheet reader sent columns outside its sheet"));
                 };
+                grid.first_col = first_col;
+                for row in &mut grid.rows {
+                    row.cells.truncate(skip + width as usize);
+                    row.cells.drain(..skip);
+                }
+                self.width = width as usize;
+            }
+            Event::Rows(rows) => {
+                let (width, limit, mut cells) = (self.width, self.limits.grid_cells, self.cells);
+                let grid = self.grid()?;
                 for mut row in rows {
-                    row.cells.resize(self.width, Cell::Empty);
-                    self.cells += self.width as u64;
-                    Limits::check(
-                        "grid_cells",
-                        "the sheet's grid (rows × columns)",
-                        self.cells,
-                        self.limits.grid_cells,
-                    )?;
+                    row.cells.resize(width, Cell::Empty);
+                    cells += width as u64;
+                    Limits::check("grid_cells", "the sheet's grid (rows × columns)", cells, limit)?;
                     grid.rows.push(row);
                 }
+                self.cells = cells;
             }
         }
         Ok(())
+    }
+
+    /// The grid rows go to: the last sheet's.
+    fn grid(&mut self) -> Result<&mut Grid, ReadError> {
+        match self.sheets.last_mut() {
+            Some(Sheet::Grid(grid)) => Ok(grid),
+            _ => Err(Self::unexpected("the spreadsheet reader sent rows before a sheet")),
+        }
+    }
+
+    fn unexpected(message: &str) -> ReadError {
+        ReadError::Reported { code: Code::FileUnreadable, message: message.into(), hint: String::new() }
     }
 
     pub fn finish(self) -> Content {
@@ -356,6 +508,117 @@ mod tests {
 
     fn text(t: &str) -> Cell {
         Cell::Text(t.into())
+    }
+
+    /// What a workbook reads as, sent as read or read whole.
+    fn content(bytes: &[u8], format: Format, as_read: bool) -> Result<Content, String> {
+        let (file, limits) = (Arc::from("book"), Limits::default());
+        let mut assembler = Assembler::new(&file, &limits);
+        read_sheets(bytes, format, &limits, as_read, &mut |event| assembler.push(event)).map_err(|e| e.describe().1)?;
+        Ok(assembler.finish())
+    }
+
+    /// A minimal xlsx of one sheet whose `<sheetData>` is `data`, under `dimension`.
+    fn xlsx(dimension: &str, data: &str) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let parts = [
+            (
+                "[Content_Types].xml",
+                r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_owned(),
+            ),
+            (
+                "_rels/.rels",
+                r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_owned(),
+            ),
+            (
+                "xl/workbook.xml",
+                r#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_owned(),
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_owned(),
+            ),
+            (
+                "xl/worksheets/sheet1.xml",
+                format!(
+                    r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="{dimension}"/><sheetData>{data}</sheetData></worksheet>"#
+                ),
+            ),
+        ];
+        for (name, text) in parts {
+            zip.start_file(name, zip::write::SimpleFileOptions::default()).expect("a part");
+            zip.write_all(text.as_bytes()).expect("its bytes");
+        }
+        zip.finish().expect("the package").into_inner()
+    }
+
+    fn row(r: u32, cells: &[(&str, &str)]) -> String {
+        let cells: String =
+            cells.iter().map(|(at, v)| format!(r#"<c r="{at}{r}" t="inlineStr"><is><t>{v}</t></is></c>"#)).collect();
+        format!(r#"<row r="{r}">{cells}</row>"#)
+    }
+
+    /// A sheet sent as it is read is the grid the sheet read whole gives: the bundled
+    /// workbooks, and sheets that do not stream (a dimension that lies, cells out of order
+    /// after a batch was sent, a place written twice), which are read again.
+    #[test]
+    fn a_sheet_sent_as_read_is_the_sheet_read_whole() {
+        let fixtures = [
+            &include_bytes!("../../tests/fixtures/unseen/en_unnamed_columns.xlsx")[..],
+            include_bytes!("../../tests/fixtures/layouts/es_multi_sheet.xlsx"),
+            include_bytes!("../../tests/fixtures/sheets/cell_values.xlsx"),
+            include_bytes!("../../tests/fixtures/hostile/lying_dimension.xlsx"),
+            include_bytes!("../../tests/fixtures/hostile/far_cell.xlsx"),
+        ];
+        let many: String = (1..=70_000).map(|r| row(r, &[("B", "x"), ("C", " ")])).collect();
+        let made = [
+            // As declared, a blank row between, a column declared but empty.
+            xlsx("A1:D3", &(row(1, &[("B", "kpi"), ("C", "value")]) + &row(2, &[("C", " ")]) + &row(3, &[("B", "a")]))),
+            // A cell outside the declared dimension.
+            xlsx("B1:B2", &(row(1, &[("B", "kpi")]) + &row(2, &[("C", "far")]))),
+            // More than a batch in order, then a row again: a later cell at a place wins.
+            xlsx("B1:C70000", &(many + &row(5, &[("B", "again")]))),
+            // One place twice in a row.
+            xlsx(
+                "A1:A1",
+                r#"<row r="1"><c r="A1" t="inlineStr"><is><t>one</t></is></c><c r="A1" t="inlineStr"><is><t>two</t></is></c></row>"#,
+            ),
+        ];
+        for bytes in fixtures.into_iter().chain(made.iter().map(Vec::as_slice)) {
+            let whole = content(bytes, Format::Xlsx, false);
+            assert_eq!(content(bytes, Format::Xlsx, true), whole);
+            assert!(whole.is_ok(), "{whole:?}");
+        }
+        let Ok(Content::Sheets(sheets)) = content(&made[2], Format::Xlsx, true) else { panic!("a workbook") };
+        let Some(Sheet::Grid(grid)) = sheets.first() else { panic!("a grid") };
+        assert_eq!((grid.first_col, grid.rows.len(), grid.rows[4].cells[0].to_string()), (1, 70_000, "again".into()));
+        let Ok(Content::Sheets(sheets)) = content(&made[0], Format::Xlsx, true) else { panic!("a workbook") };
+        let Some(Sheet::Grid(grid)) = sheets.first() else { panic!("a grid") };
+        assert_eq!((grid.first_col, grid.rows.len(), grid.rows[0].cells.len()), (1, 2, 2), "{grid:?}");
+    }
+
+    /// The events of a sheet sent as read, from a worker that trusts nothing: a restart drops the
+    /// grid; an extent outside the grid is refused.
+    #[test]
+    fn restart_and_extent_are_checked() {
+        let (file, limits) = (Arc::from("book"), Limits::default());
+        let grid = |sheet: &str| Event::Grid { sheet: sheet.into(), first_col: 2, width: 3 };
+        let rows = Event::Rows(vec![GridRow { at: 0, cells: vec![text("a"), text("b"), text("c")] }]);
+        let mut a = Assembler::new(&file, &limits);
+        for event in [grid("x"), rows.clone(), Event::Restart, grid("x"), rows] {
+            a.push(event).expect("accepted");
+        }
+        a.push(Event::Extent { first_col: 3, width: 2 }).expect("within the grid");
+        let Content::Sheets(sheets) = a.finish() else { panic!("sheets") };
+        let [Sheet::Grid(g)] = &sheets[..] else { panic!("one grid: {sheets:?}") };
+        assert_eq!((g.first_col, g.rows[0].cells.clone()), (3, vec![text("b"), text("c")]));
+        for extent in [Event::Extent { first_col: 1, width: 1 }, Event::Extent { first_col: 4, width: 2 }] {
+            let mut a = Assembler::new(&file, &limits);
+            a.push(grid("x")).expect("a grid");
+            assert!(a.push(extent).is_err());
+        }
+        assert!(Assembler::new(&file, &limits).push(Event::Extent { first_col: 0, width: 0 }).is_err());
     }
 
     #[test]
