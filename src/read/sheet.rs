@@ -7,7 +7,10 @@
 //! Limits come first: the zip package is checked before anything is inflated (an xls file's
 //! records are walked instead, [`super::xls`]), xlsx and xlsb
 //! cells are read one by one (a single cell at `XFD1048576` is one cell, not a grid of 17
-//! billion), and a sheet's rows, columns and grid are checked before its grid is built. The
+//! billion), and a sheet's rows, columns and grid are checked before its grid is built. A sheet
+//! read cell by cell is sent as it is read when its cells come in order within its declared
+//! dimension (its rows in batches, then the columns they span); otherwise it is read again,
+//! whole, and its grid is the same. The
 //! events are what a worker process sends back over its pipe ([`super::worker`]); in process,
 //! an [`Assembler`] turns them into [`Content`] directly.
 
