@@ -91,6 +91,50 @@ impl Relative {
     }
 }
 
+/// Where an observation comes from, its row's place and its value cell's, in 16 bytes: a line
+/// of a text file whose value is on it (every row of a long CSV table) by its number alone; a
+/// sheet row's cell, and any other pair of places, boxed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Spot {
+    /// The line (1-based), the value on it.
+    Line(u64),
+    /// A sheet's row (0-based) and the column (0-based) of its value.
+    Cell(Box<(Arc<str>, u32, u32)>),
+    /// The row's place, and the value's by it.
+    Other(Box<(Place, Relative)>),
+}
+
+const _: () = assert!(size_of::<Spot>() == 16);
+
+impl Spot {
+    /// The spot of the row at `row`, whose value cell is `value` by it.
+    pub fn of(row: Place, value: Relative) -> Spot {
+        match (row, value) {
+            (Place::Line { line, field: None }, Relative::Row) => Spot::Line(line),
+            (Place::Row { sheet, row }, Relative::Column(col)) => Spot::Cell(Box::new((sheet, row, col))),
+            (row, value) => Spot::Other(Box::new((row, value))),
+        }
+    }
+
+    /// The row's place.
+    pub fn row(&self) -> Place {
+        match self {
+            Spot::Line(line) => Place::Line { line: *line, field: None },
+            Spot::Cell(cell) => Place::Row { sheet: cell.0.clone(), row: cell.1 },
+            Spot::Other(other) => other.0.clone(),
+        }
+    }
+
+    /// The value cell's place.
+    pub fn value(&self) -> Place {
+        match self {
+            Spot::Line(line) => Place::Line { line: *line, field: None },
+            Spot::Cell(cell) => Place::Cell { sheet: cell.0.clone(), row: cell.1, col: cell.2 },
+            Spot::Other(other) => other.1.place(&other.0),
+        }
+    }
+}
+
 /// Spreadsheet column letters for a 0-based column: 0 → `A`, 25 → `Z`, 26 → `AA`.
 pub fn column_letters(col: u32) -> String {
     let mut n = col as u64 + 1;
@@ -258,6 +302,25 @@ impl<'de> serde::Deserialize<'de> for Loc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A spot gives back the row and the value place it was made of, whichever form it takes.
+    #[test]
+    fn a_spot_gives_back_its_row_and_value() {
+        let sheet: Arc<str> = Arc::from("KPIs");
+        let row = Place::Row { sheet: sheet.clone(), row: 13 };
+        let cases = [
+            (Place::Line { line: 17, field: None }, Place::Line { line: 17, field: None }, "Line"),
+            (Place::Line { line: 17, field: Some(4) }, Place::Line { line: 17, field: Some(4) }, "Other"),
+            (row.clone(), Place::Cell { sheet: sheet.clone(), row: 13, col: 4 }, "Cell"),
+            (row, Place::Cell { sheet, row: 2, col: 4 }, "Other"),
+            (Place::Pointer { pointer: "/0".into() }, Place::Pointer { pointer: "/0/value".into() }, "Other"),
+        ];
+        for (row, value, form) in cases {
+            let spot = Spot::of(row.clone(), Relative::of(&row, value.clone()));
+            assert!(format!("{spot:?}").starts_with(form), "{spot:?}");
+            assert_eq!((spot.row(), spot.value()), (row, value));
+        }
+    }
 
     #[test]
     fn column_letters_roll_over_like_a_spreadsheet() {

@@ -48,7 +48,7 @@ pub fn judge(candidates: &Chunks<Observation>, keys: &[SeriesKey], file: &Arc<st
                     .iter()
                     .filter(|&&j| j != i)
                     .take(OTHERS_NAMED)
-                    .map(|&j| format!("{} at {}", reading(&candidates[j]), candidates[j].row))
+                    .map(|&j| format!("{} at {}", reading(&candidates[j]), candidates[j].spot.row()))
                     .collect();
                 let more = members.len() - 1 - others.len();
                 if more > 0 {
@@ -70,7 +70,7 @@ pub fn judge(candidates: &Chunks<Observation>, keys: &[SeriesKey], file: &Arc<st
                     Finding::new(
                         Code::DuplicateRow,
                         o.row_loc(file),
-                        format!("this row repeats {what} exactly as at {}; it is counted once", first.row),
+                        format!("this row repeats {what} exactly as at {}; it is counted once", first.spot.row()),
                         "delete the repeated row",
                     ),
                 ));

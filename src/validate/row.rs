@@ -246,8 +246,7 @@ pub fn check<'s>(
         facility,
         notes,
         qualifier: qualifier.map(|q| shared.get(q.as_str())),
-        row: row.loc.place.clone(),
-        value_at: value_at.at().clone(),
+        spot: crate::diag::Spot::of(row.loc.place.clone(), value_at.at().clone()),
     };
     Some((observation, kpi))
 }
