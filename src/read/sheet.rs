@@ -29,6 +29,13 @@ use crate::limits::{Exceeded, Limits};
 /// About this many cells go in one [`Event::Rows`].
 const BATCH_CELLS: usize = 1 << 16;
 
+/// A sheet sent as it is read holds its rows as wide as its declared dimension: past this many
+/// grid cells, more than [`SPARSE_RATIO`] for each cell it holds, it is read whole instead (as
+/// wide as its cells), so a dimension that overstates its width costs no more than a sheet read
+/// whole.
+const SPARSE_FLOOR: u64 = 1 << 20;
+const SPARSE_RATIO: u64 = 8;
+
 /// One step of reading a workbook, in file order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Event {
@@ -219,7 +226,7 @@ impl Budget<'_> {
             Ok(false)
         };
         let mut batch: Vec<GridRow> = Vec::new();
-        let (mut in_batch, mut kept) = (0usize, 0u64);
+        let (mut in_batch, mut kept, mut held) = (0usize, 0u64, 0u64);
         let mut line: Option<GridRow> = None;
         let mut last: Option<(u32, u32)> = None;
         let (mut min_col, mut max_col) = (u32::MAX, 0u32);
@@ -237,7 +244,10 @@ impl Budget<'_> {
                 && !row.cells.iter().all(Cell::is_blank)
             {
                 kept += 1;
-                if kept > l.rows || kept.saturating_mul(width) > l.grid_cells {
+                // Past the limits the declared width may overstate, or mostly empty (a dimension
+                // far wider than the cells): the sheet is read whole, as wide as its cells.
+                let grid = kept.saturating_mul(width);
+                if kept > l.rows || grid > l.grid_cells || grid > SPARSE_FLOOR && grid > SPARSE_RATIO * held {
                     return give_up(self, sent, emit);
                 }
                 in_batch += row.cells.len();
@@ -258,6 +268,7 @@ impl Budget<'_> {
             }
             last = Some((r, c));
             self.spend()?;
+            held += 1;
             (min_col, max_col) = (min_col.min(c), max_col.max(c));
             let row =
                 line.get_or_insert_with(|| GridRow { at: u64::from(r), cells: vec![Cell::Empty; width as usize] });
@@ -582,6 +593,8 @@ mod tests {
             xlsx("B1:B2", &(row(1, &[("B", "kpi")]) + &row(2, &[("C", "far")]))),
             // More than a batch in order, then a row again: a later cell at a place wins.
             xlsx("B1:C70000", &(many + &row(5, &[("B", "again")]))),
+            // A dimension far wider than its cells: read whole once mostly empty.
+            xlsx("A1:XFD2000", &(1..=2000).map(|r| row(r, &[("A", "x")])).collect::<String>()),
             // One place twice in a row.
             xlsx(
                 "A1:A1",
