@@ -86,6 +86,38 @@ pub fn same_text(a: &str, b: &str) -> bool {
     std::ptr::eq(a, b) || a == b
 }
 
+/// Values remembered by the addresses of the `N` texts (or their absence) they were worked out
+/// from, without hashing or comparing a text: rows that share their texts share their value.
+/// Every text is borrowed for `'a`, so it stays alive, and one address and length stays one
+/// text, for as long as the table. Texts not shared (each row its own copy) are not remembered
+/// past [`Remembered::MAX`] entries.
+pub struct ByAddress<'a, const N: usize, V> {
+    known: rustc_hash::FxHashMap<[(usize, usize); N], V>,
+    texts: std::marker::PhantomData<&'a str>,
+}
+
+impl<const N: usize, V> Default for ByAddress<'_, N, V> {
+    fn default() -> Self {
+        ByAddress { known: Default::default(), texts: std::marker::PhantomData }
+    }
+}
+
+impl<'a, const N: usize, V: Copy> ByAddress<'a, N, V> {
+    /// The value for `texts`: remembered, or `work_out()`, remembered while there is room.
+    pub fn get(&mut self, texts: [Option<&'a str>; N], work_out: impl FnOnce() -> V) -> V {
+        // No text lies at address 0: an absent one is told from every text.
+        let key = texts.map(|t| t.map_or((0, 0), |t| (t.as_ptr() as usize, t.len())));
+        if let Some(&value) = self.known.get(&key) {
+            return value;
+        }
+        let value = work_out();
+        if self.known.len() < Remembered::<V>::MAX {
+            self.known.insert(key, value);
+        }
+        value
+    }
+}
+
 impl SharedStr {
     pub fn as_str(&self) -> &str {
         &self.0
@@ -218,5 +250,31 @@ impl<T> std::ops::DerefMut for Lent<'_, T> {
             Lent::Slot(guard) => guard,
             Lent::Own(own) => own,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ByAddress;
+
+    /// One text at one address is worked out once; the same text at another address, and an
+    /// absent text beside an empty one, are told apart (worked out again, never mistaken).
+    #[test]
+    fn values_by_address_are_worked_out_once_a_text() {
+        let (a, b): (&'static str, &'static str) = (String::from("tCO2e").leak(), String::from("tCO2e").leak());
+        let empty: &'static str = String::new().leak();
+        let mut memo: ByAddress<'_, 2, usize> = ByAddress::default();
+        let mut worked = 0;
+        let mut get = |texts: [Option<&'static str>; 2]| {
+            memo.get(texts, || {
+                worked += 1;
+                worked
+            })
+        };
+        assert_eq!(get([Some(a), None]), 1);
+        assert_eq!(get([Some(a), None]), 1, "the same addresses: remembered");
+        assert_eq!(get([Some(b), None]), 2, "another copy of the text: worked out");
+        assert_eq!(get([Some(a), Some(empty)]), 3, "an empty text is not an absent one");
+        assert_eq!(get([Some(a), None]), 1);
     }
 }

@@ -165,9 +165,12 @@ fn split_plain(text: &str) -> Option<Split<'_>> {
         Some(rest) => (true, rest),
         None => (false, text),
     };
-    let (int, frac) = split_at_byte(core, b'.').unwrap_or((core, "1"));
+    let (int, frac) = match split_at_byte(core, b'.') {
+        Some((int, frac)) => (int, Some(frac)),
+        None => (core, None),
+    };
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    (digits(int) && digits(frac)).then(|| Split { core, negative, exponent: None, unit: String::new() })
+    (digits(int) && frac.is_none_or(digits)).then(|| Split { core, negative, exponent: None, unit: String::new() })
 }
 
 /// `text` split at its first `byte` (an ASCII one, so both sides are texts), like

@@ -476,9 +476,6 @@ impl Interned {
     }
 }
 
-/// How many distinct texts of rows [`Gathered::add_rows`] remembers by their addresses.
-const ADDRESSES: usize = 4096;
-
 /// What the summary reads of one observation.
 #[derive(Clone, Copy)]
 struct Read<'r> {
@@ -540,36 +537,24 @@ impl Gathered {
     fn add_rows<'r>(&mut self, rows: impl Iterator<Item = (Read<'r>, f64)>) {
         let texts = &mut self.texts;
         // Rows repeat their texts: the last row's are tried first, then those met at the same
-        // addresses (the observations' texts are shared; every text borrowed for `'r` is alive
-        // throughout, so one address and length is one text), then the texts themselves.
+        // addresses (the observations' texts are shared), then the texts themselves.
         let mut last: Option<(Read<'r>, Ids)> = None;
-        let mut at: rustc_hash::FxHashMap<[(usize, usize); 4], Ids> = Default::default();
-        let address = |t: &str| (t.as_ptr() as usize, t.len());
+        let mut at: crate::memo::ByAddress<'r, 4, Ids> = Default::default();
         for (read, value) in rows {
             let ids = match last {
                 Some((seen, ids)) if seen == read => ids,
                 _ => {
-                    let key = [read.cluster, read.scope.unwrap_or(""), read.country, read.unit].map(address);
-                    match at.get(&key) {
-                        Some(&ids) if read.scope.is_some() == ids.0.is_some() => ids,
-                        _ => {
-                            if !self.clusters.contains(read.cluster) {
-                                self.clusters.insert(read.cluster.to_owned());
-                            }
-                            if !self.countries.contains(read.country) {
-                                self.countries.insert(read.country.to_owned());
-                            }
-                            let ids = (
-                                read.scope.and_then(|s| std::num::NonZeroU32::new(texts.of(s).saturating_add(1))),
-                                texts.of(read.country),
-                                texts.of(read.unit),
-                            );
-                            if at.len() < ADDRESSES {
-                                at.insert(key, ids);
-                            }
-                            ids
+                    let shared = [Some(read.cluster), read.scope, Some(read.country), Some(read.unit)];
+                    at.get(shared, || {
+                        if !self.clusters.contains(read.cluster) {
+                            self.clusters.insert(read.cluster.to_owned());
                         }
-                    }
+                        if !self.countries.contains(read.country) {
+                            self.countries.insert(read.country.to_owned());
+                        }
+                        let scope = read.scope.and_then(|s| std::num::NonZeroU32::new(texts.of(s).saturating_add(1)));
+                        (scope, texts.of(read.country), texts.of(read.unit))
+                    })
                 }
             };
             last = Some((read, ids));

@@ -365,9 +365,6 @@ pub fn text<'a>(values: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
     Arc::new(values.collect::<StringArray>())
 }
 
-/// How many addresses [`category`] remembers.
-const ADDRESSES: usize = 4096;
-
 /// A dictionary column: each distinct value once, in order of first appearance. A value equal
 /// to the one before it (a submission's id on every row, a cluster's rows together) takes its
 /// key without a lookup, and a value at the same address as one met before (the rows' shared
@@ -377,8 +374,7 @@ pub fn category<'a>(values: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
     let mut keys = arrow::array::Int32Builder::with_capacity(lower);
     let mut dictionary = StringBuilder::new();
     let mut known: std::collections::HashMap<&str, i32, ahash::RandomState> = Default::default();
-    // Every value borrowed for `'a` is alive throughout: one address and length is one text.
-    let mut at: rustc_hash::FxHashMap<(usize, usize), i32> = Default::default();
+    let mut at: crate::memo::ByAddress<'a, 1, i32> = Default::default();
     let mut last: Option<(&str, i32)> = None;
     for v in values {
         let Some(v) = v else {
@@ -387,21 +383,13 @@ pub fn category<'a>(values: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
         };
         let key = match last {
             Some((text, key)) if crate::memo::same_text(text, v) => key,
-            _ => match at.get(&(v.as_ptr() as usize, v.len())) {
-                Some(&key) => key,
-                None => {
-                    let next = i32::try_from(known.len()).unwrap_or(i32::MAX);
-                    let key = *known.entry(v).or_insert_with(|| {
-                        dictionary.append_value(v);
-                        next
-                    });
-                    // Bounded: texts not shared (each row its own copy) are looked up by value.
-                    if at.len() < ADDRESSES {
-                        at.insert((v.as_ptr() as usize, v.len()), key);
-                    }
-                    key
-                }
-            },
+            _ => at.get([Some(v)], || {
+                let next = i32::try_from(known.len()).unwrap_or(i32::MAX);
+                *known.entry(v).or_insert_with(|| {
+                    dictionary.append_value(v);
+                    next
+                })
+            }),
         };
         last = Some((v, key));
         keys.append_value(key);
