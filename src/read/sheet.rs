@@ -110,30 +110,24 @@ fn read_sheets(
         }
         let mut budget = Budget { limits, cells_left: &mut cells_left };
         // A sheet read cell by cell is sent as it is read when its cells come in order within
-        // its declared dimension (nearly always); otherwise it is read again, whole.
+        // its declared dimension (nearly always); otherwise it is read again, whole. (xlsx and
+        // xlsb readers are two types with the same methods.)
+        macro_rules! cell_by_cell {
+            ($book:expr) => {{
+                let mut reader = $book.worksheet_cells_reader(&sheet).map_err(|e| workbook_error(e.into()))?;
+                let declared = reader.dimensions();
+                let mut next = || reader.next_cell().map_err(|e| workbook_error(e.into()));
+                if as_read && budget.streamed(&sheet, declared, &mut next, emit)? {
+                    continue;
+                }
+                drop(reader);
+                let mut reader = $book.worksheet_cells_reader(&sheet).map_err(|e| workbook_error(e.into()))?;
+                budget.sparse(|| reader.next_cell().map_err(|e| workbook_error(e.into())))?
+            }};
+        }
         let grid = match &mut book {
-            Sheets::Xlsx(x) => {
-                let mut reader = x.worksheet_cells_reader(&sheet).map_err(|e| workbook_error(e.into()))?;
-                let declared = reader.dimensions();
-                let mut next = || reader.next_cell().map_err(|e| workbook_error(e.into()));
-                if as_read && budget.streamed(&sheet, declared, &mut next, emit)? {
-                    continue;
-                }
-                drop(reader);
-                let mut reader = x.worksheet_cells_reader(&sheet).map_err(|e| workbook_error(e.into()))?;
-                budget.sparse(|| reader.next_cell().map_err(|e| workbook_error(e.into())))?
-            }
-            Sheets::Xlsb(x) => {
-                let mut reader = x.worksheet_cells_reader(&sheet).map_err(|e| workbook_error(e.into()))?;
-                let declared = reader.dimensions();
-                let mut next = || reader.next_cell().map_err(|e| workbook_error(e.into()));
-                if as_read && budget.streamed(&sheet, declared, &mut next, emit)? {
-                    continue;
-                }
-                drop(reader);
-                let mut reader = x.worksheet_cells_reader(&sheet).map_err(|e| workbook_error(e.into()))?;
-                budget.sparse(|| reader.next_cell().map_err(|e| workbook_error(e.into())))?
-            }
+            Sheets::Xlsx(x) => cell_by_cell!(x),
+            Sheets::Xlsb(x) => cell_by_cell!(x),
             other => budget.dense(other.worksheet_range(&sheet).map_err(workbook_error)?)?,
         };
         emit(Event::Grid { sheet, first_col: grid.first_col, width: grid.width })?;
