@@ -11,7 +11,7 @@ use std::borrow::Cow;
 
 use crate::normalize;
 use crate::read::Cell;
-use crate::schema::{Field, Schema};
+use crate::schema::{Field, Fits, Schema};
 
 use super::cues::{split_unit, wordy};
 
@@ -34,7 +34,7 @@ pub(super) fn role<'a>(cells: impl Iterator<Item = Cow<'a, Cell>>, schema: &Sche
     }
     let n = cells.len() as f64;
     // Each distinct cell judged once, weighed by how often it occurs: a column repeats its
-    // KPI names, units and clusters.
+    // KPI names, units and clusters. A text's fits are judged once a run ([`Schema::fits`]).
     let mut distinct: Vec<(&Cell, usize)> = Vec::new();
     for &c in &cells {
         match distinct.iter_mut().find(|(d, _)| *d == c) {
@@ -42,22 +42,16 @@ pub(super) fn role<'a>(cells: impl Iterator<Item = Cow<'a, Cell>>, schema: &Sche
             None => distinct.push((c, 1)),
         }
     }
-    let share = |fits: &dyn Fn(&Cell) -> bool| {
-        distinct.iter().filter(|(c, _)| fits(c)).map(|(_, k)| k).sum::<usize>() as f64 / n
-    };
-    let year = share(&|c| year_of(c).is_some());
-    if year >= SHARE && distinct_years(&cells) {
+    let count = |fit: &dyn Fn(&Cell) -> bool| distinct.iter().filter(|(c, _)| fit(c)).map(|(_, k)| k).sum::<usize>();
+    if count(&|c| year_of(c).is_some()) as f64 / n >= SHARE && distinct_years(&cells) {
         return Some(Field::Year);
     }
-    let text = |c: &Cell| match c {
-        Cell::Text(t) if wordy(t) => Some(t.trim().to_owned()),
-        _ => None,
-    };
-    let kpi = share(&|c| text(c).is_some_and(|t| schema.find_kpi(split_unit(&t, schema).0).is_some()));
-    let cluster = share(&|c| text(c).is_some_and(|t| schema.clusters.find(&t).is_some()));
-    let country = share(&|c| text(c).is_some_and(|t| schema.countries.find(&t).is_some()));
-    let unit = share(&|c| text(c).is_some_and(|t| normalize::parse(schema, &t).is_ok()));
-    let number = share(&|c| numeric(c));
+    let number = count(&|c| numeric(c)) as f64 / n;
+    let judged: Vec<(Fits, usize)> = distinct.iter().map(|&(c, k)| (fits(c, schema), k)).collect();
+    let share =
+        |fit: fn(Fits) -> bool| judged.iter().filter(|(f, _)| fit(*f)).map(|(_, k)| k).sum::<usize>() as f64 / n;
+    let (kpi, cluster, country, unit) =
+        (share(|f| f.kpi), share(|f| f.cluster), share(|f| f.country), share(|f| f.unit));
     let roles = [
         (Field::Kpi, kpi),
         (Field::Cluster, cluster),
@@ -68,6 +62,19 @@ pub(super) fn role<'a>(cells: impl Iterator<Item = Cow<'a, Cell>>, schema: &Sche
     let (best, best_share) = roles.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1))?;
     let rivals = roles.iter().filter(|(f, s)| *f != best && *s >= RIVAL).count();
     (best_share >= SHARE && rivals == 0).then_some(best)
+}
+
+/// The roles a cell's text fits: none for a cell that is no wordy text.
+fn fits(cell: &Cell, schema: &Schema) -> Fits {
+    match cell {
+        Cell::Text(t) if wordy(t) => schema.fits.get(t.trim(), |t| Fits {
+            kpi: schema.find_kpi(split_unit(t, schema).0).is_some(),
+            cluster: schema.clusters.find(t).is_some(),
+            country: schema.countries.find(t).is_some(),
+            unit: normalize::parse(schema, t).is_ok(),
+        }),
+        _ => Fits::default(),
+    }
 }
 
 fn year_of(c: &Cell) -> Option<i64> {
@@ -118,5 +125,23 @@ mod tests {
         let cells: Vec<Cell> =
             ["Mt CO2e", "Mt CO2e", "GBP m", "jobs", "t H2"].iter().map(|t| Cell::Text((*t).into())).collect();
         assert_eq!(role(cells.iter().map(Cow::Borrowed), &s), Some(Field::Unit));
+    }
+
+    /// What a text fits is judged once a run: a column met again, in this file or another, reads
+    /// as it did, and its texts are looked up in the run's memo, not judged again.
+    #[test]
+    fn a_text_is_judged_once_a_run() {
+        let s = Schema::bundled().unwrap();
+        let texts = |t: &[&str]| -> Vec<Cell> { t.iter().map(|t| Cell::Text((*t).into())).collect() };
+        let clusters = texts(&["Port of Rotterdam", "Humber", "Port of Rotterdam", "Humber"]);
+        let read = |cells: &[Cell]| role(cells.iter().map(Cow::Borrowed), &s);
+        assert_eq!(read(&clusters), Some(Field::Cluster));
+        assert_eq!(read(&clusters), Some(Field::Cluster), "read again from the memo");
+        // A text the memo holds is not judged again: one given a unit's fit reads as a unit.
+        let unknown = texts(&["banana split", "banana split", "banana split"]);
+        assert_eq!(read(&unknown), None);
+        let fresh = Schema::bundled().unwrap();
+        fresh.fits.get("banana split", |_| Fits { unit: true, ..Fits::default() });
+        assert_eq!(role(unknown.iter().map(Cow::Borrowed), &fresh), Some(Field::Unit));
     }
 }

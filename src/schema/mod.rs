@@ -124,6 +124,19 @@ pub struct Schema {
     pub kpi_words: Matcher,
     /// Column headers read by their words, entries in `fields.toml` order.
     pub field_words: Matcher,
+    /// Which roles a cell's text fits, as a column read by its contents judges it
+    /// ([`crate::map`]): a run judges each text once, whichever file or column met it.
+    pub fits: crate::memo::SharedMemo<Fits>,
+}
+
+/// The roles of a column one text fits: a KPI name (perhaps with its unit), a registry cluster,
+/// a country, a unit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Fits {
+    pub kpi: bool,
+    pub cluster: bool,
+    pub country: bool,
+    pub unit: bool,
 }
 
 /// How a name was read: exactly, by its words, or not at all.
@@ -226,6 +239,7 @@ impl Schema {
             limits: crate::limits::Limits::default(),
             fx: FxRates::from_csv(src.fx.0, src.fx.1)?,
             currencies: Currencies::from_csv(src.currencies.0, src.currencies.1)?,
+            fits: Default::default(),
         })
     }
 }
