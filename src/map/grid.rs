@@ -12,7 +12,7 @@
 //! (`Cluster: …`, `Currency: …`) whose values are defaults for the table's rows. Each
 //! observation's cells keep their exact location: in a wide table the value's own cell.
 //! A long table's data rows are mapped a batch at a time, its chunks on every core, in file
-//! order; given a [`Sink`], each batch's rows go to it (to be checked) before the next is mapped.
+//! order; given a [`Sink`], each batch's rows go to it (to be checked) while the next is mapped.
 //! A text file's rows may come packed ([`crate::read::Packed`]): the first rows are unpacked to
 //! find the header, the others a piece at a time as a long table's rows are mapped, or all at
 //! once for any other layout, so that every layout reads the rows the file read whole gives.
@@ -821,8 +821,8 @@ fn long(
 
     // The data rows, apart: a batch at a time, each row's cells are taken into a raw row, the
     // cells nothing read are reported, and the row is emptied. A batch's chunks are mapped on
-    // every core; with a sink, each batch's rows go to it at once, so the table is never held
-    // whole twice (as cells and as rows). The packed rows after them are unpacked a few pieces
+    // every core; with a sink, each batch's rows go to it while the next batch is mapped, so
+    // the table is never held whole twice (as cells and as rows). The packed rows after them are unpacked a few pieces
     // at a time, so a long text file is never held whole as cells.
     let mut data = grid.rows.split_off(h + 1);
     let packed = std::mem::take(&mut grid.rest);
@@ -859,8 +859,12 @@ fn long(
     }
     let mut unread = Vec::new();
     let mut accounted = Vec::new();
-    let mut gather = |parts: Vec<Part>, out: &mut Mapped| {
-        let mut entries = Vec::with_capacity(parts.iter().map(|p| p.entries.len()).sum());
+    // A round's entries wait here, mapped, to go to the sink while the next round is mapped.
+    let mut waiting: Vec<super::Entry> = Vec::new();
+    let checked = sink.is_some();
+    let mut gather = |parts: Vec<Part>, out: &mut Mapped, waiting: &mut Vec<super::Entry>| {
+        let entries = if checked { waiting } else { &mut out.entries };
+        entries.reserve(parts.iter().map(|p| p.entries.len()).sum());
         for part in parts {
             entries.extend(part.entries);
             out.explanation.extend(part.explanation);
@@ -868,44 +872,66 @@ fn long(
             unread.extend(part.unread);
             accounted.extend(part.accounted);
         }
-        match sink.as_deref_mut() {
-            Some(sink) => sink.take(entries),
-            None => out.entries.extend(entries),
-        }
     };
     // The table's row index of data row `k` (the header is its row 0).
     for (b, batch) in data.chunks_mut(MAP_BATCH).enumerate() {
         let first = 1 + b * MAP_BATCH;
-        let parts: Vec<Part> = if batch.len() <= MAP_CHUNK {
-            vec![rows.map(batch, first, &out.seen)]
-        } else {
-            use rayon::prelude::*;
-            batch
-                .par_chunks_mut(MAP_CHUNK)
-                .enumerate()
-                .map(|(k, chunk)| rows.map(chunk, first + k * MAP_CHUNK, &out.seen))
-                .collect()
+        let seen = &out.seen;
+        let map_batch = || -> Vec<Part> {
+            if batch.len() <= MAP_CHUNK {
+                vec![rows.map(batch, first, seen)]
+            } else {
+                use rayon::prelude::*;
+                batch
+                    .par_chunks_mut(MAP_CHUNK)
+                    .enumerate()
+                    .map(|(k, chunk)| rows.map(chunk, first + k * MAP_CHUNK, seen))
+                    .collect()
+            }
         };
-        gather(parts, out);
+        let parts = beside_the_check(map_batch, &mut waiting, &mut sink);
+        gather(parts, out, &mut waiting);
     }
-    // Packed rows, a piece on each core (but no more than a few batches' rows at once): each
-    // piece's cells seen are its own.
+    // Packed rows, a piece on each core (but no more than a few batches' rows at once, with
+    // the round before being checked): each piece's cells seen are its own.
     let mut packed = packed.into_iter().peekable();
     while packed.peek().is_some() {
         use rayon::prelude::*;
         let (mut pieces, mut held): (Vec<Packed>, usize) = (Vec::new(), 0);
         while pieces.len() < rayon::current_num_threads().max(1)
-            && held < 4 * MAP_BATCH
+            && held < 2 * MAP_BATCH
             && let Some(piece) = packed.next()
         {
             held += piece.len();
             pieces.push(piece);
         }
-        let parts: Vec<Part> = pieces.into_par_iter().map(|piece| rows.map_packed(&piece)).collect();
-        gather(parts, out);
+        let map_pieces = || -> Vec<Part> { pieces.into_par_iter().map(|piece| rows.map_packed(&piece)).collect() };
+        let parts = beside_the_check(map_pieces, &mut waiting, &mut sink);
+        gather(parts, out, &mut waiting);
+    }
+    if let Some(sink) = sink {
+        sink.take(waiting);
     }
     out.accounted.extend(accounted);
     unread
+}
+
+/// Map a round of a long table's rows (`map_round`) while the entries of the round before
+/// (`waiting`) are checked by the sink, on every core: the check's serial part (its rows taken
+/// in order) overlaps the mapping. Without a sink, or with nothing waiting, the round is just
+/// mapped. The entries go to the sink in file order: a round's before the next round's.
+fn beside_the_check(
+    map_round: impl FnOnce() -> Vec<Part> + Send,
+    waiting: &mut Vec<super::Entry>,
+    sink: &mut Option<&mut dyn Sink>,
+) -> Vec<Part> {
+    match sink.as_deref_mut() {
+        Some(sink) if !waiting.is_empty() => {
+            let ready = std::mem::take(waiting);
+            rayon::join(map_round, || sink.take(ready)).0
+        }
+        _ => map_round(),
+    }
 }
 
 /// Data rows of a long table mapped (and, with a sink, handed on) together: what is held at

@@ -107,7 +107,7 @@ pub enum Entry {
 /// [`crate::validate::Checker`]): a batch of entries at a time, in file order, so a large table
 /// is never held whole as rows. Entries not given to it stay in [`Mapped::entries`], after
 /// every entry it took.
-pub trait Sink {
+pub trait Sink: Send {
     /// About this many more rows will come.
     fn expect(&mut self, rows: usize);
     /// The next entries, in file order.
