@@ -2,7 +2,9 @@
 //! a candidate dropped then (a repeat, a conflict) is rejected with its cells as written. Nearly
 //! no candidate is, so the texts are kept packed one after the other, a block of rows at a time,
 //! and read by walking their block: each text is its fields' bits and each field's length
-//! (LEB128) before its bytes, about 100 bytes a row of the benchmark's L.
+//! (LEB128) before its bytes, about 100 bytes a row of the benchmark's L. A number (a
+//! spreadsheet's or a JSON file's) is kept as its 8 bytes and written out only when its row is
+//! read back: nearly no row is, and writing a number costs more than keeping it.
 //!
 //! A full block is compressed (zstd, its fastest level), on every core, as the rows come
 //! ([`Texts::seal`]): a file's rows repeat their names, units and ids, so a block takes about a
@@ -15,8 +17,9 @@ use crate::schema::Field;
 const BLOCK_ROWS: usize = 4096;
 
 /// A row's non-blank cells as text, packed: what a rejects row shows of it ([`RawText::fields`]).
-/// Two bytes of bits, bit `i` set when field `i` is present, then each present field's length
-/// (LEB128) and bytes, in field order.
+/// Two bytes of bits, bit `i` set when field `i` is present, two more with bit `i` set when it
+/// is a number, then each present field in field order: a number's 8 bytes (little-endian
+/// bits), any other field's length (LEB128) and bytes.
 pub(super) struct RawText(Vec<u8>);
 
 const _: () = assert!(Field::COUNT <= 16);
@@ -31,13 +34,14 @@ impl RawText {
             .iter()
             .flatten()
             .map(|l| if let crate::read::Cell::Text(t) = &l.cell { t.len() + 3 } else { 27 });
-        let mut bytes = Vec::with_capacity(2 + size.sum::<usize>());
-        bytes.extend_from_slice(&[0, 0]);
+        let mut bytes = Vec::with_capacity(HEAD + size.sum::<usize>());
+        bytes.extend_from_slice(&[0; HEAD]);
         let mut text = RawText(bytes);
         let mut written = String::new();
         for (i, located) in row.fields.iter().enumerate() {
             match located.as_ref().map(|l| &l.cell).filter(|c| !c.is_blank()) {
                 Some(crate::read::Cell::Text(t)) => text.push(i, t.as_bytes()),
+                Some(crate::read::Cell::Number(n)) => text.push_number(i, *n),
                 Some(cell) => {
                     written.clear();
                     // Writing to a string cannot fail.
@@ -52,8 +56,7 @@ impl RawText {
 
     /// Add field `i` (after any field before it).
     fn push(&mut self, i: usize, bytes: &[u8]) {
-        let present = u16::from_le_bytes([self.0[0], self.0[1]]) | (1 << i);
-        self.0[..2].copy_from_slice(&present.to_le_bytes());
+        self.mark(0, i);
         let mut len = bytes.len();
         // LEB128: seven bits a byte, the high bit set on all but the last.
         while len >= 0x80 {
@@ -64,17 +67,43 @@ impl RawText {
         self.0.extend_from_slice(bytes);
     }
 
+    /// Add field `i`, a number (after any field before it).
+    fn push_number(&mut self, i: usize, n: f64) {
+        self.mark(0, i);
+        self.mark(2, i);
+        self.0.extend_from_slice(&n.to_bits().to_le_bytes());
+    }
+
+    /// Set bit `i` of the two bytes of bits at `at`.
+    fn mark(&mut self, at: usize, i: usize) {
+        let bits = u16::from_le_bytes([self.0[at], self.0[at + 1]]) | (1 << i);
+        self.0[at..at + 2].copy_from_slice(&bits.to_le_bytes());
+    }
+
     pub(super) fn fields(&self) -> Vec<(Field, String)> {
         unpack(&self.0, true).map(|(fields, _)| fields).unwrap_or_default()
     }
 }
 
+/// The bytes of bits before a text's fields: which are present, which are numbers.
+const HEAD: usize = 4;
+
 /// The packed text at the start of `bytes`: its fields (with `read`), and its length in bytes.
 fn unpack(bytes: &[u8], read: bool) -> Option<(Vec<(Field, String)>, usize)> {
-    let present = u16::from_le_bytes([*bytes.first()?, *bytes.get(1)?]);
-    let (mut at, mut fields) = (2, Vec::new());
+    let bits = |at: usize| Some(u16::from_le_bytes([*bytes.get(at)?, *bytes.get(at + 1)?]));
+    let (present, numbers) = (bits(0)?, bits(2)?);
+    let (mut at, mut fields) = (HEAD, Vec::new());
     for (i, field) in Field::ALL.iter().enumerate() {
         if present & (1 << i) == 0 {
+            continue;
+        }
+        if numbers & (1 << i) != 0 {
+            let end = at.checked_add(8)?;
+            let number = f64::from_bits(u64::from_le_bytes(bytes.get(at..end)?.try_into().ok()?));
+            at = end;
+            if read {
+                fields.push((*field, crate::read::Cell::Number(number).to_string()));
+            }
             continue;
         }
         let (mut len, mut shift) = (0usize, 0);
@@ -231,11 +260,36 @@ mod tests {
     }
 
     fn text_of(fields: &[(Field, String)]) -> RawText {
-        let mut text = RawText(vec![0, 0]);
+        let mut text = RawText(vec![0; HEAD]);
         for (field, t) in fields {
             text.push(field.index(), t.as_bytes());
         }
         text
+    }
+
+    /// A number is kept as its bits, and read back as its cell shows it (a whole number without
+    /// a fraction, the rest as Rust writes them), between texts before and after it.
+    #[test]
+    fn numbers_read_back_as_their_cells_show_them() {
+        let mut text = RawText(vec![0; HEAD]);
+        text.push(Field::Cluster.index(), b"Humber");
+        text.push_number(Field::Year.index(), 2023.0);
+        text.push(Field::Kpi.index(), b"jobs");
+        text.push_number(Field::Value.index(), -1234.5);
+        let want =
+            |t: &[(Field, &str)]| -> Vec<(Field, String)> { t.iter().map(|(f, s)| (*f, s.to_string())).collect() };
+        assert_eq!(
+            text.fields(),
+            want(&[(Field::Cluster, "Humber"), (Field::Year, "2023"), (Field::Kpi, "jobs"), (Field::Value, "-1234.5")])
+        );
+        let mut texts = Texts::default();
+        texts.push(&text);
+        texts.push(&text_of(&fields_of(1)));
+        let mut reader = texts.reader();
+        assert_eq!(reader.fields(1), fields_of(1), "a text after one holding numbers");
+        let mut small = RawText(vec![0; HEAD]);
+        small.push_number(Field::Value.index(), 0.1 + 0.2);
+        assert_eq!(small.fields(), want(&[(Field::Value, "0.30000000000000004")]));
     }
 
     /// Every text read back is its row's, over several blocks sealed and open, whichever are
