@@ -37,8 +37,9 @@ impl<'a> Check<'a> {
         ));
     }
 
-    /// The field's text, reporting it when required and missing, or when it is an error cell.
-    fn text(&mut self, field: Field, required: bool) -> Option<(&'a Located, Cow<'a, str>)> {
+    /// The field's cell when it holds something, reporting it when required and missing, or
+    /// when it is an error cell.
+    fn cell(&mut self, field: Field, required: bool) -> Option<&'a Located> {
         let Some(at) = self.row.get(field) else {
             if required {
                 self.missing(field, "");
@@ -54,15 +55,21 @@ impl<'a> Check<'a> {
             );
             return None;
         }
-        match at.cell.text().filter(|t| !t.is_empty()) {
-            Some(t) => Some((at, t)),
-            None => {
-                if required {
-                    self.missing(field, "");
-                }
-                None
+        // A number always holds something: it is not written out to be told so.
+        let blank = !matches!(at.cell, Cell::Number(_)) && at.cell.text().is_none_or(|t| t.is_empty());
+        if blank {
+            if required {
+                self.missing(field, "");
             }
+            return None;
         }
+        Some(at)
+    }
+
+    /// The field's text, reported as [`Check::cell`] reports it.
+    fn text(&mut self, field: Field, required: bool) -> Option<(&'a Located, Cow<'a, str>)> {
+        let at = self.cell(field, required)?;
+        Some((at, at.cell.text()?))
     }
 }
 
@@ -252,13 +259,16 @@ pub fn check<'s>(
 }
 
 fn year(ck: &mut Check<'_>) -> Option<i32> {
-    let (at, text) = ck.text(Field::Year, true)?;
+    let at = ck.cell(Field::Year, true)?;
+    // A number is written out only to be shown in a message.
+    let text = || at.cell.text().unwrap_or_default();
     let parsed = match &at.cell {
         Cell::Number(n) => whole_number(*n),
-        Cell::Text(_) if text.bytes().all(|b| b.is_ascii_digit()) => text.parse().ok(),
+        Cell::Text(_) => Some(text()).filter(|t| t.bytes().all(|b| b.is_ascii_digit())).and_then(|t| t.parse().ok()),
         _ => None,
     };
     let Some(year) = parsed else {
+        let text = text();
         ck.error(
             Code::YearFormat,
             at,
@@ -282,7 +292,14 @@ fn year(ck: &mut Check<'_>) -> Option<i32> {
 /// The value as a number, with the unit written in the value cell itself (`12.5 MtCO2e`) and
 /// the qualifier its mark gives (`~1200`: approximate).
 fn value<'a>(ck: &mut Check<'a>, schema: &Schema) -> Option<(&'a Located, f64, Option<String>, Option<Qualifier>)> {
-    let (at, text) = ck.text(Field::Value, true)?;
+    let at = ck.cell(Field::Value, true)?;
+    // A number cell is its value: written out only for a message.
+    if let Cell::Number(n) = at.cell
+        && n.is_finite()
+    {
+        return Some((at, n, None, None));
+    }
+    let text = at.cell.text()?;
     let (figure, qualifier) = match (&at.cell, schema.layout.mark(&text)) {
         (Cell::Text(_), Some(Mark::Bound { mark })) => {
             ck.error(
