@@ -137,20 +137,30 @@ impl Spot {
 
 /// Spreadsheet column letters for a 0-based column: 0 → `A`, 25 → `Z`, 26 → `AA`.
 pub fn column_letters(col: u32) -> String {
-    let mut n = col as u64 + 1;
-    let mut letters = Vec::new();
-    while n > 0 {
-        let rem = ((n - 1) % 26) as u8;
-        letters.push(b'A' + rem);
-        n = (n - 1) / 26;
+    Letters(col).to_string()
+}
+
+/// A 0-based column's letters, written without a buffer of their own (a place is written for
+/// every row of a sheet's observations).
+struct Letters(u32);
+
+impl fmt::Display for Letters {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Seven letters reach past the largest column a u32 numbers (26^7 > 2^32).
+        let mut letters = [0u8; 7];
+        let (mut n, mut at) = (u64::from(self.0) + 1, letters.len());
+        while n > 0 {
+            at -= 1;
+            letters[at] = b'A' + ((n - 1) % 26) as u8;
+            n = (n - 1) / 26;
+        }
+        f.write_str(std::str::from_utf8(&letters[at..]).map_err(|_| fmt::Error)?)
     }
-    letters.reverse();
-    String::from_utf8(letters).expect("ASCII letters")
 }
 
 /// A1 reference of a 0-based cell: (13, 4) → `E14`.
 pub fn a1(row: u32, col: u32) -> String {
-    format!("{}{}", column_letters(col), row as u64 + 1)
+    format!("{}{}", Letters(col), u64::from(row) + 1)
 }
 
 /// A sheet name as a spreadsheet formula would write it: quoted when it holds anything but
@@ -172,7 +182,9 @@ impl fmt::Display for Place {
         match self {
             Place::File => Ok(()),
             Place::Sheet { sheet } => write!(f, "{}", SheetName(sheet)),
-            Place::Cell { sheet, row, col } => write!(f, "{}!{}", SheetName(sheet), a1(*row, *col)),
+            Place::Cell { sheet, row, col } => {
+                write!(f, "{}!{}{}", SheetName(sheet), Letters(*col), u64::from(*row) + 1)
+            }
             Place::Row { sheet, row } => write!(f, "{}!row {}", SheetName(sheet), *row as u64 + 1),
             Place::Line { line, field: None } => write!(f, "line {line}"),
             Place::Line { line, field: Some(n) } => write!(f, "line {line}, field {n}"),
@@ -332,6 +344,10 @@ mod tests {
         assert_eq!(column_letters(701), "ZZ");
         assert_eq!(column_letters(702), "AAA");
         assert_eq!(column_letters(16383), "XFD");
+        // The last column a u32 numbers takes seven letters (worked out by hand: 2^32 in
+        // bijective base 26).
+        assert_eq!(column_letters(u32::MAX), "MWLQKWV");
+        assert_eq!(a1(u32::MAX, u32::MAX), "MWLQKWV4294967296");
     }
 
     #[test]
