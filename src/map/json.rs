@@ -45,7 +45,7 @@ pub(super) fn map_document(value: Value, file: &Arc<str>, schema: &Schema, out: 
                     out.note(unknown_column(Loc::new(file, at.clone()), key));
                 }
                 if !v.is_object() || has_records {
-                    out.account(at);
+                    out.account(|| at);
                 }
             }
             if let Some(observations) = doc.remove(OBSERVATIONS) {
@@ -78,7 +78,7 @@ pub(super) fn map_document(value: Value, file: &Arc<str>, schema: &Schema, out: 
                     r.kpi(&key, Value::Object(inner), &base, out);
                 } else {
                     out.note(unknown_column(Loc::new(file, Place::Pointer { pointer: base.clone() }), &key));
-                    out.account(Place::Pointer { pointer: base });
+                    out.account(|| Place::Pointer { pointer: base });
                 }
             }
             if !found {
@@ -152,7 +152,7 @@ impl<'a> Records<'a> {
                         Some(f) => shared.push((f, cell(v.clone()), at.clone())),
                         None => out.note(unknown_column(Loc::new(self.file, at.clone()), key)),
                     }
-                    out.account(at);
+                    out.account(|| at);
                 }
                 for (year, v) in m.into_iter().filter(|(k, _)| year_key(k)) {
                     let at = format!("{base}/{}", escape(&year));
@@ -193,29 +193,31 @@ impl<'a> Records<'a> {
     ) {
         let Value::Object(object) = value else {
             let what = json_kind(&value);
-            out.account(place(None));
+            out.account(|| place(None));
             return self.reject(place, format!("a record must be a JSON object, but this is {what}"), out);
         };
         let mut row = RawRow::new(Loc::new(self.file, place(None)));
         for (key, v) in object {
-            let loc = Loc::new(self.file, place(Some(&key)));
-            out.account(loc.place.clone());
+            let at = place(Some(&key));
+            out.account(|| at.clone());
+            // The key's location, for a finding about it (a key of every record, reported once).
+            let loc = |at: Place| Loc::new(self.file, at);
             let field = match self.schema.read_field(&key) {
                 NameMatch::Exact(f) => Some(f),
                 NameMatch::ByWords { entry, alias, lang } => {
                     if self.reported.insert(key.clone()) {
-                        out.note(header_read(loc.clone(), &key, entry, &alias, &lang));
+                        out.note(header_read(loc(at.clone()), &key, entry, &alias, &lang));
                     }
                     Some(entry)
                 }
                 NameMatch::Refused { .. } => None,
             };
             match field {
-                Some(f) if row.get(f).is_none() => row.set(f, cell(v), loc.place),
+                Some(f) if row.get(f).is_none() => row.set(f, cell(v), at),
                 Some(_) => {}
                 None => {
                     if self.reported.insert(key.clone()) {
-                        out.note(unknown_column(loc, &key));
+                        out.note(unknown_column(loc(at), &key));
                     }
                 }
             }
@@ -244,7 +246,7 @@ impl<'a> Records<'a> {
 
     fn reject(&mut self, place: &dyn Fn(Option<&str>) -> Place, message: String, out: &mut Mapped) {
         let loc = Loc::new(self.file, place(None));
-        out.account(loc.place.clone());
+        out.account(|| loc.place.clone());
         out.note(Finding::new(
             Code::JsonRecord,
             loc.clone(),
@@ -283,6 +285,7 @@ fn json_kind(v: &Value) -> &'static str {
 }
 
 /// Escape a key for a JSON pointer (RFC 6901).
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
+fn escape(key: &str) -> std::borrow::Cow<'_, str> {
+    // Most keys hold neither: they are not copied.
+    if key.contains(['~', '/']) { key.replace('~', "~0").replace('/', "~1").into() } else { key.into() }
 }

@@ -152,9 +152,10 @@ impl Mapped {
         self.entries.push(Entry::Note(finding));
     }
 
-    fn account(&mut self, place: Place) {
+    /// Keep the place `place` gives, when places are tracked (it is not worked out otherwise).
+    fn account(&mut self, place: impl FnOnce() -> Place) {
         if self.track {
-            self.accounted.insert(place);
+            self.accounted.insert(place());
         }
     }
 }
