@@ -245,14 +245,14 @@ impl Sink for Checker<'_> {
                             if raw.blocked.is_none() { row::check(&raw, schema, memo, &mut findings) } else { None };
                         let outcome = match obs {
                             Some((obs, kpi)) => {
-                                let range = plausible::range(&obs, kpi, file);
+                                let range = plausible::range(&obs, kpi, file).map(Box::new);
                                 Outcome::Candidate { key: memo.keys.of(&obs), obs, range, text: RawText::of(&raw) }
                             }
-                            None => Outcome::Rejected(Reject {
+                            None => Outcome::Rejected(Box::new(Reject {
                                 loc: raw.loc.clone(),
                                 codes: codes(raw.blocked, &findings),
                                 raw: RawText::of(&raw).fields(),
-                            }),
+                            })),
                         };
                         (outcome, findings)
                     },
@@ -266,9 +266,9 @@ impl Sink for Checker<'_> {
                         self.keys.push(key);
                         self.texts.push(&text);
                         self.candidate_row.push(i);
-                        self.ranges.extend(range.map(|r| (self.candidates.len() - 1, r)));
+                        self.ranges.extend(range.map(|r| (self.candidates.len() - 1, *r)));
                     }
-                    Outcome::Rejected(reject) => self.rejects.push((i, reject)),
+                    Outcome::Rejected(reject) => self.rejects.push((i, *reject)),
                 }
                 self.row_findings.extend(findings.into_iter().map(|f| (i, f)));
                 self.rows += 1;
@@ -390,13 +390,18 @@ fn only<T>(mut items: Vec<T>, kept: &[bool]) -> Vec<T> {
 }
 
 /// What checking one row on its own gave: an observation with its key, its range warning and
-/// its raw text, when it passed; a reject when it did not. Nearly every row is a candidate,
-/// and outcomes live for one chunk: boxing the large variant would only add an allocation a row.
-#[allow(clippy::large_enum_variant)]
+/// its raw text, when it passed; a reject when it did not. Nearly every row is a candidate
+/// without a range warning, and outcomes live for one chunk: the candidate is held inline (boxed,
+/// it would add an allocation a row), and the rare parts, the warning and the reject, are boxed,
+/// so a chunk's outcomes are written and read at 176 bytes a row (an inline warning made it
+/// about 290).
 enum Outcome {
-    Candidate { key: SeriesKey, obs: Observation, range: Option<Finding>, text: RawText },
-    Rejected(Reject),
+    Candidate { key: SeriesKey, obs: Observation, range: Option<Box<Finding>>, text: RawText },
+    Rejected(Box<Reject>),
 }
+
+// A chunk of 64 Ki rows is written and read in order: its outcomes are kept small.
+const _: () = assert!(size_of::<Outcome>() <= 176);
 
 /// Rows checked together, then dropped: what a large file holds at once of its raw rows.
 const CHUNK_ROWS: usize = 64 * 1024;
