@@ -160,7 +160,16 @@ impl fmt::Display for Letters {
 
 /// A1 reference of a 0-based cell: (13, 4) → `E14`.
 pub fn a1(row: u32, col: u32) -> String {
-    format!("{}{}", Letters(col), u64::from(row) + 1)
+    A1(row, col).to_string()
+}
+
+/// A 0-based cell's A1 reference (row, column), written without a string of its own.
+struct A1(u32, u32);
+
+impl fmt::Display for A1 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", Letters(self.1), u64::from(self.0) + 1)
+    }
 }
 
 /// A sheet name as a spreadsheet formula would write it: quoted when it holds anything but
@@ -182,9 +191,7 @@ impl fmt::Display for Place {
         match self {
             Place::File => Ok(()),
             Place::Sheet { sheet } => write!(f, "{}", SheetName(sheet)),
-            Place::Cell { sheet, row, col } => {
-                write!(f, "{}!{}{}", SheetName(sheet), Letters(*col), u64::from(*row) + 1)
-            }
+            Place::Cell { sheet, row, col } => write!(f, "{}!{}", SheetName(sheet), A1(*row, *col)),
             Place::Row { sheet, row } => write!(f, "{}!row {}", SheetName(sheet), *row as u64 + 1),
             Place::Line { line, field: None } => write!(f, "line {line}"),
             Place::Line { line, field: Some(n) } => write!(f, "line {line}, field {n}"),

@@ -822,8 +822,8 @@ fn long(
     // The data rows, apart: a batch at a time, each row's cells are taken into a raw row, the
     // cells nothing read are reported, and the row is emptied. A batch's chunks are mapped on
     // every core; with a sink, each batch's rows go to it while the next batch is mapped, so
-    // the table is never held whole twice (as cells and as rows). The packed rows after them are unpacked a few pieces
-    // at a time, so a long text file is never held whole as cells.
+    // the table is never held whole twice (as cells and as rows). The packed rows after them
+    // are unpacked a few pieces at a time, so a long text file is never held whole as cells.
     let mut data = grid.rows.split_off(h + 1);
     let packed = std::mem::take(&mut grid.rest);
     // Only a sheet's columns under no header are reported by the column, from `data`: packed

@@ -67,7 +67,7 @@ pub(super) fn role<'a>(cells: impl Iterator<Item = Cow<'a, Cell>>, schema: &Sche
 /// The roles a cell's text fits: none for a cell that is no wordy text.
 fn fits(cell: &Cell, schema: &Schema) -> Fits {
     match cell {
-        Cell::Text(t) if wordy(t) => schema.fits.get(t.trim(), |t| Fits {
+        Cell::Text(t) if wordy(t) => schema.fits.get(crate::trim::trim(t), |t| Fits {
             kpi: schema.find_kpi(split_unit(t, schema).0).is_some(),
             cluster: schema.clusters.find(t).is_some(),
             country: schema.countries.find(t).is_some(),

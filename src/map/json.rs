@@ -200,13 +200,11 @@ impl<'a> Records<'a> {
         for (key, v) in object {
             let at = place(Some(&key));
             out.account(|| at.clone());
-            // The key's location, for a finding about it (a key of every record, reported once).
-            let loc = |at: Place| Loc::new(self.file, at);
             let field = match self.schema.read_field(&key) {
                 NameMatch::Exact(f) => Some(f),
                 NameMatch::ByWords { entry, alias, lang } => {
                     if self.reported.insert(key.clone()) {
-                        out.note(header_read(loc(at.clone()), &key, entry, &alias, &lang));
+                        out.note(header_read(Loc::new(self.file, at.clone()), &key, entry, &alias, &lang));
                     }
                     Some(entry)
                 }
@@ -217,7 +215,7 @@ impl<'a> Records<'a> {
                 Some(_) => {}
                 None => {
                     if self.reported.insert(key.clone()) {
-                        out.note(unknown_column(loc(at), &key));
+                        out.note(unknown_column(Loc::new(self.file, at), &key));
                     }
                 }
             }
