@@ -94,17 +94,19 @@ pub fn compute<'a>(
     let series = ["cluster_id", "country", "region", "kpi", "scope", "unit"];
     let with = |keys: &[&str]| -> Vec<Expr> { keys.iter().map(|k| col(*k)).collect() };
 
-    // Each cluster's value at its latest reported year.
+    // Each cluster's value at its latest reported year: worked out once, for every breakdown.
     let latest = df
         .lazy()
         .group_by_stable(with(&series))
-        .agg([col("value").filter(col("year").eq(col("year").max())).first().alias("value")]);
+        .agg([col("value").filter(col("year").eq(col("year").max())).first().alias("value")])
+        .collect()?;
 
     let stats = |by: Option<&str>| -> Result<Vec<Stats>, SummaryError> {
         let mut keys = vec!["kpi", "scope", "unit"];
         keys.extend(by);
         let out = latest
             .clone()
+            .lazy()
             .group_by_stable(with(&keys))
             .agg([
                 col("value").len().cast(DataType::Int64).alias("clusters"),

@@ -18,6 +18,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 
 /// The version of the output schema; bumped when a column changes.
 pub const SCHEMA_VERSION: &str = "2";
@@ -275,12 +276,17 @@ fn create(path: &Path, def: &TableDef) -> Result<fs_err::File, WriteError> {
     fs_err::File::create(path).map_err(|source| WriteError::Io { path: path.to_path_buf(), source })
 }
 
-/// How every table is written: zstd, dictionaries, and the footer's metadata.
+/// How every table is written: zstd, dictionaries (but for the columns whose values differ
+/// from row to row), and the footer's metadata.
 fn properties(def: &TableDef, footer: &Footer) -> WriterProperties {
-    WriterProperties::builder()
+    let builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_dictionary_enabled(true)
-        .set_key_value_metadata(Some(footer.key_values(def.name)))
+        .set_key_value_metadata(Some(footer.key_values(def.name)));
+    def.columns
+        .iter()
+        .filter(|c| c.distinct)
+        .fold(builder, |b, c| b.set_column_dictionary_enabled(ColumnPath::from(c.name), false))
         .build()
 }
 
@@ -325,11 +331,11 @@ mod tests {
 
     /// The columns of the table extended, then the two it is extended by.
     const COLUMNS: &[Column] = &[
-        Column { name: "id", kind: Kind::Int64, nullable: false, doc: "" },
-        Column { name: "label", kind: Kind::Category, nullable: true, doc: "" },
-        Column { name: "note", kind: Kind::Text, nullable: true, doc: "" },
-        Column { name: "twice", kind: Kind::Int64, nullable: false, doc: "" },
-        Column { name: "parity", kind: Kind::Category, nullable: true, doc: "" },
+        Column { name: "id", kind: Kind::Int64, nullable: false, doc: "", distinct: false },
+        Column { name: "label", kind: Kind::Category, nullable: true, doc: "", distinct: false },
+        Column { name: "note", kind: Kind::Text, nullable: true, doc: "", distinct: false },
+        Column { name: "twice", kind: Kind::Int64, nullable: false, doc: "", distinct: false },
+        Column { name: "parity", kind: Kind::Category, nullable: true, doc: "", distinct: false },
     ];
     const BASE: TableDef = TableDef { name: "base", path: "base.parquet", doc: "", columns: COLUMNS.split_at(3).0 };
     const EXTENDED: TableDef = TableDef { name: "extended", path: "extended.parquet", doc: "", columns: COLUMNS };
@@ -481,10 +487,43 @@ mod tests {
         name: "ids",
         path: "ids.parquet",
         doc: "",
-        columns: &[Column { name: "id", kind: Kind::Int64, nullable: false, doc: "" }],
+        columns: &[Column { name: "id", kind: Kind::Int64, nullable: false, doc: "", distinct: false }],
     };
 
     /// The footer of a Parquet file, with its page index.
+    /// A column whose values differ row to row is written without a dictionary, the others
+    /// with one; both read back as written.
+    #[test]
+    fn a_distinct_column_is_written_without_a_dictionary() {
+        const TWO: TableDef = TableDef {
+            name: "two",
+            path: "two.parquet",
+            doc: "",
+            columns: &[
+                Column { name: "place", kind: Kind::Text, nullable: false, doc: "", distinct: true },
+                Column { name: "unit", kind: Kind::Text, nullable: false, doc: "", distinct: false },
+            ],
+        };
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let footer = Footer { run_id: "r".into(), value_units: "{}".into() };
+        let places: Vec<String> = (0..3000).map(|i| format!("line {i}")).collect();
+        let units: Vec<&str> = (0..3000).map(|i| ["t", "kt"][i % 2]).collect();
+        let batch = RecordBatch::try_new(
+            TWO.schema(),
+            vec![text(places.iter().map(|p| Some(p.as_str()))), text(units.iter().map(|u| Some(*u)))],
+        )
+        .unwrap();
+        let path = dir.path().join(TWO.path);
+        write_parquet(&path, &TWO, std::slice::from_ref(&batch), &footer).expect("written");
+        let meta = footer_of(&path);
+        let chunks = meta.row_group(0).columns();
+        assert_eq!(chunks[0].dictionary_page_offset(), None, "the distinct column has no dictionary");
+        assert!(chunks[1].dictionary_page_offset().is_some(), "the other column has one");
+        let read = read_parquet(&path, &TWO).expect("read back");
+        assert_eq!(read.column(0).as_string::<i32>().iter().flatten().collect::<Vec<_>>(), places);
+        assert_eq!(read.column(1).as_string::<i32>().iter().flatten().collect::<Vec<_>>(), units);
+    }
+
     fn footer_of(path: &Path) -> parquet::file::metadata::ParquetMetaData {
         use parquet::file::metadata::{PageIndexPolicy, ParquetMetaDataReader};
         ParquetMetaDataReader::new()
