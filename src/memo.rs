@@ -102,17 +102,17 @@ impl<const N: usize, V> Default for ByAddress<'_, N, V> {
     }
 }
 
-impl<'a, const N: usize, V: Copy> ByAddress<'a, N, V> {
+impl<'a, const N: usize, V: Clone> ByAddress<'a, N, V> {
     /// The value for `texts`: remembered, or `work_out()`, remembered while there is room.
     pub fn get(&mut self, texts: [Option<&'a str>; N], work_out: impl FnOnce() -> V) -> V {
         // No text lies at address 0: an absent one is told from every text.
         let key = texts.map(|t| t.map_or((0, 0), |t| (t.as_ptr() as usize, t.len())));
-        if let Some(&value) = self.known.get(&key) {
-            return value;
+        if let Some(value) = self.known.get(&key) {
+            return value.clone();
         }
         let value = work_out();
         if self.known.len() < Remembered::<V>::MAX {
-            self.known.insert(key, value);
+            self.known.insert(key, value.clone());
         }
         value
     }

@@ -78,9 +78,10 @@ impl Conversion {
 
 /// A canonical value, and what was assumed on the way (a warning, when anything was).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Normalized {
+pub struct Normalized<'a> {
     pub value: f64,
-    pub unit: String,
+    /// The canonical unit: the KPI's, or [`FTE`].
+    pub unit: &'a str,
     pub conversion: Conversion,
     pub assumed: Option<Issue>,
 }
@@ -100,8 +101,9 @@ impl Issue {
 }
 
 /// What a conversion needs to know about the observation.
-pub struct Context<'a> {
-    pub kpi: &'a KpiDef,
+pub struct Context<'k, 'a> {
+    /// The KPI, whose canonical unit the result names ([`Normalized::unit`] lives as long).
+    pub kpi: &'k KpiDef,
     pub year: i32,
     /// The reporting cluster's country, which settles an ambiguous currency symbol.
     pub country: Option<&'a Country>,
@@ -115,18 +117,23 @@ pub struct Context<'a> {
 pub const FTE: &str = "FTE";
 
 /// Convert `value` reported in `unit` to the KPI's canonical unit.
-pub fn convert(schema: &Schema, ctx: &Context<'_>, value: f64, unit: Option<&str>) -> Result<Normalized, Issue> {
+pub fn convert<'k>(
+    schema: &Schema,
+    ctx: &Context<'k, '_>,
+    value: f64,
+    unit: Option<&str>,
+) -> Result<Normalized<'k>, Issue> {
     convert_with(schema, &mut UnitMemo::default(), ctx, value, unit)
 }
 
 /// [`convert`], parsing each spelling of a unit once in `memo`.
-pub fn convert_with(
+pub fn convert_with<'k>(
     schema: &Schema,
     memo: &mut UnitMemo,
-    ctx: &Context<'_>,
+    ctx: &Context<'k, '_>,
     value: f64,
     unit: Option<&str>,
-) -> Result<Normalized, Issue> {
+) -> Result<Normalized<'k>, Issue> {
     let kpi = ctx.kpi;
     let Some(raw) = unit.map(crate::trim::trim).filter(|u| !u.is_empty()) else {
         return if kpi.dimension == Dimension::Count {
@@ -200,19 +207,19 @@ pub fn convert_with(
     }
 }
 
-fn plain(value: f64, unit: &str, factor: f64) -> Normalized {
+fn plain(value: f64, unit: &str, factor: f64) -> Normalized<'_> {
     let conversion = Conversion { factor, ..Conversion::default() };
-    Normalized { value: conversion.apply(value), unit: unit.to_owned(), conversion, assumed: None }
+    Normalized { value: conversion.apply(value), unit, conversion, assumed: None }
 }
 
-fn co2e(
+fn co2e<'k>(
     schema: &Schema,
-    ctx: &Context<'_>,
+    ctx: &Context<'k, '_>,
     value: f64,
     raw: &str,
     factor: f64,
     substance: Option<String>,
-) -> Result<Normalized, Issue> {
+) -> Result<Normalized<'k>, Issue> {
     let kpi = ctx.kpi;
     let equivalent = schema.units.roles.equivalent.as_str();
     // The `gas` field names a gas; check it is one we know.
@@ -274,17 +281,17 @@ fn co2e(
         gwp: Some(gwp),
         ..Conversion::default()
     };
-    Ok(Normalized { value: conversion.apply(value), unit: kpi.canonical_unit.clone(), conversion, assumed: None })
+    Ok(Normalized { value: conversion.apply(value), unit: &kpi.canonical_unit, conversion, assumed: None })
 }
 
-fn money(
+fn money<'k>(
     schema: &Schema,
-    ctx: &Context<'_>,
+    ctx: &Context<'k, '_>,
     value: f64,
     raw: &str,
     currency: Currency,
     magnitude: MoneyMagnitude,
-) -> Result<Normalized, Issue> {
+) -> Result<Normalized<'k>, Issue> {
     let country = ctx.country.map(|c| c.alpha3.as_str());
     let factor = match magnitude {
         MoneyMagnitude::Factor(f) => f,
@@ -361,7 +368,7 @@ fn money(
         fx_year: Some(ctx.year),
         ..Conversion::default()
     };
-    Ok(Normalized { value: conversion.apply(value), unit: ctx.kpi.canonical_unit.clone(), conversion, assumed })
+    Ok(Normalized { value: conversion.apply(value), unit: &ctx.kpi.canonical_unit, conversion, assumed })
 }
 
 fn describe(unit: &Unit) -> String {

@@ -5,18 +5,21 @@
 use std::sync::Arc;
 
 use super::series::KeyMemo;
-use crate::memo::{Remembered, Shared, SharedStr};
+use crate::memo::{ByAddress, Remembered, Shared, SharedStr};
 use crate::normalize::{Conversion, UnitMemo};
 use crate::schema::{Cluster, Country, GwpSet, KpiDef, NameMatch, Schema};
 
 #[derive(Default)]
 pub struct Memo<'s> {
     pub units: UnitMemo,
-    clusters: Remembered<Option<&'s Cluster>>,
+    /// A cluster with its registry country, looked up with it.
+    clusters: Remembered<Option<(&'s Cluster, Option<&'s Country>)>>,
     countries: Remembered<Option<&'s Country>>,
     kpis: Remembered<NameMatch<&'s KpiDef>>,
     /// The texts observations hold, shared by spelling.
     pub shared: Shared,
+    /// The schema's texts observations hold (ids, canonical units), shared by their address.
+    schema_texts: ByAddress<'s, 1, SharedStr>,
     /// The series keys of the rows.
     pub keys: KeyMemo,
     /// Keyed like [`Remembered`], and bounded like it.
@@ -28,9 +31,10 @@ type ConversionBits =
     (u64, Option<SharedStr>, Option<GwpSet>, Option<u64>, Option<SharedStr>, Option<u64>, Option<i32>);
 
 impl<'s> Memo<'s> {
-    /// The registry's cluster of that id, name or alias.
-    pub fn cluster(&mut self, schema: &'s Schema, text: &str) -> Option<&'s Cluster> {
-        self.clusters.get(text, |t| schema.clusters.find(t))
+    /// The registry's cluster of that id, name or alias, and the country the registry places
+    /// it in (a row without a `country` takes it; every row's is checked against it).
+    pub fn cluster(&mut self, schema: &'s Schema, text: &str) -> Option<(&'s Cluster, Option<&'s Country>)> {
+        self.clusters.get(text, |t| schema.clusters.find(t).map(|c| (c, schema.countries.find(&c.country))))
     }
 
     /// The country of that code or name.
@@ -64,6 +68,13 @@ impl<'s> Memo<'s> {
         shared
     }
 
+    /// A text of the schema's (an id, a canonical unit) as the shared text of its spelling:
+    /// found by its address, so a row does not hash it again.
+    pub fn schema_text(&mut self, text: &'s str) -> SharedStr {
+        let shared = &mut self.shared;
+        self.schema_texts.get([Some(text)], || shared.get(text))
+    }
+
     /// [`Schema::read_kpi`].
     pub fn kpi(&mut self, schema: &'s Schema, text: &str) -> NameMatch<&'s KpiDef> {
         self.kpis.get(text, |t| schema.read_kpi(t))
@@ -79,7 +90,10 @@ mod tests {
         let schema = Schema::bundled().expect("the bundled schema loads");
         let mut memo = Memo::default();
         for text in ["Port of Rotterdam", "port-of-rotterdam", "Atlantis", "Port of Rotterdam"] {
-            assert_eq!(memo.cluster(&schema, text).map(|c| &c.id), schema.clusters.find(text).map(|c| &c.id));
+            let found = schema.clusters.find(text);
+            assert_eq!(memo.cluster(&schema, text).map(|(c, _)| &c.id), found.map(|c| &c.id));
+            let country = found.and_then(|c| schema.countries.find(&c.country)).map(|c| &c.alpha3);
+            assert_eq!(memo.cluster(&schema, text).and_then(|(_, c)| c).map(|c| &c.alpha3), country);
         }
         for text in ["NLD", "Netherlands", "Narnia", "NLD"] {
             assert_eq!(memo.country(&schema, text).map(|c| &c.alpha3), schema.countries.find(text).map(|c| &c.alpha3));

@@ -55,9 +55,7 @@ impl<'a> Check<'a> {
             );
             return None;
         }
-        // A number always holds something: it is not written out to be told so.
-        let blank = !matches!(at.cell, Cell::Number(_)) && at.cell.text().is_none_or(|t| t.is_empty());
-        if blank {
+        if holds_nothing(&at.cell) {
             if required {
                 self.missing(field, "");
             }
@@ -70,6 +68,17 @@ impl<'a> Check<'a> {
     fn text(&mut self, field: Field, required: bool) -> Option<(&'a Located, Cow<'a, str>)> {
         let at = self.cell(field, required)?;
         Some((at, at.cell.text()?))
+    }
+}
+
+/// Whether a cell's text ([`Cell::text`]) is none or empty, told without writing it out: a
+/// number or a boolean always holds something.
+fn holds_nothing(cell: &Cell) -> bool {
+    match cell {
+        Cell::Empty | Cell::Error(_) => true,
+        Cell::Text(t) => crate::trim::is_blank(t),
+        Cell::Date(d) => d.is_empty(),
+        Cell::Number(_) | Cell::Bool(_) => false,
     }
 }
 
@@ -94,7 +103,7 @@ pub fn check<'s>(
 ) -> Option<(Observation, &'s KpiDef)> {
     let mut ck = Check { row, findings: Vec::new() };
 
-    let cluster = ck.text(Field::Cluster, true).and_then(|(at, name)| {
+    let registered = ck.text(Field::Cluster, true).and_then(|(at, name)| {
         let found = memo.cluster(schema, &name);
         if found.is_none() {
             let hint = match schema.clusters.closest(&name) {
@@ -110,7 +119,7 @@ pub fn check<'s>(
     });
 
     // Without a `country`, the registry's country of the cluster is taken.
-    let registry_country = cluster.and_then(|c| memo.country(schema, &c.country));
+    let (cluster, registry_country) = registered.map_or((None, None), |(c, country)| (Some(c), country));
     let given_country = if row.get(Field::Country).is_some() || cluster.is_none() {
         ck.text(Field::Country, cluster.is_none())
     } else {
@@ -237,22 +246,21 @@ pub fn check<'s>(
     // `kt N2O` and `kt` with gas `nitrous oxide` are the same series.
     let conversion = memo.conversion(n.conversion);
     let gas = conversion.gas.clone().or(gas);
-    let shared = &mut memo.shared;
     let observation = Observation {
-        cluster_id: shared.get(&cluster.id),
-        country: shared.get(&country.alpha3),
+        cluster_id: memo.schema_text(&cluster.id),
+        country: memo.schema_text(&country.alpha3),
         year,
-        kpi: shared.get(&kpi.id),
+        kpi: memo.schema_text(&kpi.id),
         value: n.value,
-        unit: shared.get(&n.unit),
+        unit: memo.schema_text(n.unit),
         reported_value: reported,
-        reported_unit: unit.map(|(_, u)| shared.get(&u)),
+        reported_unit: unit.map(|(_, u)| memo.shared.get(&u)),
         conversion,
         scope,
         gas,
         facility,
         notes,
-        qualifier: qualifier.map(|q| shared.get(q.as_str())),
+        qualifier: qualifier.map(|q| memo.schema_text(q.as_str())),
         spot: crate::diag::Spot::of(row.loc.place.clone(), value_at.at().clone()),
     };
     Some((observation, kpi))
@@ -366,5 +374,25 @@ fn value<'a>(ck: &mut Check<'a>, schema: &Schema) -> Option<(&'a Located, f64, O
             ck.error(Code::ValueNotNumber, at, format!("value `{text}` is {}, not a number", at.cell.kind()), hint);
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cell holds nothing exactly when its text is none or empty, whatever it is.
+    #[test]
+    fn a_cell_holds_nothing_when_its_text_is_empty() {
+        let texts = ["", " ", "\u{a0}", "\t\n", "\u{3000}x", "0", " - ", "n/a", "\u{2007}"];
+        let mut cells: Vec<Cell> = vec![Cell::Empty, Cell::Bool(false), Cell::Bool(true)];
+        cells.extend([0.0, -0.0, f64::NAN, f64::INFINITY, 1e300, -2.5].map(Cell::Number));
+        for t in texts {
+            cells.extend([Cell::Text(t.into()), Cell::Date(t.into()), Cell::Error(t.into())]);
+        }
+        for cell in &cells {
+            assert_eq!(holds_nothing(cell), cell.text().is_none_or(|t| t.is_empty()), "{cell:?}");
+        }
+        assert!(holds_nothing(&Cell::Text("\u{a0} ".into())) && !holds_nothing(&Cell::Date(" ".into())));
     }
 }
