@@ -61,6 +61,9 @@ pub enum Relative {
     Row,
     /// A cell of the row's sheet row, in this 0-based column.
     Column(u32),
+    /// A member of the row's JSON object, by its key as written: the row's pointer and the key
+    /// ([`member_pointer`]), made only when the place is shown.
+    Member(Box<str>),
     /// Anywhere else: a header cell, a metadata line, a JSON pointer.
     Elsewhere(Box<Place>),
 }
@@ -77,18 +80,32 @@ impl Relative {
         }
     }
 
-    /// The place, given the row's (a column of a row that is no sheet row, which [`Relative::of`]
-    /// never gives, is the row's own place).
+    /// The place, given the row's (a column of a row that is no sheet row, or a member of a row
+    /// that is no JSON object, which are never given, is the row's own place).
     pub fn place(&self, row: &Place) -> Place {
         match (self, row) {
             (Relative::Row, place) => place.clone(),
             (Relative::Column(col), Place::Row { sheet, row }) => {
                 Place::Cell { sheet: sheet.clone(), row: *row, col: *col }
             }
-            (Relative::Column(_), place) => place.clone(),
+            (Relative::Member(key), Place::Pointer { pointer }) => {
+                Place::Pointer { pointer: member_pointer(pointer, key) }
+            }
+            (Relative::Column(_) | Relative::Member(_), place) => place.clone(),
             (Relative::Elsewhere(place), _) => (**place).clone(),
         }
     }
+}
+
+/// `key` as a reference token of a JSON pointer (RFC 6901): `~` written `~0`, `/` written `~1`.
+/// Most keys hold neither: they are not copied.
+pub fn pointer_token(key: &str) -> std::borrow::Cow<'_, str> {
+    if key.contains(['~', '/']) { key.replace('~', "~0").replace('/', "~1").into() } else { key.into() }
+}
+
+/// The pointer to member `key` of the JSON object at `pointer`.
+pub fn member_pointer(pointer: &str, key: &str) -> String {
+    format!("{pointer}/{}", pointer_token(key))
 }
 
 /// Where an observation comes from, its row's place and its value cell's, in 16 bytes: a line
@@ -339,6 +356,12 @@ mod tests {
             assert!(format!("{spot:?}").starts_with(form), "{spot:?}");
             assert_eq!((spot.row(), spot.value()), (row, value));
         }
+        // A JSON member by its key: the key escaped below the record's pointer (RFC 6901).
+        let record = Place::Pointer { pointer: "/kpis/0".into() };
+        let spot = Spot::of(record.clone(), Relative::Member("a/b~c".into()));
+        assert_eq!((spot.row(), spot.value()), (record, Place::Pointer { pointer: "/kpis/0/a~1b~0c".into() }));
+        assert_eq!(member_pointer("", "~/"), "/~0~1");
+        assert_eq!(pointer_token("plain"), std::borrow::Cow::Borrowed("plain"));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 mod loc;
 pub mod render;
 
-pub use loc::{Loc, Parts, Place, Relative, Spot, a1, column_letters};
+pub use loc::{Loc, Parts, Place, Relative, Spot, a1, column_letters, member_pointer, pointer_token};
 
 use serde::Serialize;
 

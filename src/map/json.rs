@@ -14,7 +14,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::{Mapped, RawRow, header_read, no_table, unknown_column};
-use crate::diag::{Code, Finding, Loc, Place};
+use crate::diag::{Code, Finding, Loc, Place, Relative, member_pointer};
 use crate::read::{Cell, JsonLine};
 use crate::schema::{Field, Fields, NameMatch, Schema};
 
@@ -27,7 +27,7 @@ pub(super) fn map_document(value: Value, file: &Arc<str>, schema: &Schema, out: 
             out.tables.push(Place::Pointer { pointer: String::new() });
             let mut r = Records::new(file, schema, Vec::new());
             for (i, record) in records.into_iter().enumerate() {
-                r.record(record, &pointer_place(format!("/{i}")), &[], out);
+                r.record(record, &At::Pointer(format!("/{i}")), &[], out);
             }
         }
         Value::Object(mut doc) => {
@@ -38,7 +38,7 @@ pub(super) fn map_document(value: Value, file: &Arc<str>, schema: &Schema, out: 
             // beside an `observations` array, its objects are reported too.
             let has_records = doc.contains_key(OBSERVATIONS);
             for (key, v) in &doc {
-                let at = Place::Pointer { pointer: format!("/{}", escape(key)) };
+                let at = Place::Pointer { pointer: member_pointer("", key) };
                 let read = submitted.iter().any(|k| k == key)
                     || (schema.fields.find(key).is_some() && !v.is_object() && !v.is_array());
                 if !read && (!v.is_object() || has_records) && key != OBSERVATIONS {
@@ -56,7 +56,7 @@ pub(super) fn map_document(value: Value, file: &Arc<str>, schema: &Schema, out: 
                 out.explain(format!("the file: a submission document, records under `/{OBSERVATIONS}`"));
                 let mut r = Records::new(file, schema, defaults(&doc, &schema.fields));
                 for (i, record) in records.into_iter().enumerate() {
-                    r.record(record, &pointer_place(format!("/{OBSERVATIONS}/{i}")), &[], out);
+                    r.record(record, &At::Pointer(format!("/{OBSERVATIONS}/{i}")), &[], out);
                 }
                 return;
             }
@@ -65,12 +65,12 @@ pub(super) fn map_document(value: Value, file: &Arc<str>, schema: &Schema, out: 
             let mut r = Records::new(file, schema, defaults);
             for (key, v) in doc {
                 let Value::Object(inner) = v else { continue };
-                let base = format!("/{}", escape(&key));
+                let base = member_pointer("", &key);
                 if schema.layout.is_kpi_container(&key) {
                     out.explain(format!("the file: KPI-keyed objects under `{base}`"));
                     found = true;
                     for (kpi, v) in inner {
-                        r.kpi(&kpi, v, &format!("{base}/{}", escape(&kpi)), out);
+                        r.kpi(&kpi, v, &member_pointer(&base, &kpi), out);
                     }
                 } else if schema.find_kpi(&key).is_some() {
                     out.explain(format!("the file: KPI-keyed object `{base}`"));
@@ -99,17 +99,47 @@ pub(super) fn map_lines(lines: Vec<JsonLine>, file: &Arc<str>, schema: &Schema, 
     out.tables.extend(lines.first().map(|l| Place::Line { line: l.line, field: None }));
     let mut records = Records::new(file, schema, Vec::new());
     for JsonLine { line, value } in lines {
-        let place = |_: Option<&str>| Place::Line { line, field: None };
+        let at = At::Line(line);
         match value {
-            Ok(v) => records.record(v, &place, &[], out),
-            Err(e) => records.reject(&place, format!("line {line} is not valid JSON: {e}"), out),
+            Ok(v) => records.record(v, &at, &[], out),
+            Err(e) => records.reject(&at, format!("line {line} is not valid JSON: {e}"), out),
         }
     }
 }
 
-fn pointer_place(base: String) -> impl Fn(Option<&str>) -> Place {
-    move |key: Option<&str>| Place::Pointer {
-        pointer: key.map_or_else(|| base.clone(), |k| format!("{base}/{}", escape(k))),
+/// Where a record lies, and so its members.
+enum At {
+    /// At a pointer; its members below it.
+    Pointer(String),
+    /// A bare number written for a year, made a record of its own: its `value` is at the year's
+    /// pointer itself, not below it.
+    Bare(String),
+    /// A line of JSON Lines: the record and each of its members.
+    Line(u64),
+}
+
+impl At {
+    /// The record's place (`None`), or its member's by that key.
+    fn place(&self, key: Option<&str>) -> Place {
+        match (self, key) {
+            (At::Line(line), _) => Place::Line { line: *line, field: None },
+            (At::Bare(pointer), None | Some("value")) | (At::Pointer(pointer), None) => {
+                Place::Pointer { pointer: pointer.clone() }
+            }
+            (At::Bare(pointer) | At::Pointer(pointer), Some(key)) => {
+                Place::Pointer { pointer: member_pointer(pointer, key) }
+            }
+        }
+    }
+
+    /// A member's place by the record's ([`At::place`]): a pointer is written out only where it
+    /// is shown.
+    fn member(&self, key: String) -> Relative {
+        match self {
+            At::Line(_) => Relative::Row,
+            At::Bare(_) if key == "value" => Relative::Row,
+            At::Bare(_) | At::Pointer(_) => Relative::Member(key.into_boxed_str()),
+        }
     }
 }
 
@@ -118,7 +148,7 @@ fn defaults(doc: &Map<String, Value>, fields: &Fields) -> Vec<(Field, Cell, Stri
     doc.iter()
         .filter_map(|(k, v)| {
             let field = fields.find(k)?;
-            (!v.is_object() && !v.is_array()).then(|| (field, cell(v.clone()), format!("/{}", escape(k))))
+            (!v.is_object() && !v.is_array()).then(|| (field, cell(v.clone()), member_pointer("", k)))
         })
         .collect()
 }
@@ -147,7 +177,7 @@ impl<'a> Records<'a> {
                     if year_key(key) {
                         continue;
                     }
-                    let at = Place::Pointer { pointer: format!("{base}/{}", escape(key)) };
+                    let at = Place::Pointer { pointer: member_pointer(base, key) };
                     match self.schema.read_field(key).entry().filter(|_| !v.is_object()) {
                         Some(f) => shared.push((f, cell(v.clone()), at.clone())),
                         None => out.note(unknown_column(Loc::new(self.file, at.clone()), key)),
@@ -155,67 +185,56 @@ impl<'a> Records<'a> {
                     out.account(|| at);
                 }
                 for (year, v) in m.into_iter().filter(|(k, _)| year_key(k)) {
-                    let at = format!("{base}/{}", escape(&year));
+                    let at = member_pointer(base, &year);
                     let year_cell =
                         (Field::Year, Cell::Text(year.as_str().into()), Place::Pointer { pointer: at.clone() });
                     let mut preset = vec![year_cell];
                     preset.extend(shared.iter().cloned());
                     match v {
-                        Value::Object(_) => self.record(v, &pointer_place(at), &preset, out),
+                        Value::Object(_) => self.record(v, &At::Pointer(at), &preset, out),
                         scalar => {
                             let mut record = Map::new();
                             record.insert("value".to_owned(), scalar);
-                            // The bare number's own pointer is the year's.
-                            let place = move |key: Option<&str>| match key {
-                                Some("value") | None => Place::Pointer { pointer: at.clone() },
-                                Some(k) => Place::Pointer { pointer: format!("{at}/{}", escape(k)) },
-                            };
-                            self.record(Value::Object(record), &place, &preset, out);
+                            self.record(Value::Object(record), &At::Bare(at), &preset, out);
                         }
                     }
                 }
             }
             Value::Array(records) => {
                 for (i, record) in records.into_iter().enumerate() {
-                    self.record(record, &pointer_place(format!("{base}/{i}")), std::slice::from_ref(&kpi_cell), out);
+                    self.record(record, &At::Pointer(format!("{base}/{i}")), std::slice::from_ref(&kpi_cell), out);
                 }
             }
-            other => self.record(other, &pointer_place(base.to_owned()), std::slice::from_ref(&kpi_cell), out),
+            other => self.record(other, &At::Pointer(base.to_owned()), std::slice::from_ref(&kpi_cell), out),
         }
     }
 
-    fn record(
-        &mut self,
-        value: Value,
-        place: &dyn Fn(Option<&str>) -> Place,
-        preset: &[(Field, Cell, Place)],
-        out: &mut Mapped,
-    ) {
+    fn record(&mut self, value: Value, at: &At, preset: &[(Field, Cell, Place)], out: &mut Mapped) {
         let Value::Object(object) = value else {
             let what = json_kind(&value);
-            out.account(|| place(None));
-            return self.reject(place, format!("a record must be a JSON object, but this is {what}"), out);
+            out.account(|| at.place(None));
+            return self.reject(at, format!("a record must be a JSON object, but this is {what}"), out);
         };
-        let mut row = RawRow::new(Loc::new(self.file, place(None)));
+        let mut row = RawRow::new(Loc::new(self.file, at.place(None)));
         for (key, v) in object {
-            let at = place(Some(&key));
-            out.account(|| at.clone());
+            let place = || at.place(Some(&key));
+            out.account(place);
             let field = match self.schema.read_field(&key) {
                 NameMatch::Exact(f) => Some(f),
                 NameMatch::ByWords { entry, alias, lang } => {
                     if self.reported.insert(key.clone()) {
-                        out.note(header_read(Loc::new(self.file, at.clone()), &key, entry, &alias, &lang));
+                        out.note(header_read(Loc::new(self.file, place()), &key, entry, &alias, &lang));
                     }
                     Some(entry)
                 }
                 NameMatch::Refused { .. } => None,
             };
             match field {
-                Some(f) if row.get(f).is_none() => row.set(f, cell(v), at),
+                Some(f) if row.get(f).is_none() => row.set_at(f, cell(v), at.member(key)),
                 Some(_) => {}
                 None => {
                     if self.reported.insert(key.clone()) {
-                        out.note(unknown_column(Loc::new(self.file, at), &key));
+                        out.note(unknown_column(Loc::new(self.file, place()), &key));
                     }
                 }
             }
@@ -242,8 +261,8 @@ impl<'a> Records<'a> {
         out.row(row);
     }
 
-    fn reject(&mut self, place: &dyn Fn(Option<&str>) -> Place, message: String, out: &mut Mapped) {
-        let loc = Loc::new(self.file, place(None));
+    fn reject(&mut self, at: &At, message: String, out: &mut Mapped) {
+        let loc = Loc::new(self.file, at.place(None));
         out.account(|| loc.place.clone());
         out.note(Finding::new(
             Code::JsonRecord,
@@ -282,8 +301,65 @@ fn json_kind(v: &Value) -> &'static str {
     }
 }
 
-/// Escape a key for a JSON pointer (RFC 6901).
-fn escape(key: &str) -> std::borrow::Cow<'_, str> {
-    // Most keys hold neither: they are not copied.
-    if key.contains(['~', '/']) { key.replace('~', "~0").replace('/', "~1").into() } else { key.into() }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::map::Entry;
+
+    /// Each record's value cell and row, where a person finds them (worked out by hand from the
+    /// documents), whichever shape holds the record; a key holding `/` or `~` is escaped.
+    #[test]
+    fn a_member_is_placed_under_its_record() {
+        let schema = Schema::bundled().expect("the bundled schema loads");
+        let file: Arc<str> = Arc::from("t.json");
+        let places = |doc: &str| -> Vec<(String, String, String)> {
+            let mut out = Mapped::default();
+            map_document(serde_json::from_str(doc).expect("valid JSON"), &file, &schema, &mut out);
+            let rows = out.entries.iter().filter_map(|e| match e {
+                Entry::Row(row) => Some(row),
+                Entry::Note(_) => None,
+            });
+            let at = |row: &RawRow, field: Field| row.get(field).map(|l| row.place(l).to_string()).unwrap_or_default();
+            rows.map(|row| (row.loc.place.to_string(), at(row, Field::Value), at(row, Field::Unit))).collect()
+        };
+        let p = |row: &str, value: &str, unit: &str| (row.to_owned(), value.to_owned(), unit.to_owned());
+        assert_eq!(places(r#"[{"kpi": "jobs", "value": 1, "unit": "jobs"}]"#), [p("/0", "/0/value", "/0/unit")]);
+        assert_eq!(
+            places(r#"{"observations": [{"kpi": "jobs", "value": 1}, {"kpi": "jobs", "value": 2}]}"#),
+            [p("/observations/0", "/observations/0/value", ""), p("/observations/1", "/observations/1/value", "")]
+        );
+        // A bare number for a year is at the year's own pointer; a field beside the years at
+        // its own; a record for a year holds its members below it.
+        let doc = r#"{"kpis": {"a/b~c": {"unit": "t", "2022": 5, "2023": {"value": 6, "unit": "kt"}}}}"#;
+        assert_eq!(
+            places(doc),
+            [
+                p("/kpis/a~1b~0c/2022", "/kpis/a~1b~0c/2022", "/kpis/a~1b~0c/unit"),
+                p("/kpis/a~1b~0c/2023", "/kpis/a~1b~0c/2023/value", "/kpis/a~1b~0c/2023/unit"),
+            ]
+        );
+        assert_eq!(
+            places(r#"{"kpis": {"jobs": [{"value": 7, "u/nit": 1}]}}"#),
+            [p("/kpis/jobs/0", "/kpis/jobs/0/value", "")]
+        );
+    }
+
+    /// A line of JSON Lines is the place of its record and of each of its members.
+    #[test]
+    fn a_json_line_is_its_members_place() {
+        let schema = Schema::bundled().expect("the bundled schema loads");
+        let file: Arc<str> = Arc::from("t.jsonl");
+        let line = JsonLine {
+            line: 4,
+            value: serde_json::from_str(r#"{"kpi": "jobs", "value": 3}"#).map_err(|e| e.to_string()),
+        };
+        let mut out = Mapped::default();
+        map_lines(vec![line], &file, &schema, &mut out);
+        let Some(Entry::Row(row)) = out.entries.first() else { panic!("a row: {:?}", out.entries) };
+        let value = row.get(Field::Value).expect("a value");
+        assert_eq!(
+            (row.loc.place.to_string(), row.place(value).to_string()),
+            ("line 4".to_owned(), "line 4".to_owned())
+        );
+    }
 }

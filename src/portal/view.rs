@@ -139,9 +139,8 @@ fn json_sheet(leaves: Vec<(String, Cell)>, out: &mut Vec<Values>, push: &mut Pus
 /// Every scalar of a JSON value with its pointer (RFC 6901), in document order.
 fn flatten(value: &serde_json::Value, at: String, out: &mut Vec<(String, Cell)>) {
     use serde_json::Value as V;
-    let escape = |k: &str| k.replace('~', "~0").replace('/', "~1");
     match value {
-        V::Object(map) => map.iter().for_each(|(k, v)| flatten(v, format!("{at}/{}", escape(k)), out)),
+        V::Object(map) => map.iter().for_each(|(k, v)| flatten(v, crate::diag::member_pointer(&at, k), out)),
         V::Array(items) => items.iter().enumerate().for_each(|(i, v)| flatten(v, format!("{at}/{i}"), out)),
         V::Null => out.push((at, Cell::Empty)),
         V::Bool(b) => out.push((at, Cell::Bool(*b))),
