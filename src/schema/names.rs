@@ -7,7 +7,7 @@
 //! joined tokens, compound parts and concepts come from `language.toml`, the aliases and their
 //! languages from `kpis.toml` and `fields.toml`, the stemmers from the Snowball algorithms.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use rust_stemmers::{Algorithm, Stemmer};
 use serde::Deserialize;
@@ -88,6 +88,10 @@ pub struct Matcher {
     tokens: Vec<(Vec<String>, String)>,
     parts: HashSet<String>,
     aliases: Vec<Alias>,
+    /// By language, then [`word_key`]: the aliases (indices into `aliases`, ascending) of that
+    /// language with a word of that key. A word is the same as another only if their keys are
+    /// equal, so a name is compared only with the aliases its words reach.
+    reach: Vec<HashMap<String, Vec<usize>>>,
     kind: Kind,
     /// (concept word, the concept word that implies it), both as `=concept`.
     absorbed: Vec<(String, String)>,
@@ -98,7 +102,7 @@ pub struct Matcher {
     /// Words that negate, in any language: content words everywhere (`=not`).
     negations: HashSet<String>,
     /// Readings already made: a file repeats its few spellings on every row.
-    cache: std::sync::Mutex<std::collections::HashMap<String, Reading>>,
+    cache: std::sync::Mutex<HashMap<String, Reading>>,
 }
 
 /// How many readings the cache keeps before it starts again.
@@ -179,6 +183,7 @@ impl Vocabulary {
             tokens,
             parts,
             aliases: Vec::new(),
+            reach: Vec::new(),
             kind,
             absorbed,
             context: Vec::new(),
@@ -253,6 +258,15 @@ impl Vocabulary {
                 }
             }
         }
+        m.reach = vec![HashMap::new(); m.langs.len()];
+        for (i, a) in m.aliases.iter().enumerate() {
+            for w in &a.words {
+                let reached = m.reach[a.lang].entry(word_key(w).to_owned()).or_default();
+                if reached.last() != Some(&i) {
+                    reached.push(i);
+                }
+            }
+        }
         for (entry, _) in entries.iter().enumerate() {
             let by_lang = contexts.get(entry);
             let per_lang = (0..m.langs.len())
@@ -307,6 +321,12 @@ fn same(a: &str, b: &str) -> bool {
     }
     let (s, l) = (short.chars().count(), long.chars().count());
     s >= 5 && l.saturating_sub(s) <= 3
+}
+
+/// What a word has in common with every word [`same`] as it: its first five characters (all of
+/// it, when shorter). Two words the same are equal, or share the shorter's first five.
+fn word_key(word: &str) -> &str {
+    word.char_indices().nth(5).map_or(word, |(end, _)| &word[..end])
 }
 
 /// Every word of `a` is explained by a word of `b`.
@@ -514,7 +534,18 @@ impl Matcher {
                 .collect();
             let mut matches = Vec::new();
             if !words.is_empty() {
-                for a in self.aliases.iter().filter(|a| a.lang == l) {
+                // The aliases a word of the name (or of its words without a context phrase)
+                // reaches, in order: no other is explained by them or shares a word with them.
+                let mut reached: Vec<usize> = std::iter::once(&words)
+                    .chain(own.values())
+                    .flatten()
+                    .filter_map(|w| self.reach[l].get(word_key(w)))
+                    .flatten()
+                    .copied()
+                    .collect();
+                reached.sort_unstable();
+                reached.dedup();
+                for a in reached.into_iter().map(|i| &self.aliases[i]) {
                     let words = own.get(&a.entry).unwrap_or(&words);
                     if !words.is_empty() && covered(&a.words, words) && covered(words, &a.words) {
                         matches.push((a.entry, a.spelling.clone()));
@@ -571,6 +602,41 @@ mod tests {
         assert_eq!(m.split_compound("broeikasgasemissies"), vec!["broeikasgas", "emissies"]);
         assert_eq!(m.split_compound("utslappsminskningspotential"), vec!["utslapp", "minsknings", "potential"]);
         assert_eq!(m.split_compound("hello"), vec!["hello"]);
+    }
+
+    /// Words the same ([`same`]) have one key: over every compound part of the vocabulary, its
+    /// stems in each language, and words made to sit at the edges (five letters, accents,
+    /// concept and kept words, prefixes three and four letters shorter).
+    #[test]
+    fn words_the_same_share_their_key() {
+        let m = matcher();
+        let mut words: BTreeSet<String> = m.parts.iter().cloned().collect();
+        for l in 0..m.langs.len() {
+            let parts: Vec<String> = m.parts.iter().cloned().collect();
+            words.extend(m.stems_of(&parts, l));
+        }
+        for w in ["produc", "product", "products", "productio", "reduc", "reduct", "utsläpp", "utsläppsintensitet"] {
+            words.insert(w.to_owned());
+        }
+        for w in
+            ["émiss", "émission", "ab", "abcd", "abcde", "abcdefgh", "abcdefghi", "=ghg", "=ghgx", "!scope", "!scope1"]
+        {
+            words.insert(w.to_owned());
+        }
+        let words: Vec<&String> = words.iter().collect();
+        assert!(words.len() > 500, "{} words", words.len());
+        let mut pairs = 0;
+        for a in &words {
+            for b in &words {
+                if same(a, b) {
+                    assert_eq!(word_key(a), word_key(b), "{a} and {b}");
+                    pairs += 1;
+                }
+            }
+        }
+        // Not only each word with itself.
+        assert!(pairs > words.len(), "{pairs} pairs");
+        assert_eq!((word_key("utsläppsintensitet"), word_key("ab"), word_key("abcde")), ("utslä", "ab", "abcde"));
     }
 
     #[test]
