@@ -78,10 +78,10 @@ impl Conversion {
 
 /// A canonical value, and what was assumed on the way (a warning, when anything was).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Normalized<'a> {
+pub struct Normalized<'k> {
     pub value: f64,
     /// The canonical unit: the KPI's, or [`FTE`].
-    pub unit: &'a str,
+    pub unit: &'k str,
     pub conversion: Conversion,
     pub assumed: Option<Issue>,
 }

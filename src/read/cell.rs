@@ -48,6 +48,18 @@ impl Cell {
     }
 
     /// What kind of cell this is, in words, for messages.
+    /// Whether its text ([`Cell::text`]) is none or empty, told without writing it out: a number
+    /// or a boolean always holds something. Unlike [`Cell::is_blank`], an error cell holds
+    /// nothing, and a date is never trimmed.
+    pub fn text_is_empty(&self) -> bool {
+        match self {
+            Cell::Empty | Cell::Error(_) => true,
+            Cell::Text(t) => crate::trim::is_blank(t),
+            Cell::Date(d) => d.is_empty(),
+            Cell::Number(_) | Cell::Bool(_) => false,
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Cell::Empty => "an empty cell",
@@ -105,7 +117,23 @@ impl fmt::Display for Cell {
 
 #[cfg(test)]
 mod tests {
-    use super::format_grouped;
+    use super::{Cell, format_grouped};
+
+    /// A cell's text is empty exactly when [`Cell::text`] gives none or an empty text, whatever
+    /// the cell.
+    #[test]
+    fn a_cells_text_is_empty_when_it_writes_out_empty() {
+        let texts = ["", " ", "\u{a0}", "\t\n", "\u{3000}x", "0", " - ", "n/a", "\u{2007}"];
+        let mut cells: Vec<Cell> = vec![Cell::Empty, Cell::Bool(false), Cell::Bool(true)];
+        cells.extend([0.0, -0.0, f64::NAN, f64::INFINITY, 1e300, -2.5].map(Cell::Number));
+        for t in texts {
+            cells.extend([Cell::Text(t.into()), Cell::Date(t.into()), Cell::Error(t.into())]);
+        }
+        for cell in &cells {
+            assert_eq!(cell.text_is_empty(), cell.text().is_none_or(|t| t.is_empty()), "{cell:?}");
+        }
+        assert!(Cell::Text("\u{a0} ".into()).text_is_empty() && !Cell::Date(" ".into()).text_is_empty());
+    }
 
     #[test]
     fn groups_and_rounds_for_people() {

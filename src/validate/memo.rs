@@ -1,6 +1,8 @@
 //! Memo: the lookups of one worker's rows, each distinct spelling once ([`Remembered`]): the
-//! keys of cluster, country and KPI names (case, accents and punctuation folded), their readings
-//! by words, and the units; and the conversions its rows share, each held once.
+//! keys of cluster (with its registry country), country and KPI names (case, accents and
+//! punctuation folded), their readings by words, and the units; the conversions its rows share,
+//! each held once; and the texts observations hold, shared, those borrowed from the schema found
+//! by their address.
 
 use std::sync::Arc;
 
@@ -68,8 +70,8 @@ impl<'s> Memo<'s> {
         shared
     }
 
-    /// A text of the schema's (an id, a canonical unit) as the shared text of its spelling:
-    /// found by its address, so a row does not hash it again.
+    /// A text borrowed for as long as the schema (an id, a canonical unit, a qualifier's name) as
+    /// the shared text of its spelling: found by its address, so a row does not hash it again.
     pub fn schema_text(&mut self, text: &'s str) -> SharedStr {
         let shared = &mut self.shared;
         self.schema_texts.get([Some(text)], || shared.get(text))
@@ -94,6 +96,11 @@ mod tests {
             assert_eq!(memo.cluster(&schema, text).map(|(c, _)| &c.id), found.map(|c| &c.id));
             let country = found.and_then(|c| schema.countries.find(&c.country)).map(|c| &c.alpha3);
             assert_eq!(memo.cluster(&schema, text).and_then(|(_, c)| c).map(|c| &c.alpha3), country);
+        }
+        // The registry places Rotterdam in the Netherlands.
+        for text in ["Port of Rotterdam", "port-of-rotterdam"] {
+            let country = memo.cluster(&schema, text).and_then(|(_, c)| c).map(|c| c.alpha3.as_str());
+            assert_eq!(country, Some("NLD"), "{text}");
         }
         for text in ["NLD", "Netherlands", "Narnia", "NLD"] {
             assert_eq!(memo.country(&schema, text).map(|c| &c.alpha3), schema.countries.find(text).map(|c| &c.alpha3));

@@ -55,7 +55,7 @@ impl<'a> Check<'a> {
             );
             return None;
         }
-        if holds_nothing(&at.cell) {
+        if at.cell.text_is_empty() {
             if required {
                 self.missing(field, "");
             }
@@ -68,17 +68,6 @@ impl<'a> Check<'a> {
     fn text(&mut self, field: Field, required: bool) -> Option<(&'a Located, Cow<'a, str>)> {
         let at = self.cell(field, required)?;
         Some((at, at.cell.text()?))
-    }
-}
-
-/// Whether a cell's text ([`Cell::text`]) is none or empty, told without writing it out: a
-/// number or a boolean always holds something.
-fn holds_nothing(cell: &Cell) -> bool {
-    match cell {
-        Cell::Empty | Cell::Error(_) => true,
-        Cell::Text(t) => crate::trim::is_blank(t),
-        Cell::Date(d) => d.is_empty(),
-        Cell::Number(_) | Cell::Bool(_) => false,
     }
 }
 
@@ -374,25 +363,5 @@ fn value<'a>(ck: &mut Check<'a>, schema: &Schema) -> Option<(&'a Located, f64, O
             ck.error(Code::ValueNotNumber, at, format!("value `{text}` is {}, not a number", at.cell.kind()), hint);
             None
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A cell holds nothing exactly when its text is none or empty, whatever it is.
-    #[test]
-    fn a_cell_holds_nothing_when_its_text_is_empty() {
-        let texts = ["", " ", "\u{a0}", "\t\n", "\u{3000}x", "0", " - ", "n/a", "\u{2007}"];
-        let mut cells: Vec<Cell> = vec![Cell::Empty, Cell::Bool(false), Cell::Bool(true)];
-        cells.extend([0.0, -0.0, f64::NAN, f64::INFINITY, 1e300, -2.5].map(Cell::Number));
-        for t in texts {
-            cells.extend([Cell::Text(t.into()), Cell::Date(t.into()), Cell::Error(t.into())]);
-        }
-        for cell in &cells {
-            assert_eq!(holds_nothing(cell), cell.text().is_none_or(|t| t.is_empty()), "{cell:?}");
-        }
-        assert!(holds_nothing(&Cell::Text("\u{a0} ".into())) && !holds_nothing(&Cell::Date(" ".into())));
     }
 }

@@ -276,8 +276,8 @@ fn create(path: &Path, def: &TableDef) -> Result<fs_err::File, WriteError> {
     fs_err::File::create(path).map_err(|source| WriteError::Io { path: path.to_path_buf(), source })
 }
 
-/// How every table is written: zstd, dictionaries (but for the columns whose values differ
-/// from row to row), and the footer's metadata.
+/// How every table is written: zstd, dictionaries (but for its plain columns,
+/// [`tables::Column::plain`]), and the footer's metadata.
 fn properties(def: &TableDef, footer: &Footer) -> WriterProperties {
     let builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
@@ -285,7 +285,7 @@ fn properties(def: &TableDef, footer: &Footer) -> WriterProperties {
         .set_key_value_metadata(Some(footer.key_values(def.name)));
     def.columns
         .iter()
-        .filter(|c| c.distinct)
+        .filter(|c| c.plain)
         .fold(builder, |b, c| b.set_column_dictionary_enabled(ColumnPath::from(c.name), false))
         .build()
 }
@@ -331,11 +331,11 @@ mod tests {
 
     /// The columns of the table extended, then the two it is extended by.
     const COLUMNS: &[Column] = &[
-        Column { name: "id", kind: Kind::Int64, nullable: false, doc: "", distinct: false },
-        Column { name: "label", kind: Kind::Category, nullable: true, doc: "", distinct: false },
-        Column { name: "note", kind: Kind::Text, nullable: true, doc: "", distinct: false },
-        Column { name: "twice", kind: Kind::Int64, nullable: false, doc: "", distinct: false },
-        Column { name: "parity", kind: Kind::Category, nullable: true, doc: "", distinct: false },
+        Column { name: "id", kind: Kind::Int64, nullable: false, doc: "", plain: false },
+        Column { name: "label", kind: Kind::Category, nullable: true, doc: "", plain: false },
+        Column { name: "note", kind: Kind::Text, nullable: true, doc: "", plain: false },
+        Column { name: "twice", kind: Kind::Int64, nullable: false, doc: "", plain: false },
+        Column { name: "parity", kind: Kind::Category, nullable: true, doc: "", plain: false },
     ];
     const BASE: TableDef = TableDef { name: "base", path: "base.parquet", doc: "", columns: COLUMNS.split_at(3).0 };
     const EXTENDED: TableDef = TableDef { name: "extended", path: "extended.parquet", doc: "", columns: COLUMNS };
@@ -487,21 +487,20 @@ mod tests {
         name: "ids",
         path: "ids.parquet",
         doc: "",
-        columns: &[Column { name: "id", kind: Kind::Int64, nullable: false, doc: "", distinct: false }],
+        columns: &[Column { name: "id", kind: Kind::Int64, nullable: false, doc: "", plain: false }],
     };
 
-    /// The footer of a Parquet file, with its page index.
-    /// A column whose values differ row to row is written without a dictionary, the others
-    /// with one; both read back as written.
+    /// A column whose values differ row to row is written plain, without a dictionary page,
+    /// the others with one; both read back as written.
     #[test]
-    fn a_distinct_column_is_written_without_a_dictionary() {
+    fn a_plain_column_is_written_without_a_dictionary() {
         const TWO: TableDef = TableDef {
             name: "two",
             path: "two.parquet",
             doc: "",
             columns: &[
-                Column { name: "place", kind: Kind::Text, nullable: false, doc: "", distinct: true },
-                Column { name: "unit", kind: Kind::Text, nullable: false, doc: "", distinct: false },
+                Column { name: "place", kind: Kind::Text, nullable: false, doc: "", plain: true },
+                Column { name: "unit", kind: Kind::Text, nullable: false, doc: "", plain: false },
             ],
         };
         let dir = tempfile::tempdir().expect("a temporary folder");
@@ -517,13 +516,29 @@ mod tests {
         write_parquet(&path, &TWO, std::slice::from_ref(&batch), &footer).expect("written");
         let meta = footer_of(&path);
         let chunks = meta.row_group(0).columns();
-        assert_eq!(chunks[0].dictionary_page_offset(), None, "the distinct column has no dictionary");
+        assert_eq!(chunks[0].dictionary_page_offset(), None, "the plain column has no dictionary");
         assert!(chunks[1].dictionary_page_offset().is_some(), "the other column has one");
         let read = read_parquet(&path, &TWO).expect("read back");
         assert_eq!(read.column(0).as_string::<i32>().iter().flatten().collect::<Vec<_>>(), places);
         assert_eq!(read.column(1).as_string::<i32>().iter().flatten().collect::<Vec<_>>(), units);
     }
 
+    /// Every table's columns are written with a dictionary but those declared plain.
+    #[test]
+    fn every_table_has_a_dictionary_but_for_its_plain_columns() {
+        let footer = Footer { run_id: "r".into(), value_units: "{}".into() };
+        let mut plain = 0;
+        for def in tables::ALL {
+            let props = properties(def, &footer);
+            for c in def.columns {
+                assert_eq!(props.dictionary_enabled(&ColumnPath::from(c.name)), !c.plain, "{}.{}", def.name, c.name);
+                plain += usize::from(c.plain);
+            }
+        }
+        assert!(plain > 0, "some column is plain");
+    }
+
+    /// The footer of a Parquet file, with its page index.
     fn footer_of(path: &Path) -> parquet::file::metadata::ParquetMetaData {
         use parquet::file::metadata::{PageIndexPolicy, ParquetMetaDataReader};
         ParquetMetaDataReader::new()

@@ -57,10 +57,10 @@ pub struct Column {
     pub kind: Kind,
     pub nullable: bool,
     pub doc: &'static str,
-    /// Its values differ from row to row (a figure, a cell's place): written without a Parquet
-    /// dictionary, which would hold nearly every value once more and cost the writer a lookup
-    /// per row. The values read back the same either way.
-    pub distinct: bool,
+    /// Written plain, without a Parquet dictionary page: its values differ from row to row (a
+    /// figure, a cell's place), so a dictionary would hold nearly every value once more and
+    /// cost the writer a lookup a row. The values read back the same either way.
+    pub plain: bool,
 }
 
 pub struct TableDef {
@@ -80,13 +80,15 @@ impl TableDef {
 }
 
 const fn col(name: &'static str, kind: Kind, nullable: bool, doc: &'static str) -> Column {
-    Column { name, kind, nullable, doc, distinct: false }
+    Column { name, kind, nullable, doc, plain: false }
 }
 
 impl Column {
-    /// The column, its values differing from row to row ([`Column::distinct`]).
-    const fn distinct(self) -> Column {
-        Column { distinct: true, ..self }
+    /// The column, written plain ([`Column::plain`]). Only a column of one Parquet leaf, named
+    /// as the column is, can be: a list's values lie in a leaf below it.
+    const fn plain(self) -> Column {
+        assert!(!matches!(self.kind, Kind::TextList), "a list column is no single leaf");
+        Column { plain: true, ..self }
     }
 }
 
@@ -104,14 +106,14 @@ const OBSERVATION_COLUMNS: [Column; 26] = [
     col("region", K::Category, false, "the cluster's continent, from the registry"),
     col("year", K::Int32, false, "the year the figure refers to"),
     col("kpi", K::Category, false, "KPI id from the catalog (`schemas/kpis.toml`)"),
-    col("value", K::Float64, false, "the figure in the canonical unit").distinct(),
+    col("value", K::Float64, false, "the figure in the canonical unit").plain(),
     col(
         "unit",
         K::Category,
         false,
         "the canonical unit: the KPI's (`tCO2e`, `tCO2`, `USD`, `MWh`, `t`, `jobs`) or `FTE`",
     ),
-    col("reported_value", K::Float64, false, "the figure as submitted").distinct(),
+    col("reported_value", K::Float64, false, "the figure as submitted").plain(),
     col("reported_unit", K::Text, true, "the unit as submitted (null: none given, a plain count)"),
     col("scope", K::Text, true, "emission scope, when given"),
     col("gas", K::Text, true, "the gas, by its GWP-table name, when the figure is about one gas"),
@@ -137,7 +139,7 @@ const OBSERVATION_COLUMNS: [Column; 26] = [
         false,
         "the cell, line or JSON pointer of the value (`KPIs!E14`, `line 17`, `/observations/3/value`)",
     )
-    .distinct(),
+    .plain(),
     RUN[0],
     RUN[1],
 ];
@@ -180,7 +182,7 @@ pub const REJECTS: TableDef = TableDef {
     columns: &[
         col("submission_id", K::Category, false, "SHA-256 of the submitted file"),
         col("source_file", K::Category, false, "the submitted file"),
-        col("source_location", K::Text, false, "the row: `KPIs!row 14`, `line 17` or a JSON pointer").distinct(),
+        col("source_location", K::Text, false, "the row: `KPIs!row 14`, `line 17` or a JSON pointer").plain(),
         col("codes", K::TextList, false, "the finding codes that rejected the row"),
         col("cluster", K::Text, true, "raw `cluster` cell"),
         col("country", K::Text, true, "raw `country` cell"),
@@ -208,7 +210,7 @@ pub const FINDINGS: TableDef = TableDef {
         col("code", K::Category, false, "stable finding code (see Finding codes)"),
         col("message", K::Text, false, "what is wrong"),
         col("hint", K::Text, false, "how to fix it"),
-        col("location", K::Text, false, "the location as printed: `file.xlsx:KPIs!E14`").distinct(),
+        col("location", K::Text, false, "the location as printed: `file.xlsx:KPIs!E14`").plain(),
         col("sheet", K::Text, true, "sheet name"),
         col("cell", K::Text, true, "A1 reference"),
         col("row", K::Int64, true, "1-based spreadsheet row"),
