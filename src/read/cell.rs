@@ -47,7 +47,6 @@ impl Cell {
         }
     }
 
-    /// What kind of cell this is, in words, for messages.
     /// Whether its text ([`Cell::text`]) is none or empty, told without writing it out: a number
     /// or a boolean always holds something. Unlike [`Cell::is_blank`], an error cell holds
     /// nothing, and a date is never trimmed.
@@ -60,6 +59,7 @@ impl Cell {
         }
     }
 
+    /// What kind of cell this is, in words, for messages.
     pub fn kind(&self) -> &'static str {
         match self {
             Cell::Empty => "an empty cell",
