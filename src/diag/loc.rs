@@ -185,8 +185,15 @@ struct A1(u32, u32);
 
 impl fmt::Display for A1 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}", Letters(self.1), u64::from(self.0) + 1)
+        Letters(self.1).fmt(f)?;
+        whole(f, u64::from(self.0) + 1)
     }
+}
+
+/// A whole number, written without the formatting machinery's arguments (a place is written
+/// for every row of a table's observations).
+fn whole(f: &mut fmt::Formatter<'_>, n: u64) -> fmt::Result {
+    f.write_str(itoa::Buffer::new().format(n))
 }
 
 /// A sheet name as a spreadsheet formula would write it: quoted when it holds anything but
@@ -207,11 +214,28 @@ impl fmt::Display for Place {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Place::File => Ok(()),
-            Place::Sheet { sheet } => write!(f, "{}", SheetName(sheet)),
-            Place::Cell { sheet, row, col } => write!(f, "{}!{}", SheetName(sheet), A1(*row, *col)),
-            Place::Row { sheet, row } => write!(f, "{}!row {}", SheetName(sheet), *row as u64 + 1),
-            Place::Line { line, field: None } => write!(f, "line {line}"),
-            Place::Line { line, field: Some(n) } => write!(f, "line {line}, field {n}"),
+            Place::Sheet { sheet } => SheetName(sheet).fmt(f),
+            Place::Cell { sheet, row, col } => {
+                SheetName(sheet).fmt(f)?;
+                f.write_str("!")?;
+                A1(*row, *col).fmt(f)
+            }
+            Place::Row { sheet, row } => {
+                SheetName(sheet).fmt(f)?;
+                f.write_str("!row ")?;
+                whole(f, u64::from(*row) + 1)
+            }
+            Place::Line { line, field } => {
+                f.write_str("line ")?;
+                whole(f, *line)?;
+                match field {
+                    Some(n) => {
+                        f.write_str(", field ")?;
+                        whole(f, u64::from(*n))
+                    }
+                    None => Ok(()),
+                }
+            }
             Place::Pointer { pointer } => f.write_str(if pointer.is_empty() { "/" } else { pointer }),
         }
     }
@@ -391,6 +415,12 @@ mod tests {
         assert_eq!(line.to_string(), "r.csv:line 17");
         let wide = Loc::new(&"r.csv".into(), Place::Line { line: 3, field: Some(4) });
         assert_eq!(wide.to_string(), "r.csv:line 3, field 4");
+        let row = Loc::new(&file, Place::Row { sheet: "My sheet".into(), row: 2 });
+        assert_eq!(row.to_string(), "acu.xlsx:'My sheet'!row 3");
+        let last = Place::Line { line: u64::MAX, field: Some(u32::MAX) };
+        assert_eq!(last.to_string(), "line 18446744073709551615, field 4294967295");
+        let far = Place::Row { sheet: "S".into(), row: u32::MAX };
+        assert_eq!(far.to_string(), "S!row 4294967296");
         let ptr = Loc::new(&"h.json".into(), Place::Pointer { pointer: "/observations/3/value".into() });
         assert_eq!(ptr.to_string(), "h.json:/observations/3/value");
         assert_eq!(Loc::file(&file).to_string(), "acu.xlsx");

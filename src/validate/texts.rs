@@ -168,6 +168,14 @@ impl Block {
         }
     }
 
+    /// How many bytes the block holds, compressed or not.
+    fn len(&self) -> usize {
+        match self {
+            Block::Open(bytes) => bytes.len(),
+            Block::Sealed { len, .. } => *len,
+        }
+    }
+
     /// The block's bytes; empty if they cannot be read back.
     fn bytes(&self) -> std::borrow::Cow<'_, [u8]> {
         match self {
@@ -184,7 +192,9 @@ impl Block {
 impl Texts {
     pub(super) fn push(&mut self, text: &RawText) {
         if self.blocks.is_empty() || self.last_rows == BLOCK_ROWS {
-            self.blocks.push(Block::Open(Vec::new()));
+            // Room for as many bytes as the block before held: a block is not grown by copying.
+            let room = self.blocks.last().map_or(0, Block::len);
+            self.blocks.push(Block::Open(Vec::with_capacity(room)));
             self.last_rows = 0;
         }
         if let Some(Block::Open(block)) = self.blocks.last_mut() {
