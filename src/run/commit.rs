@@ -234,6 +234,7 @@ pub fn commit(
             pieces.into_iter().map(move |p| (i, p))
         })
         .collect();
+    let rows_kept = keys.len();
     let streamed = || -> Result<(), RunError> {
         let observations = &tables::OBSERVATIONS;
         let mut table = TableWriter::create(&version.join(observations.path), observations, &footer)?;
@@ -293,8 +294,7 @@ pub fn commit(
             Some(history) => history.finish()?,
             None => {
                 let (history, written) = (&tables::OBSERVATIONS_HISTORY, version.join(tables::OBSERVATIONS.path));
-                let rows = keys.len();
-                let rest = batches::superseded(std::iter::repeat_n(None, rows)).map(|(_, array)| array);
+                let rest = batches::superseded(std::iter::repeat_n(None, rows_kept)).map(|(_, array)| array);
                 write_parquet_extending(&version.join(history.path), history, &written, &rest, &footer)?;
             }
         }
@@ -314,11 +314,15 @@ pub fn commit(
         write(&tables::SUBMISSIONS, batches::submissions(&subs)?)?;
         Ok(store::write_synced(&version.join(SUBMISSIONS), state_ref.submissions_json().as_bytes())?)
     };
-    // The summary is worked out beside the writing, then written itself.
+    // The summary is worked out beside the writing, then written itself. The keys are dropped
+    // once it is worked out, beside the writing too: a million of them, each a shared pointer,
+    // take tens of milliseconds to drop.
     let summarised = || -> Result<Summary, RunError> {
         let clock = std::time::Instant::now();
         let current = keys.iter().zip(marks.current(0..keys.len())).filter_map(|(key, current)| current.then_some(key));
-        let summary = gathered.summarise(current, schema)?;
+        let summary = gathered.summarise(current, schema);
+        drop(keys);
+        let summary = summary?;
         tracing::debug!(summary_ms = clock.elapsed().as_millis() as u64, "observations summarised");
         write(&tables::KPI_TOTALS, summary::batches::stats(&tables::KPI_TOTALS, &summary.kpi_totals)?)?;
         write(&tables::BY_COUNTRY, summary::batches::stats(&tables::BY_COUNTRY, &summary.by_country)?)?;
@@ -330,8 +334,6 @@ pub fn commit(
     streamed?;
     written?;
     let summary = summary?;
-    // The keys are dropped here: a million of them, each a shared pointer.
-    drop(keys);
 
     let (submitted, countries) = (&gathered.clusters, &gathered.countries);
     let registry_countries: BTreeSet<&str> = schema.clusters.iter().map(|c| c.country.as_str()).collect();
