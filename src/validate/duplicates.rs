@@ -1,14 +1,15 @@
 //! Duplicate observation keys within one submission.
 //!
-//! The key is the [`SeriesKey`] (cluster, facility, year, kpi, scope, gas). Rows with the same key and the same value and unit are an exact
-//! repeat: the first is kept, each later one gets a warning and is dropped (counted once). Rows
-//! with the same key and any difference are a conflict: every row involved gets an error and
-//! none is kept, because choosing one would be a guess.
+//! The key is the [`SeriesKey`](super::SeriesKey) (cluster, facility, year, kpi, scope, gas).
+//! Rows with the same key and the same value and unit are an exact repeat: the first is kept,
+//! each later one gets a warning and is dropped (counted once). Rows with the same key and any
+//! difference are a conflict: every row involved gets an error and none is kept, because
+//! choosing one would be a guess.
 
 use std::sync::Arc;
 
 use super::Observation;
-use super::series::{Groups, SeriesKey};
+use super::series::{Groups, Ids};
 use crate::chunks::Chunks;
 use crate::diag::{Code, Finding};
 use crate::read::format_number;
@@ -30,10 +31,11 @@ const OTHERS_NAMED: usize = 3;
 
 /// Judge candidate observations (in row order) for duplicate keys: the candidates dropped, in
 /// index order, each with the finding that says why (a warning for a repeat, an error for a
-/// conflict); every other candidate is kept. `keys[i]` is the key of `candidates[i]`, and
-/// `file` the file they come from.
-pub fn judge(candidates: &Chunks<Observation>, keys: &[SeriesKey], file: &Arc<str>) -> Vec<(usize, Finding)> {
-    let groups = Groups::of(keys.len(), |i| &keys[i]);
+/// conflict); every other candidate is kept. `ids` numbers the keys of the candidates, in
+/// order ([`Ids::of`]), and `file` is the file they come from.
+pub fn judge(candidates: &Chunks<Observation>, ids: &Ids, file: &Arc<str>) -> Vec<(usize, Finding)> {
+    // One key: one series, in one year.
+    let groups = Groups::by_number(&ids.series, |i| ids.years[i]);
     let mut dropped = Vec::new();
     for members in groups.iter() {
         let first = &candidates[members[0]];

@@ -1,11 +1,12 @@
 //! Facility rows against their cluster total. Where a submission gives both a cluster total and
-//! facility rows for the same [`SeriesKey`] but the facility (and the same unit), the total is
-//! the cluster's figure and the facilities are its breakdown; a warning says whether they agree.
+//! facility rows for the same [`SeriesKey`](super::SeriesKey) but the facility (and the same
+//! unit), the total is the cluster's figure and the facilities are its breakdown; a warning says
+//! whether they agree.
 
 use std::sync::Arc;
 
 use super::Observation;
-use super::series::{Groups, SeriesKey};
+use super::series::{Groups, Ids};
 use crate::chunks::Chunks;
 use crate::diag::{Code, Finding};
 use crate::read::format_grouped;
@@ -14,20 +15,20 @@ use crate::read::format_grouped;
 const AGREE: f64 = 0.005;
 
 /// Warnings, as (index of the total into `observations`, finding) pairs.
-/// `keys[i]` is the key of `observations[i]`; `file` is the file they come from.
-pub fn check(observations: &Chunks<Observation>, keys: &[SeriesKey], file: &Arc<str>) -> Vec<(usize, Finding)> {
+/// `ids` numbers the keys of the observations, in order; `file` is the file they come from.
+pub fn check(observations: &Chunks<Observation>, ids: &Ids, file: &Arc<str>) -> Vec<(usize, Finding)> {
     // Per total's key and unit: the total (the last row without a facility), and its facility
     // rows.
-    let groups = Groups::of(keys.len(), |i| (keys[i].total(), observations[i].unit.as_str()));
+    let groups = Groups::by_number(&ids.totals, |i| (ids.years[i], ids.units[i]));
     let mut out = Vec::new();
     for members in groups.iter() {
         // The facility rows' number and sum (in item order, from -0.0 as `Iterator::sum` adds),
         // and the last total.
         let (mut parts, mut sum, mut last_total) = (0, -0.0, None);
         for &i in members {
-            match keys[i].by_ref().facility {
-                Some(_) => (parts, sum) = (parts + 1, sum + observations[i].value),
-                None => last_total = Some(i),
+            match ids.facility[i] {
+                true => (parts, sum) = (parts + 1, sum + observations[i].value),
+                false => last_total = Some(i),
             }
         }
         let Some(t) = last_total.filter(|_| parts > 0) else { continue };

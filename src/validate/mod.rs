@@ -316,7 +316,8 @@ impl<'s> Checker<'s> {
         // `row_findings[..checked]`: each row's findings from its check on its own, in row order.
         // Those of the rows against each other are added after, and sorted into place below.
         let checked = row_findings.len();
-        let mut dropped = duplicates::judge(&candidates, &keys, &file).into_iter().peekable();
+        let ids = series::Ids::of(&keys, candidates.iter().map(|o| o.unit.as_str()));
+        let mut dropped = duplicates::judge(&candidates, &ids, &file).into_iter().peekable();
         let mut ranges = ranges.into_iter().peekable();
         let mut observation_row = Vec::with_capacity(candidates.len());
         // Whether each candidate is kept: all but the few dropped.
@@ -348,9 +349,10 @@ impl<'s> Checker<'s> {
         let mut observations = candidates;
         observations.retain_flagged(&kept);
         let kept_keys = only(keys, &kept);
+        let ids = ids.only(&kept);
         let (jumps, totals) = rayon::join(
-            || plausible::jumps(&observations, &kept_keys, &file),
-            || facilities::check(&observations, &kept_keys, &file),
+            || plausible::jumps(&observations, &ids, &file),
+            || facilities::check(&observations, &ids, &file),
         );
         for (o, finding) in jumps.into_iter().chain(totals) {
             row_findings.push((observation_row[o], finding));

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::Observation;
-use super::series::{Groups, SeriesKey};
+use super::series::{Groups, Ids};
 use crate::chunks::Chunks;
 use crate::diag::{Code, Finding};
 use crate::read::format_grouped;
@@ -54,17 +54,17 @@ fn slip(ratio: f64) -> String {
 }
 
 /// Warnings for year-on-year jumps, as (index into `observations`, finding) pairs.
-/// `keys[i]` is the key of `observations[i]`; `file` is the file they come from.
-pub fn jumps(observations: &Chunks<Observation>, keys: &[SeriesKey], file: &Arc<str>) -> Vec<(usize, Finding)> {
+/// `ids` numbers the keys of the observations, in order; `file` is the file they come from.
+pub fn jumps(observations: &Chunks<Observation>, ids: &Ids, file: &Arc<str>) -> Vec<(usize, Finding)> {
     // One series over the years, in one canonical unit (headcount and FTE are not compared).
-    let series = Groups::of(keys.len(), |i| (keys[i].series(), observations[i].unit.as_str()));
+    let series = Groups::by_number(&ids.series, |i| ids.units[i]);
     let mut out = Vec::new();
     let mut members = Vec::new();
     for group in series.iter() {
         members.clear();
         members.extend_from_slice(group);
         // By the keys' years, which are the observations' (and lie side by side).
-        members.sort_by_key(|&i| keys[i].year);
+        members.sort_by_key(|&i| ids.years[i]);
         for pair in members.windows(2) {
             let (a, b) = (&observations[pair[0]], &observations[pair[1]]);
             if a.value <= 0.0 || b.value <= 0.0 {

@@ -270,6 +270,94 @@ impl KeyRef<'_> {
     }
 }
 
+/// Each key's series, cluster total and unit as small numbers, for grouping a file's keys: two
+/// keys' `series` are equal exactly when their [`SeriesKey::series`] are, their `totals` exactly
+/// when their [`SeriesKey::total`] are but for the year, and their `units` when their units'
+/// texts are. A million keys share a few thousand parts and a few units, each made by one
+/// thread's memo: each is compared by its texts once, and a key finds its numbers by their
+/// addresses, so grouping reads arrays of numbers, not texts scattered over memory.
+pub struct Ids {
+    pub series: Vec<u32>,
+    pub totals: Vec<u32>,
+    pub units: Vec<u32>,
+    /// Each key's year, and whether it names a facility: read by item when grouping, from
+    /// here rather than from the keys and their parts.
+    pub years: Vec<i32>,
+    pub facility: Vec<bool>,
+}
+
+impl Ids {
+    /// The numbers of `keys`, and of the units of their observations, `units`, in order.
+    pub fn of<'u>(keys: &[SeriesKey], units: impl Iterator<Item = &'u str> + Send) -> Ids {
+        // The two passes read different memory: each on a core.
+        let ((series, totals, facility), units) = rayon::join(|| Ids::of_parts(keys), || Ids::of_units(units));
+        let years = keys.iter().map(|k| k.year).collect();
+        Ids { series, totals, units, years, facility }
+    }
+
+    /// Each key's series and total numbers, and whether it names a facility.
+    fn of_parts(keys: &[SeriesKey]) -> (Vec<u32>, Vec<u32>, Vec<bool>) {
+        let mut by_address: rustc_hash::FxHashMap<usize, (u32, u32, bool)> = Default::default();
+        let mut series: hashbrown::HashTable<(&Parts, u32)> = hashbrown::HashTable::new();
+        let mut totals: hashbrown::HashTable<(&Parts, u32)> = hashbrown::HashTable::new();
+        let mut numbers =
+            (Vec::with_capacity(keys.len()), Vec::with_capacity(keys.len()), Vec::with_capacity(keys.len()));
+        for key in keys {
+            let parts: &Parts = &key.parts;
+            let (s, t, f) = *by_address.entry(std::ptr::from_ref(parts) as usize).or_insert_with(|| {
+                let s = match series.find(parts.hash, |(p, _)| *p == parts) {
+                    Some(&(_, id)) => id,
+                    None => {
+                        let id = series.len() as u32;
+                        series.insert_unique(parts.hash, (parts, id), |(p, _)| p.hash);
+                        id
+                    }
+                };
+                let t = match totals.find(parts.total_hash, |(p, _)| p.same_total(parts)) {
+                    Some(&(_, id)) => id,
+                    None => {
+                        let id = totals.len() as u32;
+                        totals.insert_unique(parts.total_hash, (parts, id), |(p, _)| p.total_hash);
+                        id
+                    }
+                };
+                (s, t, parts.facility.is_some())
+            });
+            numbers.0.push(s);
+            numbers.1.push(t);
+            numbers.2.push(f);
+        }
+        numbers
+    }
+
+    /// Each unit's number: by its address, or its text when met at a new address.
+    fn of_units<'u>(units: impl Iterator<Item = &'u str>) -> Vec<u32> {
+        let mut by_address: rustc_hash::FxHashMap<(usize, usize), u32> = Default::default();
+        let mut by_text: rustc_hash::FxHashMap<&str, u32> = Default::default();
+        let mut numbers = Vec::with_capacity(units.size_hint().0);
+        for unit in units {
+            let next = by_text.len() as u32;
+            let at = (unit.as_ptr() as usize, unit.len());
+            numbers.push(*by_address.entry(at).or_insert_with(|| *by_text.entry(unit).or_insert(next)));
+        }
+        numbers
+    }
+
+    /// The numbers of the keys `kept` flags, in order.
+    pub fn only(mut self, kept: &[bool]) -> Ids {
+        fn keep<T>(items: &mut Vec<T>, kept: &[bool]) {
+            let mut flags = kept.iter().copied();
+            items.retain(|_| flags.next() == Some(true));
+        }
+        for numbers in [&mut self.series, &mut self.totals, &mut self.units] {
+            keep(numbers, kept);
+        }
+        keep(&mut self.years, kept);
+        keep(&mut self.facility, kept);
+        self
+    }
+}
+
 /// The items whose keys are equal, in groups of two or more: each group's members in item
 /// order, the groups in order of their first member. Keys are hashed on every core and the
 /// hashes sorted, so grouping a million rows costs no table of a million keys and no list per
@@ -321,10 +409,56 @@ impl Groups {
                 ranges.push((start, members.len()));
             }
         }
+        Groups::in_order(&members, ranges)
+    }
+
+    /// The groups of items `0..numbers.len()` whose keys are (`numbers[i]`, `rest(i)`): those
+    /// [`Groups::of`] gives, for keys numbered densely ([`Ids`]). Found by counting, not hashing
+    /// and sorting: each item goes to the bucket of its number, in item order, in one pass; a
+    /// bucket whose items' `rest` differ (a series over its years) is sorted by it, stably, so
+    /// each group stays in item order.
+    pub fn by_number<R: Ord>(numbers: &[u32], rest: impl Fn(usize) -> R) -> Groups {
+        let buckets = numbers.iter().max().map_or(0, |&m| m as usize + 1);
+        // Where each bucket starts, then where its next item goes.
+        let mut starts = vec![0usize; buckets + 1];
+        for &x in numbers {
+            starts[x as usize + 1] += 1;
+        }
+        for b in 0..buckets {
+            starts[b + 1] += starts[b];
+        }
+        let mut next = starts.clone();
+        let mut order = vec![0usize; numbers.len()];
+        for (i, &x) in numbers.iter().enumerate() {
+            order[next[x as usize]] = i;
+            next[x as usize] += 1;
+        }
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        for b in 0..buckets {
+            let bucket = &mut order[starts[b]..starts[b + 1]];
+            if bucket.len() < 2 {
+                continue;
+            }
+            if !bucket.windows(2).all(|w| rest(w[0]) == rest(w[1])) {
+                bucket.sort_by_key(|&i| rest(i));
+            }
+            let mut at = starts[b];
+            for run in bucket.chunk_by(|&x, &y| rest(x) == rest(y)) {
+                if run.len() > 1 {
+                    ranges.push((at, at + run.len()));
+                }
+                at += run.len();
+            }
+        }
+        Groups::in_order(&order, ranges)
+    }
+
+    /// The groups given as ranges of `members`, in order of their first member.
+    fn in_order(members: &[usize], mut ranges: Vec<(usize, usize)>) -> Groups {
         ranges.sort_unstable_by_key(|&(start, _)| members[start]);
         let mut starts = Vec::with_capacity(ranges.len() + 1);
         starts.push(0);
-        let mut all = Vec::with_capacity(members.len());
+        let mut all = Vec::with_capacity(ranges.iter().map(|(start, end)| end - start).sum());
         for (start, end) in ranges {
             all.extend_from_slice(&members[start..end]);
             starts.push(all.len());
@@ -340,7 +474,101 @@ impl Groups {
 
 #[cfg(test)]
 mod tests {
-    use super::{Groups, KeyMemo, KeyRef, SeriesKey, normalise};
+    use super::{Groups, Ids, KeyMemo, KeyRef, SeriesKey, normalise};
+
+    proptest::proptest! {
+        /// Grouping by numbers and the rest of the key gives the groups grouping by the whole
+        /// key gives, whatever the numbers (gaps, repeats, unused ones) and the rests.
+        #[test]
+        fn groups_by_number_are_groups_by_key(
+            items in proptest::collection::vec((0u32..40, 0u8..4), 0..300),
+        ) {
+            let numbers: Vec<u32> = items.iter().map(|x| x.0).collect();
+            let by_number = Groups::by_number(&numbers, |i| items[i].1);
+            let by_key = Groups::of(items.len(), |i| items[i]);
+            let a: Vec<&[usize]> = by_number.iter().collect();
+            let b: Vec<&[usize]> = by_key.iter().collect();
+            proptest::prop_assert_eq!(a, b);
+        }
+    }
+
+    /// Groups by number, worked out by hand: numbers 2, 0, 2, 0, 1, 2 with rests a, b, a, b, c,
+    /// z: items 0 and 2 (number 2, rest a) and 1 and 3 (number 0, rest b) are groups; 5 shares
+    /// its number with 0 and 2, not its rest; 4 is alone.
+    #[test]
+    fn groups_by_number_by_hand() {
+        let (numbers, rests) = ([2, 0, 2, 0, 1, 2], ['a', 'b', 'a', 'b', 'c', 'z']);
+        let groups = Groups::by_number(&numbers, |i| rests[i]);
+        let found: Vec<&[usize]> = groups.iter().collect();
+        assert_eq!(found, [&[0, 2][..], &[1, 3]]);
+        assert_eq!(Groups::by_number(&[], |_| 0).iter().count(), 0);
+    }
+
+    /// Keys made by three memos (three threads: equal parts at different addresses) over
+    /// spellings of a few clusters, facilities, scopes and gases: two keys have equal series
+    /// numbers exactly when their texts but the year are equal, equal total numbers exactly when
+    /// those but the facility are too, and equal unit numbers exactly when their units' texts
+    /// are (the units at different addresses).
+    #[test]
+    fn ids_are_equal_exactly_when_the_texts_are() {
+        let mut memos = [KeyMemo::default(), KeyMemo::default(), KeyMemo::default()];
+        let (clusters, facilities) = (["humber", "solent"], [None, Some("Site A"), Some("site-a"), Some("Site B")]);
+        let (scopes, gases) = ([None, Some("Scope 1"), Some("SCOPE 1"), Some("2")], [None, Some("CH4")]);
+        let units = ["t".to_owned(), "t".to_owned(), "kt".to_owned()];
+        let mut keys: Vec<SeriesKey> = Vec::new();
+        let mut unit_of: Vec<&str> = Vec::new();
+        let mut n = 0usize;
+        for cluster in clusters {
+            for facility in facilities {
+                for scope in scopes {
+                    for gas in gases {
+                        for year in [2022, 2023] {
+                            let memo = &mut memos[n % 3];
+                            keys.push(memo.key(KeyRef { cluster, facility, year, kpi: "jobs", scope, gas }));
+                            unit_of.push(&units[n % 3]);
+                            n += 1;
+                        }
+                    }
+                }
+            }
+        }
+        let ids = Ids::of(&keys, unit_of.iter().copied());
+        // What a key says but its year, and but its year and facility.
+        fn series(k: &SeriesKey) -> KeyRef<'_> {
+            KeyRef { year: 0, ..k.by_ref() }
+        }
+        fn total(k: &SeriesKey) -> KeyRef<'_> {
+            KeyRef { year: 0, ..k.by_ref().cluster_total() }
+        }
+        for i in 0..keys.len() {
+            for j in 0..keys.len() {
+                let (a, b) = (&keys[i], &keys[j]);
+                assert_eq!(ids.series[i] == ids.series[j], series(a) == series(b), "{:?} {:?}", a.by_ref(), b.by_ref());
+                assert_eq!(ids.totals[i] == ids.totals[j], total(a) == total(b), "{:?} {:?}", a.by_ref(), b.by_ref());
+                assert_eq!(ids.units[i] == ids.units[j], unit_of[i] == unit_of[j]);
+                assert_eq!((ids.years[i], ids.facility[i]), (a.year, a.by_ref().facility.is_some()));
+                // As the keys themselves compare.
+                assert_eq!(ids.series[i] == ids.series[j] && a.year == b.year, a == b);
+                assert_eq!(ids.totals[i] == ids.totals[j] && a.year == b.year, a.total() == b.total());
+            }
+        }
+        // Spellings of one scope and one facility are one: fewer series than keys' texts.
+        let distinct = |v: &[u32]| v.iter().collect::<std::collections::BTreeSet<_>>().len();
+        assert_eq!(distinct(&ids.series), 2 * 3 * 3 * 2, "clusters × facilities × scopes × gases");
+        assert_eq!(distinct(&ids.totals), 2 * 3 * 2, "clusters × scopes × gases");
+        assert_eq!(distinct(&ids.units), 2);
+        // Only the flagged keys' numbers stay, in order.
+        let kept: Vec<bool> = (0..keys.len()).map(|i| i % 4 != 1).collect();
+        let only = Ids::of(&keys, unit_of.iter().copied()).only(&kept);
+        let flagged = |v: &[u32]| -> Vec<u32> { v.iter().zip(&kept).filter(|(_, k)| **k).map(|(x, _)| *x).collect() };
+        assert_eq!(only.series, flagged(&ids.series));
+        assert_eq!(only.totals, flagged(&ids.totals));
+        assert_eq!(only.units, flagged(&ids.units));
+        let kept_years: Vec<i32> = ids.years.iter().zip(&kept).filter(|(_, k)| **k).map(|(y, _)| *y).collect();
+        assert_eq!(only.years, kept_years);
+        let kept_facility: Vec<bool> = ids.facility.iter().zip(&kept).filter(|(_, k)| **k).map(|(f, _)| *f).collect();
+        assert_eq!(only.facility, kept_facility);
+    }
 
     #[test]
     fn groups_keep_first_appearance_and_item_order() {
