@@ -273,9 +273,10 @@ impl KeyRef<'_> {
 /// Each key's series, cluster total and unit as small numbers, for grouping a file's keys: two
 /// keys' `series` are equal exactly when their [`SeriesKey::series`] are, their `totals` exactly
 /// when their [`SeriesKey::total`] are but for the year, and their `units` when their units'
-/// texts are. A million keys share a few thousand parts and a few units, each made by one
-/// thread's memo: each is compared by its texts once, and a key finds its numbers by their
-/// addresses, so grouping reads arrays of numbers, not texts scattered over memory.
+/// texts are. Keys are numbered in one pass, each compared with the first key of its series by
+/// the address of their parts first (a thread's memo makes one part per series), and units by
+/// their address, then their text; grouping then reads arrays of numbers, not texts scattered
+/// over memory. What is held for it is a few numbers a key, however many series a file has.
 pub struct Ids {
     pub series: Vec<u32>,
     pub totals: Vec<u32>,
@@ -295,39 +296,39 @@ impl Ids {
         Ids { series, totals, units, years, facility }
     }
 
-    /// Each key's series and total numbers, and whether it names a facility.
+    /// Each key's series and total numbers, and whether it names a facility. A series or total
+    /// is remembered by the first key giving it (an index: 4 bytes, however many series a file
+    /// has), and a key is compared with that key's parts, by their address first.
     fn of_parts(keys: &[SeriesKey]) -> (Vec<u32>, Vec<u32>, Vec<bool>) {
-        let mut by_address: rustc_hash::FxHashMap<usize, (u32, u32, bool)> = Default::default();
-        let mut series: hashbrown::HashTable<(&Parts, u32)> = hashbrown::HashTable::new();
-        let mut totals: hashbrown::HashTable<(&Parts, u32)> = hashbrown::HashTable::new();
-        let mut numbers =
-            (Vec::with_capacity(keys.len()), Vec::with_capacity(keys.len()), Vec::with_capacity(keys.len()));
-        for key in keys {
-            let parts: &Parts = &key.parts;
-            let (s, t, f) = *by_address.entry(std::ptr::from_ref(parts) as usize).or_insert_with(|| {
-                let s = match series.find(parts.hash, |(p, _)| *p == parts) {
-                    Some(&(_, id)) => id,
-                    None => {
-                        let id = series.len() as u32;
-                        series.insert_unique(parts.hash, (parts, id), |(p, _)| p.hash);
-                        id
-                    }
-                };
-                let t = match totals.find(parts.total_hash, |(p, _)| p.same_total(parts)) {
-                    Some(&(_, id)) => id,
-                    None => {
-                        let id = totals.len() as u32;
-                        totals.insert_unique(parts.total_hash, (parts, id), |(p, _)| p.total_hash);
-                        id
-                    }
-                };
-                (s, t, parts.facility.is_some())
-            });
-            numbers.0.push(s);
-            numbers.1.push(t);
-            numbers.2.push(f);
+        let mut series: hashbrown::HashTable<u32> = hashbrown::HashTable::new();
+        let mut totals: hashbrown::HashTable<u32> = hashbrown::HashTable::new();
+        let (mut s, mut t) = (Vec::with_capacity(keys.len()), Vec::with_capacity(keys.len()));
+        let mut facility = Vec::with_capacity(keys.len());
+        let parts = |k: u32| -> &Parts { &keys[k as usize].parts };
+        for (i, key) in keys.iter().enumerate() {
+            let p: &Parts = &key.parts;
+            let i = i as u32;
+            let same = |k: &u32| std::ptr::eq(parts(*k), p) || *parts(*k) == *p;
+            let series_number = match series.find(p.hash, same) {
+                Some(&first) => s[first as usize],
+                None => {
+                    series.insert_unique(p.hash, i, |&k| parts(k).hash);
+                    series.len() as u32 - 1
+                }
+            };
+            let same_total = |k: &u32| std::ptr::eq(parts(*k), p) || parts(*k).same_total(p);
+            let total_number = match totals.find(p.total_hash, same_total) {
+                Some(&first) => t[first as usize],
+                None => {
+                    totals.insert_unique(p.total_hash, i, |&k| parts(k).total_hash);
+                    totals.len() as u32 - 1
+                }
+            };
+            s.push(series_number);
+            t.push(total_number);
+            facility.push(p.facility.is_some());
         }
-        numbers
+        (s, t, facility)
     }
 
     /// Each unit's number: by its address, or its text when met at a new address.
