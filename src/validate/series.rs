@@ -61,6 +61,11 @@ impl Parts {
     fn same_total(&self, other: &Self) -> bool {
         self.cluster == other.cluster && self.kpi == other.kpi && self.scope == other.scope && self.gas == other.gas
     }
+
+    /// The same cluster total, told by address, then by hash and texts.
+    fn same_total_as(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other) || self.total_hash == other.total_hash && self.same_total(other)
+    }
 }
 
 impl Eq for Parts {}
@@ -101,9 +106,7 @@ impl<'a> Total<'a> {
 
 impl PartialEq for Total<'_> {
     fn eq(&self, other: &Self) -> bool {
-        self.year == other.year
-            && (Arc::ptr_eq(self.parts, other.parts)
-                || self.parts.total_hash == other.parts.total_hash && self.parts.same_total(other.parts))
+        self.year == other.year && self.parts.same_total_as(other.parts)
     }
 }
 
@@ -292,6 +295,7 @@ impl Ids {
     pub fn of<'u>(keys: &[SeriesKey], units: impl Iterator<Item = &'u str> + Send) -> Ids {
         // The two passes read different memory: each on a core.
         let ((series, totals, facility), units) = rayon::join(|| Ids::of_parts(keys), || Ids::of_units(units));
+        debug_assert_eq!(units.len(), keys.len(), "a unit for each key");
         let years = keys.iter().map(|k| k.year).collect();
         Ids { series, totals, units, years, facility }
     }
@@ -308,7 +312,7 @@ impl Ids {
         for (i, key) in keys.iter().enumerate() {
             let p: &Parts = &key.parts;
             let i = i as u32;
-            let same = |k: &u32| std::ptr::eq(parts(*k), p) || *parts(*k) == *p;
+            let same = |k: &u32| keys[*k as usize].series() == key.series();
             let series_number = match series.find(p.hash, same) {
                 Some(&first) => s[first as usize],
                 None => {
@@ -316,7 +320,7 @@ impl Ids {
                     series.len() as u32 - 1
                 }
             };
-            let same_total = |k: &u32| std::ptr::eq(parts(*k), p) || parts(*k).same_total(p);
+            let same_total = |k: &u32| parts(*k).same_total_as(p);
             let total_number = match totals.find(p.total_hash, same_total) {
                 Some(&first) => t[first as usize],
                 None => {
@@ -345,23 +349,22 @@ impl Ids {
     }
 
     /// The numbers of the keys `kept` flags, in order.
-    pub fn only(mut self, kept: &[bool]) -> Ids {
-        fn keep<T>(items: &mut Vec<T>, kept: &[bool]) {
-            let mut flags = kept.iter().copied();
-            items.retain(|_| flags.next() == Some(true));
+    pub fn only(self, kept: &[bool]) -> Ids {
+        use super::only;
+        Ids {
+            series: only(self.series, kept),
+            totals: only(self.totals, kept),
+            units: only(self.units, kept),
+            years: only(self.years, kept),
+            facility: only(self.facility, kept),
         }
-        for numbers in [&mut self.series, &mut self.totals, &mut self.units] {
-            keep(numbers, kept);
-        }
-        keep(&mut self.years, kept);
-        keep(&mut self.facility, kept);
-        self
     }
 }
 
 /// The items whose keys are equal, in groups of two or more: each group's members in item
-/// order, the groups in order of their first member. Keys are hashed on every core and the
-/// hashes sorted, so grouping a million rows costs no table of a million keys and no list per
+/// order, the groups in order of their first member. [`Groups::by_number`] groups keys already
+/// numbered by counting them into buckets; [`Groups::of`] hashes keys on every core and sorts the
+/// hashes, so grouping a million rows costs no table of a million keys and no list per
 /// key; items of equal hash are compared by key, so a collision never joins two keys (a run of
 /// many colliding hashes, which a hostile file could aim at, is split by a keyed hash map).
 pub struct Groups {
@@ -414,7 +417,8 @@ impl Groups {
     }
 
     /// The groups of items `0..numbers.len()` whose keys are (`numbers[i]`, `rest(i)`): those
-    /// [`Groups::of`] gives, for keys numbered densely ([`Ids`]). Found by counting, not hashing
+    /// [`Groups::of`] gives. Its memory grows with the largest number, so the numbers are to be
+    /// small: those of [`Ids`], below the number of keys. Found by counting, not hashing
     /// and sorting: each item goes to the bucket of its number, in item order, in one pass; a
     /// bucket whose items' `rest` differ (a series over its years) is sorted by it, stably, so
     /// each group stays in item order.
@@ -475,7 +479,7 @@ impl Groups {
 
 #[cfg(test)]
 mod tests {
-    use super::{Groups, Ids, KeyMemo, KeyRef, SeriesKey, normalise};
+    use super::{Groups, Ids, KeyMemo, KeyRef, Parts, SeriesKey, SharedStr, normalise};
 
     proptest::proptest! {
         /// Grouping by numbers and the rest of the key gives the groups grouping by the whole
@@ -519,13 +523,13 @@ mod tests {
         let mut keys: Vec<SeriesKey> = Vec::new();
         let mut unit_of: Vec<&str> = Vec::new();
         let mut n = 0usize;
-        for cluster in clusters {
+        for (cluster, kpi) in clusters.into_iter().flat_map(|c| ["jobs", "ghg_emissions"].map(|k| (c, k))) {
             for facility in facilities {
                 for scope in scopes {
                     for gas in gases {
                         for year in [2022, 2023] {
                             let memo = &mut memos[n % 3];
-                            keys.push(memo.key(KeyRef { cluster, facility, year, kpi: "jobs", scope, gas }));
+                            keys.push(memo.key(KeyRef { cluster, facility, year, kpi, scope, gas }));
                             unit_of.push(&units[n % 3]);
                             n += 1;
                         }
@@ -555,8 +559,8 @@ mod tests {
         }
         // Spellings of one scope and one facility are one: fewer series than keys' texts.
         let distinct = |v: &[u32]| v.iter().collect::<std::collections::BTreeSet<_>>().len();
-        assert_eq!(distinct(&ids.series), 2 * 3 * 3 * 2, "clusters × facilities × scopes × gases");
-        assert_eq!(distinct(&ids.totals), 2 * 3 * 2, "clusters × scopes × gases");
+        assert_eq!(distinct(&ids.series), 2 * 2 * 3 * 3 * 2, "clusters × KPIs × facilities × scopes × gases");
+        assert_eq!(distinct(&ids.totals), 2 * 2 * 3 * 2, "clusters × KPIs × scopes × gases");
         assert_eq!(distinct(&ids.units), 2);
         // Only the flagged keys' numbers stay, in order.
         let kept: Vec<bool> = (0..keys.len()).map(|i| i % 4 != 1).collect();
@@ -621,6 +625,39 @@ mod tests {
         assert_eq!(x.series(), later.series());
         assert_ne!(x, key(&mut a, Some("Scope 2"), 2022));
         assert_ne!(x.series(), key(&mut a, None, 2022).series());
+    }
+
+    /// Parts whose hashes collide are still told apart by each of their texts: equality never
+    /// rests on the hash alone (a hostile file cannot join two series, or two totals, by it).
+    #[test]
+    fn colliding_parts_differ_by_each_text() {
+        let s = |t: &str| Some(SharedStr::from(t));
+        let parts = |cluster: &str, facility, kpi: &str, scope, gas| Parts {
+            cluster: cluster.into(),
+            facility,
+            kpi: kpi.into(),
+            scope,
+            gas,
+            hash: 7,
+            total_hash: 7,
+        };
+        let base = parts("humber", s("a"), "jobs", s("1"), s("co2"));
+        let same_elsewhere = parts("humber", s("a"), "jobs", s("1"), s("co2"));
+        assert!(base == same_elsewhere && base.same_total_as(&same_elsewhere));
+        for (what, other) in [
+            ("cluster", parts("jubail", s("a"), "jobs", s("1"), s("co2"))),
+            ("kpi", parts("humber", s("a"), "gdp", s("1"), s("co2"))),
+            ("scope", parts("humber", s("a"), "jobs", s("2"), s("co2"))),
+            ("scope none", parts("humber", s("a"), "jobs", None, s("co2"))),
+            ("gas", parts("humber", s("a"), "jobs", s("1"), s("ch4"))),
+        ] {
+            assert!(base != other, "series apart by {what}");
+            assert!(!base.same_total_as(&other), "totals apart by {what}");
+        }
+        // The facility parts a series, not a total.
+        let other_site = parts("humber", s("b"), "jobs", s("1"), s("co2"));
+        assert!(base != other_site);
+        assert!(base.same_total_as(&other_site));
     }
 
     #[test]

@@ -168,7 +168,7 @@ impl Block {
         }
     }
 
-    /// How many bytes the block holds, compressed or not.
+    /// How many bytes the block's texts take, uncompressed (whether or not it is sealed).
     fn len(&self) -> usize {
         match self {
             Block::Open(bytes) => bytes.len(),
