@@ -25,11 +25,13 @@ pub struct Limits {
     /// Parts in a package.
     #[validate(range(min = 1))]
     pub zip_entries: u64,
-    /// Non-empty cells in one file.
-    #[validate(range(min = 1))]
+    /// Non-empty cells in one file; fewer than 2^32, as are its rows: a file's observations are
+    /// numbered with 32 bits ([`crate::validate::series::Ids`]). A text file's are fewer anyway,
+    /// its size being under 4 GiB and each of its values taking 2 bytes or more.
+    #[validate(range(min = 1, max = 4_294_967_295_u64))]
     pub cells: u64,
     /// Rows holding something, in one sheet or text file.
-    #[validate(range(min = 1))]
+    #[validate(range(min = 1, max = 4_294_967_295_u64))]
     pub rows: u64,
     /// Columns a sheet spans, from its first used column to its last (a text file: fields in a
     /// record).
@@ -134,4 +136,21 @@ impl Limits {
 /// Bytes as MiB, for messages.
 pub fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / f64::from(1u32 << 20))
+}
+
+#[cfg(test)]
+mod tests {
+    use validator::Validate;
+
+    use super::Limits;
+
+    /// A file's observations are numbered with 32 bits: a pipeline file allowing a file more
+    /// cells or rows than that is refused.
+    #[test]
+    fn cells_and_rows_stay_below_two_to_the_32() {
+        let most = u64::from(u32::MAX);
+        assert!(Limits { cells: most, rows: most, ..Limits::default() }.validate().is_ok());
+        assert!(Limits { cells: most + 1, ..Limits::default() }.validate().is_err());
+        assert!(Limits { rows: most + 1, ..Limits::default() }.validate().is_err());
+    }
 }

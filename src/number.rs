@@ -289,6 +289,35 @@ impl Magnitude {
 
 /// The value of a split number under the column's convention.
 pub fn value(s: &Split<'_>, decimal: Decimal) -> Result<f64, NumberError> {
+    short(s, decimal).unwrap_or_else(|| value_whole(s, decimal))
+}
+
+/// [`value`] of the numbers nearly every value column holds, digits with a `.` between digits
+/// or none, where the column's convention reads them as written: what the whole way gives
+/// ([`value_whole`]; a property test checks it), without weighing the separators' evidence.
+fn short(s: &Split<'_>, decimal: Decimal) -> Option<Result<f64, NumberError>> {
+    let core = s.core.as_bytes();
+    if s.exponent.is_some() || !core.first().is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    let as_written = match core.iter().position(|&b| !b.is_ascii_digit()) {
+        // Digits alone: every convention reads them as they stand.
+        None => true,
+        Some(dot) => {
+            let frac = &core[dot + 1..];
+            if core[dot] != b'.' || frac.is_empty() || !frac.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            // Only a decimal point fits a `.` unless it could group thousands (`1.234`).
+            let only_a_point = frac.len() != 3 || core[0] == b'0' || dot > 3;
+            decimal == Decimal::Point || only_a_point && matches!(decimal, Decimal::Unknown | Decimal::Mixed)
+        }
+    };
+    as_written.then(|| plain(s.core).map(|n| if s.negative { -n } else { n }))
+}
+
+/// [`value`], the whole way: the text's own evidence weighed against the column's.
+fn value_whole(s: &Split<'_>, decimal: Decimal) -> Result<f64, NumberError> {
     let own = evidence(s.core);
     let settled = match (decimal, own) {
         (Decimal::Unknown | Decimal::Mixed, Decimal::Unknown) => {
@@ -729,6 +758,29 @@ mod tests {
                     prop_assert_eq!(Some(split.clone()), split_any(text), "{:?}", text);
                     let (i, f) = split.core.split_once('.').map_or((split.core, None), |(i, f)| (i, Some(f)));
                     prop_assert_eq!(plain_text(i, f, None), split.core, "{:?}", text);
+                }
+            }
+        }
+
+        /// A value read the short way is the value read the whole way, under every column
+        /// convention: on digits with a `.` or none (which it takes), and on any text.
+        #[test]
+        fn a_value_read_the_short_way_is_read_the_whole_way(
+            int in "0{0,2}[0-9]{1,6}",
+            frac in proptest::option::of("[0-9]{0,5}"),
+            exponent in proptest::option::of(exponent()),
+            any in "[-0-9.,e +a-z\u{a0}()']{1,12}",
+        ) {
+            let frac = frac.map(|f| format!(".{f}")).unwrap_or_default();
+            let exponent = exponent.unwrap_or_default();
+            for text in [format!("{int}{frac}"), format!("-{int}{frac}{exponent}"), any] {
+                let Some(split) = split(&text) else { continue };
+                for decimal in [Decimal::Unknown, Decimal::Point, Decimal::Comma, Decimal::Mixed] {
+                    let whole = value_whole(&split, decimal);
+                    if let Some(short) = short(&split, decimal) {
+                        prop_assert_eq!(short.map(f64::to_bits), whole.map(f64::to_bits), "{:?} {:?}", text, decimal);
+                    }
+                    prop_assert_eq!(value(&split, decimal).map(f64::to_bits), whole.map(f64::to_bits));
                 }
             }
         }

@@ -159,11 +159,13 @@ struct Records<'a> {
     defaults: Vec<(Field, Cell, String)>,
     /// Unknown keys already reported, so each is reported once per file.
     reported: HashSet<String>,
+    /// How each key was read: every record repeats the same few.
+    fields: crate::memo::Remembered<NameMatch<Field>>,
 }
 
 impl<'a> Records<'a> {
     fn new(file: &'a Arc<str>, schema: &'a Schema, defaults: Vec<(Field, Cell, String)>) -> Self {
-        Records { file, schema, defaults, reported: HashSet::new() }
+        Records { file, schema, defaults, reported: HashSet::new(), fields: Default::default() }
     }
 
     /// The records of one KPI-keyed object: years to records or numbers, or one record.
@@ -219,7 +221,8 @@ impl<'a> Records<'a> {
         for (key, v) in object {
             let place = || at.place(Some(&key));
             out.account(place);
-            let field = match self.schema.read_field(&key) {
+            let schema = self.schema;
+            let field = match self.fields.get(&key, |k| schema.read_field(k)) {
                 NameMatch::Exact(f) => Some(f),
                 NameMatch::ByWords { entry, alias, lang } => {
                     if self.reported.insert(key.clone()) {

@@ -202,32 +202,48 @@ pub fn map(content: Content, file: &Arc<str>, schema: &Schema, track: bool, sink
 /// Decide each value column's decimal convention from the evidence of all its texts, and the
 /// file's for columns with none of their own.
 fn settle_decimals(out: &mut Mapped) {
-    use std::collections::HashMap;
-    let column = |row: &RawRow| -> Option<(Option<Arc<str>>, Option<u32>)> {
-        let v = row.get(Field::Value)?;
-        Some(match row.place(v) {
-            Place::Cell { sheet, col, .. } => (Some(sheet), Some(col)),
-            Place::Line { field, .. } => (None, field),
-            _ => (None, None),
-        })
-    };
-    let evidence = |row: &RawRow| row.get(Field::Value).map_or(Decimal::Unknown, |v| decimal_evidence(&v.cell));
-    let mut columns: HashMap<_, Vec<Decimal>> = HashMap::new();
+    // Each row's value column, numbered in order of appearance, with the evidence of its texts.
+    let mut numbers: std::collections::HashMap<_, usize, ahash::RandomState> = Default::default();
+    let mut columns: Vec<Vec<Decimal>> = Vec::new();
+    let mut of_row: Vec<Option<usize>> = Vec::with_capacity(out.entries.len());
     for entry in &out.entries {
-        if let Entry::Row(row) = entry
-            && let Some(c) = column(row)
-        {
-            columns.entry(c).or_default().push(evidence(row));
+        let Entry::Row(row) = entry else { continue };
+        let Some(v) = row.get(Field::Value) else {
+            of_row.push(None);
+            continue;
+        };
+        let n = *numbers.entry(value_column(row, v)).or_insert_with(|| {
+            columns.push(Vec::new());
+            columns.len() - 1
+        });
+        columns[n].push(decimal_evidence(&v.cell));
+        of_row.push(Some(n));
+    }
+    let file = Decimal::settle(columns.iter().flatten().copied());
+    let settled: Vec<Decimal> = columns.into_iter().map(Decimal::settle).collect();
+    let rows = out.entries.iter_mut().filter_map(|e| match e {
+        Entry::Row(row) => Some(row),
+        _ => None,
+    });
+    for (row, n) in rows.zip(of_row) {
+        if let Some(n) = n {
+            row.decimal = settled[n].or(file);
         }
     }
-    let file = Decimal::settle(columns.values().flatten().copied());
-    let settled: HashMap<_, Decimal> = columns.into_iter().map(|(c, e)| (c, Decimal::settle(e))).collect();
-    for entry in &mut out.entries {
-        if let Entry::Row(row) = entry
-            && let Some(c) = column(row)
-        {
-            row.decimal = settled.get(&c).copied().unwrap_or_default().or(file);
-        }
+}
+
+/// The column a row's value cell lies in: its sheet and column, or its line's field, or none
+/// (a JSON member). Its place is not written out for it: a JSON member's pointer is not made.
+fn value_column(row: &RawRow, v: &Located) -> (Option<Arc<str>>, Option<u32>) {
+    let place = match (v.at(), &row.loc.place) {
+        (Relative::Column(col), Place::Row { sheet, .. }) => return (Some(sheet.clone()), Some(*col)),
+        (Relative::Member(_), Place::Pointer { .. }) => return (None, None),
+        _ => row.place(v),
+    };
+    match place {
+        Place::Cell { sheet, col, .. } => (Some(sheet), Some(col)),
+        Place::Line { field, .. } => (None, field),
+        _ => (None, None),
     }
 }
 

@@ -118,25 +118,26 @@ fn scan(text: &str, limits: &Limits, line: Option<u64>) -> Result<Vec<Range<usiz
         }
         Ok(())
     };
-    let (mut depth, mut in_string, mut escaped, mut start) = (0u64, false, false, 0usize);
-    let (mut numbers, mut past_number) = (Vec::new(), 0usize);
-    for (i, &b) in text.as_bytes().iter().enumerate() {
-        if i < past_number {
-            continue;
-        }
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-                string(start, i)?;
-            }
-            continue;
-        }
+    let bytes = text.as_bytes();
+    let (mut depth, mut numbers, mut i) = (0u64, Vec::new(), 0usize);
+    while let Some(&b) = bytes.get(i) {
         match b {
-            b'"' => (in_string, start) = (true, i + 1),
+            b'"' => {
+                // A string, to its closing quote: its text is skipped to the next quote or
+                // escape, each escape with the character it escapes.
+                let start = i + 1;
+                let mut at = start;
+                let end = loop {
+                    match memchr::memchr2(b'"', b'\\', bytes.get(at..).unwrap_or_default()) {
+                        Some(k) if bytes[at + k] == b'\\' => at += k + 2,
+                        Some(k) => break at + k,
+                        None => return string(start, text.len()).map(|()| numbers),
+                    }
+                };
+                string(start, end)?;
+                i = end + 1;
+                continue;
+            }
             b'[' | b'{' => {
                 depth += 1;
                 if depth > limits.json_depth {
@@ -155,12 +156,14 @@ fn scan(text: &str, limits: &Limits, line: Option<u64>) -> Result<Vec<Range<usiz
                 if out {
                     numbers.push(i..i + len);
                 }
-                past_number = i + len;
+                i += len;
+                continue;
             }
             _ => {}
         }
+        i += 1;
     }
-    if in_string { string(start, text.len()) } else { Ok(()) }.map(|()| numbers)
+    Ok(numbers)
 }
 
 /// A JSON Lines error without serde's "at line 1": the line is the file's, reported separately.
@@ -259,6 +262,78 @@ mod tests {
             let refused = matches!(plain(&token), Err(NumberError::OutOfRange(_)));
             proptest::prop_assert_eq!(out_of_range(&token, 0), (token.len(), refused), "{}", token);
         }
+
+        /// The scan that skips a string's text to its next quote or escape finds what reading
+        /// every byte finds: the same numbers, and the same string or nesting over its limit.
+        #[test]
+        fn the_scan_is_the_byte_by_byte_scan(text in "[\\[\\]{}\"\\\\ ane1.-]{0,40}", depth in 1u64..4, field_kb in 0u64..2) {
+            let limits = Limits { json_depth: depth, field_kb, ..Limits::default() };
+            // `a` a long text, `n` a number out of range.
+            let text = text.replace('a', &"a".repeat(600)).replace('n', "1e400");
+            let got = scan(&text, &limits, None).map_err(|e| e.to_string());
+            proptest::prop_assert_eq!(got, byte_by_byte(&text, &limits).map_err(|e| e.to_string()), "{}", text);
+        }
+    }
+
+    /// [`scan`] as it was first written, reading every byte: the reference of the test above.
+    fn byte_by_byte(text: &str, limits: &Limits) -> Result<Vec<Range<usize>>, Exceeded> {
+        let string = |start: usize, end: usize| {
+            if end - start > limits.field_bytes() {
+                let at = format!("line {}", crate::read::lines::line_at(text.as_bytes(), start));
+                let kb = limits.field_kb;
+                return Err(Exceeded::new(
+                    "field_kb",
+                    format!("a string at {at}"),
+                    format!("more than {kb} KiB"),
+                    format!("{kb} KiB"),
+                ));
+            }
+            Ok(())
+        };
+        let (mut depth, mut in_string, mut escaped, mut start) = (0u64, false, false, 0usize);
+        let (mut numbers, mut past_number) = (Vec::new(), 0usize);
+        for (i, &b) in text.as_bytes().iter().enumerate() {
+            if i < past_number {
+                continue;
+            }
+            if in_string {
+                if escaped {
+                    escaped = false;
+                } else if b == b'\\' {
+                    escaped = true;
+                } else if b == b'"' {
+                    in_string = false;
+                    string(start, i)?;
+                }
+                continue;
+            }
+            match b {
+                b'"' => (in_string, start) = (true, i + 1),
+                b'[' | b'{' => {
+                    depth += 1;
+                    if depth > limits.json_depth {
+                        let at = format!("line {}", crate::read::lines::line_at(text.as_bytes(), i));
+                        let what = format!("the nesting of arrays and objects at {at}");
+                        return Err(Exceeded::new(
+                            "json_depth",
+                            what,
+                            format!("more than {}", limits.json_depth),
+                            limits.json_depth,
+                        ));
+                    }
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                b'-' | b'0'..=b'9' => {
+                    let (len, out) = out_of_range(text, i);
+                    if out {
+                        numbers.push(i..i + len);
+                    }
+                    past_number = i + len;
+                }
+                _ => {}
+            }
+        }
+        if in_string { string(start, text.len()) } else { Ok(()) }.map(|()| numbers)
     }
 
     #[test]

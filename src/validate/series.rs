@@ -308,9 +308,11 @@ impl Ids {
         let mut totals: hashbrown::HashTable<u32> = hashbrown::HashTable::new();
         let (mut s, mut t) = (Vec::with_capacity(keys.len()), Vec::with_capacity(keys.len()));
         let mut facility = Vec::with_capacity(keys.len());
+        debug_assert!(u32::try_from(keys.len()).is_ok(), "numbered with 32 bits");
         let parts = |k: u32| -> &Parts { &keys[k as usize].parts };
         for (i, key) in keys.iter().enumerate() {
             let p: &Parts = &key.parts;
+            // Fewer than 2^32: a file's keys are no more than its cells ([`crate::limits::Limits::cells`]).
             let i = i as u32;
             let same = |k: &u32| keys[*k as usize].series() == key.series();
             let series_number = match series.find(p.hash, same) {
