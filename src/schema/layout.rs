@@ -98,6 +98,9 @@ pub struct Layout {
     /// The first character of every mark before the number, and the last of every mark after
     /// it: a text that starts and ends with none of them carries no mark.
     mark_ends: (Vec<char>, Vec<char>),
+    /// [`Layout::mark_ends`]' ASCII characters as flags, for texts that start and end in ASCII
+    /// (every figure): told without a character's lower case.
+    ascii_mark_ends: [[bool; 128]; 2],
     /// The length of the longest marker, in bytes.
     longest_marker: usize,
     /// Whether some marker starts with this byte (lower case): an ASCII text starting with
@@ -127,6 +130,7 @@ impl Layout {
             longest_marker,
             marker_starts,
             mark_ends: Default::default(),
+            ascii_mark_ends: [[false; 128]; 2],
             metadata,
             kpi_containers: f.json.kpi_containers.iter().map(|k| text::key(k)).collect(),
             submitted: f.json.submitted,
@@ -152,7 +156,31 @@ impl Layout {
             };
             ends.extend(end.filter(|c| !ends.contains(c)));
         }
+        for (flags, ends) in layout.ascii_mark_ends.iter_mut().zip([&layout.mark_ends.0, &layout.mark_ends.1]) {
+            for c in ends.iter().filter(|c| c.is_ascii()) {
+                flags[*c as usize] = true;
+            }
+        }
         Ok(layout)
+    }
+
+    /// Whether a trimmed text starts with the first character of a mark written before the
+    /// number, or ends with the last of one written after it (lower-cased): no other carries a
+    /// mark.
+    fn may_be_marked(&self, t: &str) -> bool {
+        let (Some(&first), Some(&last)) = (t.as_bytes().first(), t.as_bytes().last()) else { return false };
+        if first.is_ascii() && last.is_ascii() {
+            let [starts, ends] = &self.ascii_mark_ends;
+            return starts[usize::from(first.to_ascii_lowercase())] || ends[usize::from(last.to_ascii_lowercase())];
+        }
+        self.may_be_marked_by_chars(t)
+    }
+
+    /// [`Layout::may_be_marked`], character by character: the way for any text.
+    fn may_be_marked_by_chars(&self, t: &str) -> bool {
+        let lowered = |c: Option<char>| c.and_then(|c| c.to_lowercase().next());
+        let (first, last) = (lowered(t.chars().next()), lowered(t.chars().next_back()));
+        first.is_some_and(|c| self.mark_ends.0.contains(&c)) || last.is_some_and(|c| self.mark_ends.1.contains(&c))
     }
 
     /// The mark on a figure written as text, if it carries one: `~1200`, `1,234*`, `>500`.
@@ -160,10 +188,7 @@ impl Layout {
     /// touches other letters, so `12 Mt` or `2 kt` carry none.
     pub fn mark<'a>(&self, text: &'a str) -> Option<Mark<'a>> {
         let t = crate::trim::trim(text);
-        let lowered = |c: Option<char>| c.and_then(|c| c.to_lowercase().next());
-        let (first, last) = (lowered(t.chars().next()), lowered(t.chars().next_back()));
-        if !first.is_some_and(|c| self.mark_ends.0.contains(&c)) && !last.is_some_and(|c| self.mark_ends.1.contains(&c))
-        {
+        if !self.may_be_marked(t) {
             return None;
         }
         let lower = t.to_lowercase();
@@ -276,4 +301,21 @@ mod tests {
             }
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 3000, failure_persistence: None, ..Default::default() })]
+
+        /// Whether a text may carry a mark is told the same way byte by byte (both its ends
+        /// ASCII) as character by character, on texts of every mark's ends, in either case,
+        /// around figures, letters and characters that are not ASCII.
+        #[test]
+        fn a_mark_is_looked_for_the_same_way_by_bytes(text in "[~*>< ()0-9.,a-zA-Z\u{2248}\u{b1}\u{e9}\u{c9}+-]{0,6}") {
+            let layout = &*LAYOUT;
+            let t = crate::trim::trim(&text);
+            proptest::prop_assert_eq!(layout.may_be_marked(t), layout.may_be_marked_by_chars(t), "{:?}", t);
+        }
+    }
+
+    static LAYOUT: std::sync::LazyLock<crate::schema::Layout> =
+        std::sync::LazyLock::new(|| Schema::bundled().expect("the bundled schema loads").layout);
 }

@@ -41,8 +41,39 @@ struct Parts {
     gas: Option<SharedStr>,
     /// [`HASHER`]'s hash of the texts: the same for equal parts, whichever thread made them.
     hash: u64,
-    /// [`HASHER`]'s hash of the cluster total's texts (the facility left out), likewise.
-    total_hash: u64,
+    /// [`HASHER`]'s hash of the cluster total's texts (the facility left out), likewise, in 32
+    /// bits ([`Parts::total_hash`]): with `made`, the parts take no more room than without it.
+    total_hash32: u32,
+    /// Where it was made: the low 8 bits of its memo's number among the process's, and its own
+    /// number in that memo (from 0, up to [`Made::LOCAL`]), where [`Ids`] remembers the numbers
+    /// it gave it.
+    made: Made,
+}
+
+// A million series (every row its own facility) hold a million parts, each shared: a part is
+// 56 bytes, 72 with its shared pointer's counts (8 more took 17 MB more on such a file).
+const _: () = assert!(size_of::<Parts>() == 56);
+
+/// A part's memo and its number there, in 32 bits ([`Parts::made`]).
+#[derive(Clone, Copy, Debug, Default)]
+struct Made(u32);
+
+impl Made {
+    /// The largest number of a part in its memo; parts made after it all take it.
+    const LOCAL: u32 = (1 << 24) - 1;
+
+    fn new(memo: u32, local: usize) -> Made {
+        let local = u32::try_from(local).map_or(Made::LOCAL, |l| l.min(Made::LOCAL));
+        Made((memo & 0xff) << 24 | local)
+    }
+
+    fn memo(self) -> u32 {
+        self.0 >> 24
+    }
+
+    fn local(self) -> u32 {
+        self.0 & Made::LOCAL
+    }
 }
 
 /// The hasher of every key's parts in this process, seeded at random (so texts chosen to
@@ -64,7 +95,12 @@ impl Parts {
 
     /// The same cluster total, told by address, then by hash and texts.
     fn same_total_as(&self, other: &Self) -> bool {
-        std::ptr::eq(self, other) || self.total_hash == other.total_hash && self.same_total(other)
+        std::ptr::eq(self, other) || self.total_hash32 == other.total_hash32 && self.same_total(other)
+    }
+
+    /// The cluster total's hash, spread over 64 bits (a hash table reads its top bits).
+    fn total_hash(&self) -> u64 {
+        u64::from(self.total_hash32).wrapping_mul(0x9e37_79b9_7f4a_7c15)
     }
 }
 
@@ -114,7 +150,7 @@ impl Eq for Total<'_> {}
 
 impl Hash for Total<'_> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        state.write_u64(self.parts.total_hash);
+        state.write_u64(self.parts.total_hash());
         state.write_i32(self.year);
     }
 }
@@ -189,11 +225,20 @@ impl Parts {
 /// each series held once: a file's rows repeat a few clusters, KPIs and facilities, and each
 /// series over its years. The parts are kept for as long as the memo, each once (the table
 /// holds a pointer to each): no more of them than of the keys made.
-#[derive(Default)]
 pub struct KeyMemo {
     texts: Shared,
     normal: Remembered<Option<SharedStr>>,
     parts: hashbrown::HashTable<Arc<Parts>>,
+    /// This memo's number among the process's ([`Parts::made`]).
+    number: u32,
+}
+
+impl Default for KeyMemo {
+    fn default() -> Self {
+        static MADE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let number = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        KeyMemo { texts: Shared::default(), normal: Remembered::default(), parts: Default::default(), number }
+    }
 }
 
 impl std::fmt::Debug for KeyMemo {
@@ -230,13 +275,23 @@ impl KeyMemo {
             scope.and_then(|t| self.normal(t)),
             gas.and_then(|t| self.normal(t)),
         );
-        let mut wanted =
-            Parts { cluster: cluster.clone(), facility, kpi: kpi.clone(), scope, gas, hash: 0, total_hash: 0 };
+        let mut wanted = Parts {
+            cluster: cluster.clone(),
+            facility,
+            kpi: kpi.clone(),
+            scope,
+            gas,
+            hash: 0,
+            total_hash32: 0,
+            made: Made::default(),
+        };
         wanted.hash = HASHER.hash_one(wanted.by_ref());
         if let Some(parts) = self.parts.find(wanted.hash, |p| **p == wanted) {
             return SeriesKey { parts: Arc::clone(parts), year };
         }
-        wanted.total_hash = HASHER.hash_one(wanted.by_ref().cluster_total());
+        // (The low 32 bits of a 64-bit hash, as good as any 32 of its bits.)
+        wanted.total_hash32 = HASHER.hash_one(wanted.by_ref().cluster_total()) as u32;
+        wanted.made = Made::new(self.number, self.parts.len());
         let parts = Arc::new(wanted);
         self.parts.insert_unique(parts.hash, Arc::clone(&parts), |p| p.hash);
         SeriesKey { parts, year }
@@ -310,8 +365,17 @@ impl Ids {
         let mut facility = Vec::with_capacity(keys.len());
         debug_assert!(u32::try_from(keys.len()).is_ok(), "numbered with 32 bits");
         let parts = |k: u32| -> &Parts { &keys[k as usize].parts };
+        // The numbers given each part met: a key whose parts were met before (most keys: the
+        // other years and rows of its series) takes them without a search.
+        let mut given = Given::for_keys(keys.len());
         for (i, key) in keys.iter().enumerate() {
             let p: &Parts = &key.parts;
+            if let Some((series_number, total_number)) = given.get(p) {
+                s.push(series_number);
+                t.push(total_number);
+                facility.push(p.facility.is_some());
+                continue;
+            }
             // Fewer than 2^32: a file's keys are no more than its cells ([`crate::limits::Limits::cells`]).
             let i = i as u32;
             let same = |k: &u32| keys[*k as usize].series() == key.series();
@@ -323,13 +387,14 @@ impl Ids {
                 }
             };
             let same_total = |k: &u32| parts(*k).same_total_as(p);
-            let total_number = match totals.find(p.total_hash, same_total) {
+            let total_number = match totals.find(p.total_hash(), same_total) {
                 Some(&first) => t[first as usize],
                 None => {
-                    totals.insert_unique(p.total_hash, i, |&k| parts(k).total_hash);
+                    totals.insert_unique(p.total_hash(), i, |&k| parts(k).total_hash());
                     totals.len() as u32 - 1
                 }
             };
+            given.put(p, (series_number, total_number));
             s.push(series_number);
             t.push(total_number);
             facility.push(p.facility.is_some());
@@ -360,6 +425,70 @@ impl Ids {
             years: only(self.years, kept),
             facility: only(self.facility, kept),
         }
+    }
+}
+
+/// The series and total numbers given each part, by the memo that made it and its number
+/// there: found by two indexes, not by a hash and a comparison of texts. An entry holds its
+/// part's address too, and counts only for that part: whatever the numbers of memos and parts,
+/// a part takes only its own numbers.
+/// A part's address, and its series and total numbers.
+type GivenPart = (usize, (u32, u32));
+
+struct Given {
+    /// Per memo met: its number, and per part of it, the part's address and numbers.
+    memos: Vec<(u32, Vec<GivenPart>)>,
+    /// The index in `memos` of the memo met last: a file's keys come from a memo or two.
+    last: usize,
+    /// The parts of each memo remembered: those numbered below this. Parts met once each (a
+    /// file whose every row names a facility of its own) are not all held a second time.
+    room: usize,
+}
+
+impl Given {
+    /// For `keys` keys: room for a part for every eight of them in each memo.
+    fn for_keys(keys: usize) -> Given {
+        Given { memos: Vec::new(), last: 0, room: keys / 8 }
+    }
+
+    fn get(&mut self, p: &Parts) -> Option<(u32, u32)> {
+        let memo = self.memo(p.made.memo())?;
+        let &(at, numbers) = self.memos[memo].1.get(p.made.local() as usize)?;
+        (at == std::ptr::from_ref(p) as usize).then_some(numbers)
+    }
+
+    fn put(&mut self, p: &Parts, numbers: (u32, u32)) {
+        // A part numbered past the room, or the last of a memo's numbers (which every part
+        // after it shares), is not remembered.
+        if p.made.local() as usize >= self.room || p.made.local() == Made::LOCAL {
+            return;
+        }
+        let memo = match self.memo(p.made.memo()) {
+            Some(m) => m,
+            None => {
+                self.memos.push((p.made.memo(), Vec::new()));
+                self.memos.len() - 1
+            }
+        };
+        let parts = &mut self.memos[memo].1;
+        let local = p.made.local() as usize;
+        if parts.len() <= local {
+            // Grown by doubling, but never past the room: a memo's entries take at most 16
+            // bytes for every eight keys.
+            let wanted = (parts.len() * 2).max(local + 1).min(self.room);
+            parts.reserve_exact(wanted - parts.len());
+            parts.resize(local + 1, (0, (0, 0)));
+        }
+        parts[local] = (std::ptr::from_ref(p) as usize, numbers);
+    }
+
+    /// The index of memo `number` in `memos`, if met.
+    fn memo(&mut self, number: u32) -> Option<usize> {
+        if self.memos.get(self.last).is_some_and(|m| m.0 == number) {
+            return Some(self.last);
+        }
+        self.last = self.memos.iter().position(|m| m.0 == number)?;
+        Some(self.last)
     }
 }
 
@@ -481,7 +610,7 @@ impl Groups {
 
 #[cfg(test)]
 mod tests {
-    use super::{Groups, Ids, KeyMemo, KeyRef, Parts, SeriesKey, SharedStr, normalise};
+    use super::{Groups, Ids, KeyMemo, KeyRef, Made, Parts, SeriesKey, SharedStr, normalise};
 
     proptest::proptest! {
         /// Grouping by numbers and the rest of the key gives the groups grouping by the whole
@@ -629,6 +758,32 @@ mod tests {
         assert_ne!(x.series(), key(&mut a, None, 2022).series());
     }
 
+    /// Two memos numbered alike (their counter wrapped, after 2^32 memos) make parts numbered
+    /// alike: a key still takes only its own part's numbers, never another's.
+    #[test]
+    fn parts_numbered_alike_by_two_memos_keep_their_own_numbers() {
+        let (mut a, mut b) = (KeyMemo::default(), KeyMemo::default());
+        b.number = a.number;
+        let key = |memo: &mut KeyMemo, cluster, kpi| {
+            memo.key(KeyRef { cluster, facility: None, year: 2023, kpi, scope: None, gas: None })
+        };
+        // Each memo's first part is its number 0: `humber jobs` in one, `jubail gdp` in the other.
+        let keys = [key(&mut a, "humber", "jobs"), key(&mut b, "jubail", "gdp"), key(&mut a, "humber", "jobs")];
+        let ids = Ids::of(&keys, ["t"; 3].into_iter());
+        assert_eq!(ids.series, [0, 1, 0]);
+        assert_eq!(ids.totals, [0, 1, 0]);
+    }
+
+    /// A part's memo is kept by its low 8 bits, and its number in the memo saturates at
+    /// [`Made::LOCAL`], which is never remembered: a key still takes only its own numbers.
+    #[test]
+    fn a_parts_origin_fits_32_bits() {
+        let made = Made::new(300, 5);
+        assert_eq!((made.memo(), made.local()), (300 & 0xff, 5));
+        assert_eq!(Made::new(7, 1 << 30).local(), Made::LOCAL);
+        assert_eq!(Made::new(7, usize::MAX).memo(), 7);
+    }
+
     /// Parts whose hashes collide are still told apart by each of their texts: equality never
     /// rests on the hash alone (a hostile file cannot join two series, or two totals, by it).
     #[test]
@@ -641,7 +796,8 @@ mod tests {
             scope,
             gas,
             hash: 7,
-            total_hash: 7,
+            total_hash32: 7,
+            made: Made::default(),
         };
         let base = parts("humber", s("a"), "jobs", s("1"), s("co2"));
         let same_elsewhere = parts("humber", s("a"), "jobs", s("1"), s("co2"));
