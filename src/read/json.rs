@@ -106,17 +106,9 @@ fn scan(text: &str, limits: &Limits, line: Option<u64>) -> Result<Vec<Range<usiz
         let n = line.unwrap_or_else(|| super::lines::line_at(text.as_bytes(), offset));
         format!("line {n}")
     };
-    let string = |start: usize, end: usize| {
-        if end - start > limits.field_bytes() {
-            let kb = limits.field_kb;
-            return Err(Exceeded::new(
-                "field_kb",
-                format!("a string at {}", at(start)),
-                format!("more than {kb} KiB"),
-                format!("{kb} KiB"),
-            ));
-        }
-        Ok(())
+    let string = |start: usize, end: usize| match end - start > limits.field_bytes() {
+        true => Err(too_long(limits, &at(start))),
+        false => Ok(()),
     };
     let bytes = text.as_bytes();
     let (mut depth, mut numbers, mut i) = (0u64, Vec::new(), 0usize);
@@ -141,13 +133,7 @@ fn scan(text: &str, limits: &Limits, line: Option<u64>) -> Result<Vec<Range<usiz
             b'[' | b'{' => {
                 depth += 1;
                 if depth > limits.json_depth {
-                    let what = format!("the nesting of arrays and objects at {}", at(i));
-                    return Err(Exceeded::new(
-                        "json_depth",
-                        what,
-                        format!("more than {}", limits.json_depth),
-                        limits.json_depth,
-                    ));
+                    return Err(too_deep(limits, &at(i)));
                 }
             }
             b']' | b'}' => depth = depth.saturating_sub(1),
@@ -164,6 +150,18 @@ fn scan(text: &str, limits: &Limits, line: Option<u64>) -> Result<Vec<Range<usiz
         i += 1;
     }
     Ok(numbers)
+}
+
+/// A string over the limit, at `at` (`line 4`).
+fn too_long(limits: &Limits, at: &str) -> Exceeded {
+    let kb = limits.field_kb;
+    Exceeded::new("field_kb", format!("a string at {at}"), format!("more than {kb} KiB"), format!("{kb} KiB"))
+}
+
+/// Arrays and objects nested over the limit, at `at`.
+fn too_deep(limits: &Limits, at: &str) -> Exceeded {
+    let what = format!("the nesting of arrays and objects at {at}");
+    Exceeded::new("json_depth", what, format!("more than {}", limits.json_depth), limits.json_depth)
 }
 
 /// A JSON Lines error without serde's "at line 1": the line is the file's, reported separately.
@@ -277,18 +275,10 @@ mod tests {
 
     /// [`scan`] as it was first written, reading every byte: the reference of the test above.
     fn byte_by_byte(text: &str, limits: &Limits) -> Result<Vec<Range<usize>>, Exceeded> {
-        let string = |start: usize, end: usize| {
-            if end - start > limits.field_bytes() {
-                let at = format!("line {}", crate::read::lines::line_at(text.as_bytes(), start));
-                let kb = limits.field_kb;
-                return Err(Exceeded::new(
-                    "field_kb",
-                    format!("a string at {at}"),
-                    format!("more than {kb} KiB"),
-                    format!("{kb} KiB"),
-                ));
-            }
-            Ok(())
+        let at = |i: usize| format!("line {}", crate::read::lines::line_at(text.as_bytes(), i));
+        let string = |start: usize, end: usize| match end - start > limits.field_bytes() {
+            true => Err(too_long(limits, &at(start))),
+            false => Ok(()),
         };
         let (mut depth, mut in_string, mut escaped, mut start) = (0u64, false, false, 0usize);
         let (mut numbers, mut past_number) = (Vec::new(), 0usize);
@@ -312,14 +302,7 @@ mod tests {
                 b'[' | b'{' => {
                     depth += 1;
                     if depth > limits.json_depth {
-                        let at = format!("line {}", crate::read::lines::line_at(text.as_bytes(), i));
-                        let what = format!("the nesting of arrays and objects at {at}");
-                        return Err(Exceeded::new(
-                            "json_depth",
-                            what,
-                            format!("more than {}", limits.json_depth),
-                            limits.json_depth,
-                        ));
+                        return Err(too_deep(limits, &at(i)));
                     }
                 }
                 b']' | b'}' => depth = depth.saturating_sub(1),
