@@ -27,7 +27,7 @@ pub struct Limits {
     pub zip_entries: u64,
     /// Non-empty cells in one file; fewer than 2^32, as are its rows: a file's observations are
     /// numbered with 32 bits ([`crate::validate::series::Ids`]). A text file's are fewer anyway,
-    /// its size being under 4 GiB and each of its values taking 2 bytes or more.
+    /// its size being at most 4 GiB and each of its values taking 2 bytes or more.
     #[validate(range(min = 1, max = 4_294_967_295_u64))]
     pub cells: u64,
     /// Rows holding something, in one sheet or text file.

@@ -428,13 +428,13 @@ impl Ids {
     }
 }
 
+/// A part's address, and its series and total numbers.
+type GivenPart = (usize, (u32, u32));
+
 /// The series and total numbers given each part, by the memo that made it and its number
 /// there: found by two indexes, not by a hash and a comparison of texts. An entry holds its
 /// part's address too, and counts only for that part: whatever the numbers of memos and parts,
 /// a part takes only its own numbers.
-/// A part's address, and its series and total numbers.
-type GivenPart = (usize, (u32, u32));
-
 struct Given {
     /// Per memo met: its number, and per part of it, the part's address and numbers.
     memos: Vec<(u32, Vec<GivenPart>)>,
@@ -610,7 +610,7 @@ impl Groups {
 
 #[cfg(test)]
 mod tests {
-    use super::{Groups, Ids, KeyMemo, KeyRef, Made, Parts, SeriesKey, SharedStr, normalise};
+    use super::{Given, Groups, Ids, KeyMemo, KeyRef, Made, Parts, SeriesKey, SharedStr, normalise};
 
     proptest::proptest! {
         /// Grouping by numbers and the rest of the key gives the groups grouping by the whole
@@ -768,10 +768,13 @@ mod tests {
             memo.key(KeyRef { cluster, facility: None, year: 2023, kpi, scope: None, gas: None })
         };
         // Each memo's first part is its number 0: `humber jobs` in one, `jubail gdp` in the other.
-        let keys = [key(&mut a, "humber", "jobs"), key(&mut b, "jubail", "gdp"), key(&mut a, "humber", "jobs")];
-        let ids = Ids::of(&keys, ["t"; 3].into_iter());
-        assert_eq!(ids.series, [0, 1, 0]);
-        assert_eq!(ids.totals, [0, 1, 0]);
+        // Sixteen keys or more, so that parts are remembered (one for every eight keys).
+        let keys: Vec<SeriesKey> =
+            (0..8).flat_map(|_| [key(&mut a, "humber", "jobs"), key(&mut b, "jubail", "gdp")]).collect();
+        assert!(Given::for_keys(keys.len()).room > 0, "the parts are remembered");
+        let ids = Ids::of(&keys, std::iter::repeat_n("t", keys.len()));
+        assert_eq!(ids.series, [0, 1].repeat(8));
+        assert_eq!(ids.totals, [0, 1].repeat(8));
     }
 
     /// A part's memo is kept by its low 8 bits, and its number in the memo saturates at
