@@ -26,7 +26,7 @@ pub struct Limits {
     #[validate(range(min = 1))]
     pub zip_entries: u64,
     /// Non-empty cells in one file; fewer than 2^32, as are its rows: a file's observations are
-    /// numbered with 32 bits ([`crate::validate::series::Ids`]). A text file's are fewer anyway,
+    /// numbered with 32 bits (`validate::series::Ids`). A text file's are fewer anyway,
     /// its size being at most 4 GiB and each of its values taking 2 bytes or more.
     #[validate(range(min = 1, max = 4_294_967_295_u64))]
     pub cells: u64,

@@ -331,10 +331,12 @@ impl KeyRef<'_> {
 /// Each key's series, cluster total and unit as small numbers, for grouping a file's keys: two
 /// keys' `series` are equal exactly when their [`SeriesKey::series`] are, their `totals` exactly
 /// when their [`SeriesKey::total`] are but for the year, and their `units` when their units'
-/// texts are. Keys are numbered in one pass, each compared with the first key of its series by
-/// the address of their parts first (a thread's memo makes one part per series), and units by
-/// their address, then their text; grouping then reads arrays of numbers, not texts scattered
-/// over memory. What is held for it is a few numbers a key, however many series a file has.
+/// texts are. Keys are numbered in one pass: a key whose part was met before takes the numbers
+/// given it (`Given`); another is compared with the first key of its series by the address of
+/// their parts first (a thread's memo makes one part per series). Units are numbered by their
+/// address, then their text. Grouping then reads arrays of numbers, not texts scattered over
+/// memory. What is held for it is a few numbers a key (and, while numbering, at most 2 bytes a
+/// key for each memo's parts met), however many series a file has.
 pub struct Ids {
     pub series: Vec<u32>,
     pub totals: Vec<u32>,
@@ -549,7 +551,7 @@ impl Groups {
 
     /// The groups of items `0..numbers.len()` whose keys are (`numbers[i]`, `rest(i)`): those
     /// [`Groups::of`] gives. Its memory grows with the largest number, so the numbers are to be
-    /// small: those of [`Ids`], below the number of keys. Found by counting, not hashing
+    /// small: those of `Ids`, below the number of keys. Found by counting, not hashing
     /// and sorting: each item goes to the bucket of its number, in item order, in one pass; a
     /// bucket whose items' `rest` differ (a series over its years) is sorted by it, stably, so
     /// each group stays in item order.
