@@ -195,6 +195,15 @@ fn check_path(input: &Input, schema: &Schema, track: bool) -> FileReport {
     };
     let started = std::time::Instant::now();
     let digest = || crate::plan::sha256_hex(&bytes);
+    if format.is_spreadsheet()
+        && let Some(pool) = read::worker::pool()
+    {
+        let sha256 = digest();
+        let mut report = check_workbook(pool, &bytes, started, format, file, schema, track);
+        report.bytes = bytes.len() as u64;
+        report.sha256 = Some(sha256);
+        return report;
+    }
     let read = || read::read(&bytes, format, file, &schema.limits, UNPACK);
     // A text file's digest is taken on another core while it is parsed. A spreadsheet is parsed
     // in a worker process, waited for here: no core of the pool is held waiting for it.
@@ -202,7 +211,7 @@ fn check_path(input: &Input, schema: &Schema, track: bool) -> FileReport {
     let size = bytes.len() as u64;
     // The bytes are not needed once read: a large file is not held beside its cells.
     drop(bytes);
-    let mut report = check_content(content, started, format, file, schema, track);
+    let mut report = check_content(content, None, started, format, file, schema, track);
     report.bytes = size;
     report.sha256 = Some(sha256);
     report
@@ -211,15 +220,59 @@ fn check_path(input: &Input, schema: &Schema, track: bool) -> FileReport {
 /// Read, map and validate a file's bytes, reported under the name `file`.
 pub fn check_bytes(bytes: &[u8], format: Format, file: &Arc<str>, schema: &Schema) -> FileReport {
     let started = std::time::Instant::now();
-    let mut report =
-        check_content(read::read(bytes, format, file, &schema.limits, UNPACK), started, format, file, schema, true);
+    let mut report = check_content(
+        read::read(bytes, format, file, &schema.limits, UNPACK),
+        None,
+        started,
+        format,
+        file,
+        schema,
+        true,
+    );
     report.bytes = bytes.len() as u64;
     report
 }
 
-/// Map and validate what reading a file (started at `started`) gave.
+/// Read a workbook in a worker of `pool`, then map and validate it: a table of one sheet as its
+/// rows come ([`read::streamed`]), unless the map declines them, when the workbook is read and
+/// mapped again, whole.
+fn check_workbook(
+    pool: &'static read::worker::Pool,
+    bytes: &[u8],
+    started: std::time::Instant,
+    format: Format,
+    file: &Arc<str>,
+    schema: &Schema,
+    track: bool,
+) -> FileReport {
+    let check = |content, coming: Option<&mut dyn read::streamed::Coming>| {
+        check_content(content, coming, started, format, file, schema, track)
+    };
+    match read::streamed::open(pool, bytes, format, file, &schema.limits) {
+        Ok(read::streamed::Opened::Whole(content)) => check(Ok(content), None),
+        Ok(read::streamed::Opened::Head(head, mut rest)) => {
+            let report = check(Ok(head), Some(&mut *rest));
+            match rest.outcome() {
+                Ok(true) => {
+                    tracing::debug!(file = %file, "the sheet's rows were mapped and checked as they came");
+                    report
+                }
+                Ok(false) => {
+                    tracing::debug!(file = %file, "the rows still coming were declined: the workbook is read whole");
+                    check(pool.read(bytes, format, file, &schema.limits), None)
+                }
+                Err(e) => check(Err(e), None),
+            }
+        }
+        Err(e) => check(Err(e), None),
+    }
+}
+
+/// Map and validate what reading a file (started at `started`) gave; `coming`, the rows of its
+/// last grid still coming ([`crate::map::map`]).
 fn check_content(
     content: Result<read::Content, read::ReadError>,
+    coming: Option<&mut dyn read::streamed::Coming>,
     started: std::time::Instant,
     format: Format,
     file: &Arc<str>,
@@ -236,7 +289,7 @@ fn check_content(
     let read_at = started.elapsed();
     // A long table's rows are checked as they are mapped: the map time includes their check.
     let mut checker = validate::Checker::new(schema, file);
-    let mut mapped = crate::map::map(content, file, schema, track, &mut checker);
+    let mut mapped = crate::map::map(content, file, schema, track, &mut checker, coming);
     let mapped_at = started.elapsed();
     let not_reported = mapped.not_reported;
     let explanation = std::mem::take(&mut mapped.explanation);

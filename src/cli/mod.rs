@@ -295,6 +295,7 @@ pub fn main() -> ExitCode {
             write!(out, "{}", crate::write::tables::dictionary_markdown()).map(|()| Exit::Clean).map_err(CliError::from)
         }
     };
+    crate::read::worker::stop();
     match result {
         Ok(exit) => exit.into(),
         Err(CliError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Clean.into(),

@@ -20,10 +20,12 @@
 use std::sync::Arc;
 
 use super::cues::{Cue, classify, show, split_unit};
+use super::head::Head;
 use super::seen::Seen;
 use super::{Mapped, RawRow, Sink, header_read, kpi_refused, missing_columns, unknown_column};
 use crate::diag::{Code, Finding, Loc, Place, column_letters};
 use crate::number::Decimal;
+use crate::read::streamed::Coming;
 use crate::read::{Cell, Grid, GridKind, GridRow, Packed, Unpack};
 use crate::schema::{Field, MetaKey, NameMatch, Schema};
 
@@ -86,12 +88,20 @@ pub(super) fn map(
     schema: &Schema,
     out: &mut Mapped,
     sink: Option<&mut dyn Sink>,
+    mut coming: Option<&mut dyn Coming>,
 ) -> bool {
     // The header is searched in rows unpacked. Only a long table's data rows, on their way to be
     // checked, are mapped from packed pieces; any other table is mapped from the whole grid.
     grid.unpack_head(if sink.is_some() { Unpack::Head(HEADER_SCAN + 2) } else { Unpack::All });
     let mut scan = Scan::new(&grid.rows);
     let found = (0..grid.rows.len().min(HEADER_SCAN)).find_map(|r| detect(&mut scan, r, schema));
+    // Rows still coming are mapped as they come only below a long table's header found among
+    // rows all in (not read from its columns' contents), and checked.
+    let streams = sink.is_some() && grid.rows.len() > HEADER_SCAN && matches!(found, Some(Layout::Long { .. }));
+    if let Some(rest) = coming.as_deref_mut().filter(|_| !streams) {
+        rest.decline();
+        return false;
+    }
     if !grid.rest.is_empty() && !matches!(found, Some(Layout::Long { .. })) {
         drop(scan);
         grid.unpack();
@@ -156,7 +166,7 @@ pub(super) fn map(
     let mut unread = Vec::new();
     match layout {
         Layout::Long { header, columns, .. } => {
-            unread = long(&mut grid, header, &columns, &defaults, file, schema, out, sink);
+            unread = long(&mut grid, header, &columns, &defaults, file, schema, out, sink, coming);
         }
         Layout::YearsAcross { header, kpi, fields, years } => {
             let taken: Vec<usize> =
@@ -696,11 +706,7 @@ fn contents(
         ));
     }
     for (c, field) in columns.iter().enumerate() {
-        // Only the columns whose contents say what they are: a scope, a gas or a note may be
-        // anything, numbers included.
-        let Some(f) = field.filter(|f| {
-            matches!(f, Field::Year | Field::Kpi | Field::Value | Field::Unit | Field::Cluster | Field::Country)
-        }) else {
+        let Some(f) = field.filter(|f| shown_by_contents(*f)) else {
             continue;
         };
         if inferred.contains(&c) {
@@ -723,6 +729,12 @@ fn contents(
             ));
         }
     }
+}
+
+/// Whether a column's contents say it holds field `f`, as a header may: a scope, a gas or a
+/// note may be anything, numbers included.
+fn shown_by_contents(f: Field) -> bool {
+    matches!(f, Field::Year | Field::Kpi | Field::Value | Field::Unit | Field::Cluster | Field::Country)
 }
 
 /// The metadata block above the header: `Label: value` lines give defaults; other lines
@@ -772,12 +784,15 @@ fn long(
     schema: &Schema,
     out: &mut Mapped,
     mut sink: Option<&mut dyn Sink>,
+    mut coming: Option<&mut dyn Coming>,
 ) -> Vec<Finding> {
     let header = &grid.rows[h];
     let mut blocked = None;
     let mut found: Vec<Field> = Vec::new();
     // The columns a finding names, whose cells are accounted for by it.
     let mut named_unread = Vec::new();
+    // Those whose header resembles a figure, and how many numbers they hold.
+    let mut figure_like: Vec<(usize, usize)> = Vec::new();
     for (c, field) in columns.iter().enumerate() {
         let loc = Loc::new(file, grid.exact_place(header, c));
         match field {
@@ -795,7 +810,11 @@ fn long(
                 if let Some(name) = header.cells.get(c).and_then(Cell::text).filter(|t| !t.is_empty()) {
                     let numbers =
                         grid.column(c, h + 1).filter(|x| x.as_deref().is_some_and(super::infer::numeric)).count();
-                    if numbers > 0 && resembles_a_figure(&name, schema) {
+                    let resembles = resembles_a_figure(&name, schema);
+                    if resembles {
+                        figure_like.push((c, numbers));
+                    }
+                    if numbers > 0 && resembles {
                         out.note(Finding::new(
                             Code::ColumnUnread,
                             loc,
@@ -829,7 +848,25 @@ fn long(
     // Only a sheet's columns under no header are reported by the column, from `data`: packed
     // rows are a text file's, whose fields past the header's are reported by the row (`shifted`).
     debug_assert!(packed.is_empty() || grid.kind == GridKind::Lines);
-    report_unnamed_columns(grid, &data, columns, file, out);
+    named_unread.extend(report_unnamed_columns(grid, &data, columns, file, out));
+    // Rows still coming are mapped as they come when what the head says of the table is what
+    // it says of every row (checked as they come): not when a finding counts a column's numbers.
+    let head = match coming.as_deref_mut() {
+        Some(rest) if figure_like.iter().any(|&(_, numbers)| numbers > 0) => {
+            rest.decline();
+            return Vec::new();
+        }
+        Some(_) => {
+            let width = data.iter().map(|r| r.cells.len()).max().unwrap_or(0).max(columns.len());
+            let field = |c: usize| columns.get(c).copied().flatten();
+            let judged = (0..width).filter(|&c| field(c).is_none_or(shown_by_contents));
+            let header = &grid.rows[h];
+            let unheaded = (0..width).filter(|&c| field(c).is_none() && header.cells.get(c).is_none_or(Cell::is_blank));
+            let figureless = figure_like.iter().map(|&(c, _)| c).collect();
+            Some(Head::of(&data, judged, unheaded, figureless, schema))
+        }
+        None => None,
+    };
     let value_col = columns.iter().position(|c| *c == Some(Field::Value));
     let mut rows = LongRows {
         grid,
@@ -844,6 +881,7 @@ fn long(
         track: out.track,
         named_unread: &named_unread,
     };
+    let mut head_evidence = Vec::new();
     if let Some(sink) = sink.as_deref_mut() {
         // The rows go before the rest of the file is mapped: their value column's convention is
         // settled now, from its own texts (the only ones of a file of one table).
@@ -853,9 +891,13 @@ fn long(
         evidence.par_extend(packed.par_iter().flat_map_iter(|p| {
             (0..p.len()).filter_map(|i| rows.value_evidence(rows.value_col.and_then(|v| p.cell(i, v)).as_deref()))
         }));
-        rows.decimal = Some(Decimal::settle(evidence));
+        rows.decimal = Some(Decimal::settle(evidence.iter().copied()));
         sink.expect(data.len() + packed.iter().map(Packed::len).sum::<usize>());
         sink.take(std::mem::take(&mut out.entries));
+        // The rows still coming add theirs, and must settle on the same convention.
+        if head.is_some() {
+            head_evidence = evidence;
+        }
     }
     let mut unread = Vec::new();
     let mut accounted = Vec::new();
@@ -908,6 +950,61 @@ fn long(
         let map_pieces = || -> Vec<Part> { pieces.into_par_iter().map(|piece| rows.map_packed(&piece)).collect() };
         let parts = beside_the_check(map_pieces, &mut waiting, &mut sink);
         gather(parts, out, &mut waiting);
+    }
+    // The rows still coming, as packed pieces are mapped, as they come: the round before is
+    // checked while the next rows are waited for.
+    if let (Some(rest), Some(head)) = (coming, head) {
+        let mut evidence = head_evidence;
+        let one_core = rayon::ThreadPoolBuilder::new().num_threads(1).build().ok();
+        loop {
+            let first = match rest.next(false) {
+                Some(rows) => rows,
+                None => {
+                    if let Some(sink) = sink.as_deref_mut() {
+                        let ready = std::mem::take(&mut waiting);
+                        match &one_core {
+                            Some(one) => one.install(|| sink.take(ready)),
+                            None => sink.take(ready),
+                        }
+                    }
+                    match rest.next(true) {
+                        Some(rows) => rows,
+                        None => break,
+                    }
+                }
+            };
+            let (mut batches, mut held) = (vec![first], 0);
+            held += batches[0].len();
+            while batches.len() < rayon::current_num_threads().max(1)
+                && held < 2 * MAP_BATCH
+                && let Some(more) = rest.next(false)
+            {
+                held += more.len();
+                batches.push(more);
+            }
+            if !batches.iter().all(|b| head.holds(b, schema)) {
+                rest.decline();
+                return Vec::new();
+            }
+            evidence.extend(batches.iter().flatten().filter_map(|row| rows.value_evidence(rows.value(row))));
+            if let Some(sink) = sink.as_deref_mut() {
+                sink.expect(held);
+            }
+            let map_batches = || -> Vec<Part> {
+                use rayon::prelude::*;
+                batches.into_par_iter().map(|batch| rows.map_apart(batch)).collect()
+            };
+            // While the rows come, the reader has a core of its own.
+            let parts = match &one_core {
+                Some(one) => one.install(|| beside_the_check(map_batches, &mut waiting, &mut sink)),
+                None => beside_the_check(map_batches, &mut waiting, &mut sink),
+            };
+            gather(parts, out, &mut waiting);
+        }
+        if rows.decimal != Some(Decimal::settle(evidence)) {
+            rest.decline();
+            return Vec::new();
+        }
     }
     if let Some(sink) = sink {
         sink.take(waiting);
@@ -992,7 +1089,12 @@ impl LongRows<'_> {
 
     /// Map the rows of a packed piece, with the cells seen of their own.
     fn map_packed(&self, piece: &Packed) -> Part {
-        let mut rows = piece.unpack();
+        self.map_apart(piece.unpack())
+    }
+
+    /// Map rows apart from the grid's (a packed piece's, a batch still coming), with the cells
+    /// seen of their own.
+    fn map_apart(&self, mut rows: Vec<GridRow>) -> Part {
         let seen = Seen::new(&rows);
         for &c in self.named_unread {
             holding(&rows, c).for_each(|(i, _)| seen.mark_index(i, c));
@@ -1138,9 +1240,17 @@ fn shifted(grid: &Grid, cells: &[Cell], width: usize, loc: &Loc) -> Option<Findi
     ))
 }
 
-/// A sheet column with values under no header is ignored: say so once per column.
-fn report_unnamed_columns(grid: &Grid, data: &[GridRow], columns: &[Option<Field>], file: &Arc<str>, out: &mut Mapped) {
-    let GridKind::Sheet(sheet) = &grid.kind else { return };
+/// A sheet column with values under no header is ignored: say so once per column. The columns
+/// reported.
+fn report_unnamed_columns(
+    grid: &Grid,
+    data: &[GridRow],
+    columns: &[Option<Field>],
+    file: &Arc<str>,
+    out: &mut Mapped,
+) -> Vec<usize> {
+    let mut reported = Vec::new();
+    let GridKind::Sheet(sheet) = &grid.kind else { return reported };
     let width = data.iter().map(|r| r.cells.len()).max().unwrap_or(0);
     for c in 0..width {
         let headed = columns.get(c).is_some_and(Option::is_some);
@@ -1150,6 +1260,7 @@ fn report_unnamed_columns(grid: &Grid, data: &[GridRow], columns: &[Option<Field
         }
         if let Some(row) = data.iter().find(|r| r.cells.get(c).is_some_and(|cell| !cell.is_blank())) {
             account_column(data, c, out);
+            reported.push(c);
             let loc = Loc::new(file, grid.cell_place(row, c));
             let letter = column_letters(grid.first_col + c as u32);
             out.note(Finding::new(
@@ -1160,4 +1271,5 @@ fn report_unnamed_columns(grid: &Grid, data: &[GridRow], columns: &[Option<Field
             ));
         }
     }
+    reported
 }

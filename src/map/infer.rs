@@ -19,15 +19,18 @@ use super::cues::{split_unit, wordy};
 const SHARE: f64 = 0.8;
 /// A second role fitting this share of the cells makes the column ambiguous.
 const RIVAL: f64 = 0.5;
-/// How many cells of a column are looked at.
-const SAMPLE: usize = 60;
+/// How many cells of a column are looked at: its first that count ([`counts`]).
+pub(super) const SAMPLE: usize = 60;
+
+/// Whether a cell counts among a column's contents: it holds something other than a
+/// missing-value marker.
+pub(super) fn counts(cell: &Cell, schema: &Schema) -> bool {
+    !cell.is_blank() && !matches!(cell, Cell::Text(t) if schema.layout.is_marker(t))
+}
 
 /// The role a column's cells show, if they show one clearly.
 pub(super) fn role<'a>(cells: impl Iterator<Item = Cow<'a, Cell>>, schema: &Schema) -> Option<Field> {
-    let cells: Vec<Cow<'a, Cell>> = cells
-        .filter(|c| !c.is_blank() && !matches!(&**c, Cell::Text(t) if schema.layout.is_marker(t)))
-        .take(SAMPLE)
-        .collect();
+    let cells: Vec<Cow<'a, Cell>> = cells.filter(|c| counts(c, schema)).take(SAMPLE).collect();
     let cells: Vec<&Cell> = cells.iter().map(|c| &**c).collect();
     if cells.is_empty() {
         return None;

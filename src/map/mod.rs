@@ -12,6 +12,7 @@
 mod cues;
 pub use cues::split_unit;
 mod grid;
+mod head;
 mod infer;
 mod json;
 mod seen;
@@ -20,6 +21,7 @@ use std::sync::Arc;
 
 use crate::diag::{Code, Finding, Loc, Place, Relative};
 use crate::number::{self, Decimal};
+use crate::read::streamed::Coming;
 use crate::read::{Cell, Content, GridKind, Sheet};
 use crate::schema::{Field, Fields, KpiDef, Schema};
 
@@ -165,7 +167,17 @@ impl Mapped {
 ///
 /// The rows of a long table go to `sink` as they are mapped when the file holds only that grid
 /// (its decimal convention then depends on no other table); everything else is returned.
-pub fn map(content: Content, file: &Arc<str>, schema: &Schema, track: bool, sink: &mut dyn Sink) -> Mapped {
+/// `coming` holds the rest of the rows of the content's last grid, still coming; they are
+/// mapped as they come, unless the map declines them ([`Coming::decline`]), when what it
+/// returns is to be dropped and the file mapped whole.
+pub fn map(
+    content: Content,
+    file: &Arc<str>,
+    schema: &Schema,
+    track: bool,
+    sink: &mut dyn Sink,
+    mut coming: Option<&mut dyn Coming>,
+) -> Mapped {
     let mut out = Mapped { track, ..Mapped::default() };
     match content {
         Content::Sheets(sheets) => {
@@ -173,9 +185,21 @@ pub fn map(content: Content, file: &Arc<str>, schema: &Schema, track: bool, sink
             let one_grid = sheets.iter().filter(|s| matches!(s, Sheet::Grid(_))).count() == 1;
             let mut sink = one_grid.then_some(sink);
             let mut tables = 0;
-            for sheet in sheets {
+            let mut sheets = std::collections::VecDeque::from(sheets);
+            while let Some(sheet) = sheets.pop_front() {
                 match sheet {
-                    Sheet::Grid(g) => tables += usize::from(grid::map(g, file, schema, &mut out, sink.take())),
+                    Sheet::Grid(g) => {
+                        // The rows still coming are the last grid's: the sheets after it come after them.
+                        let mut last = if sheets.is_empty() { coming.take() } else { None };
+                        let rest: Option<&mut dyn Coming> = match &mut last {
+                            Some(rest) => Some(&mut **rest),
+                            None => None,
+                        };
+                        tables += usize::from(grid::map(g, file, schema, &mut out, sink.take(), rest));
+                        if let Some(rest) = last {
+                            sheets.extend(rest.trailing());
+                        }
+                    }
                     Sheet::Note(finding) => {
                         out.explain(format!("{}: {}", finding.location.place, finding.message));
                         out.note(finding);
@@ -330,7 +354,7 @@ fn unknown_column(loc: Loc, name: &str) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::read::{Unpack, read_csv_in_pieces};
+    use crate::read::{GridRow, Unpack, read_csv_in_pieces};
 
     /// A sink that keeps what it is given, in order.
     #[derive(Default)]
@@ -351,7 +375,12 @@ mod tests {
             Err(e) => return format!("unread: {e}"),
         };
         let mut sink = Kept::default();
-        let mut out = map(content, &file, schema, true, &mut sink);
+        let out = map(content, &file, schema, true, &mut sink, None);
+        shown(sink, out)
+    }
+
+    /// Everything a caller sees of what mapping gave: the entries the sink took, then the others.
+    fn shown(mut sink: Kept, mut out: Mapped) -> String {
         sink.0.append(&mut out.entries);
         let mut accounted: Vec<String> = out.accounted.iter().map(|p| format!("{p:?}")).collect();
         accounted.sort();
@@ -359,6 +388,212 @@ mod tests {
             "{:#?}\nnot reported {}\n{:#?}\n{:?}\n{:?}\n{accounted:?}",
             sink.0, out.not_reported, out.explanation, out.submitted_at, out.tables
         )
+    }
+
+    /// The rows of a sheet still coming, in batches; every other look finds none in yet.
+    struct Batches {
+        batches: std::collections::VecDeque<Vec<GridRow>>,
+        trailing: Vec<Sheet>,
+        declined: bool,
+        looks: usize,
+    }
+
+    impl Coming for Batches {
+        fn next(&mut self, wait: bool) -> Option<Vec<GridRow>> {
+            self.looks += 1;
+            if self.declined || !wait && self.looks.is_multiple_of(2) {
+                return None;
+            }
+            self.batches.pop_front()
+        }
+        fn decline(&mut self) {
+            self.declined = true;
+        }
+        fn trailing(&mut self) -> Vec<Sheet> {
+            std::mem::take(&mut self.trailing)
+        }
+    }
+
+    /// A sheet `Data` of these rows, each as wide as the widest, the `i`-th at row `i`; blank
+    /// rows left out, as a reader leaves them out.
+    fn sheet_rows(rows: &[Vec<Cell>]) -> Vec<GridRow> {
+        let width = rows.iter().map(Vec::len).max().unwrap_or(0);
+        let rows = rows.iter().enumerate().map(|(i, cells)| {
+            let mut cells = cells.clone();
+            cells.resize(width, Cell::Empty);
+            GridRow { at: i as u64, cells }
+        });
+        rows.filter(|r| !r.cells.iter().all(Cell::is_blank)).collect()
+    }
+
+    fn sheet(rows: Vec<GridRow>) -> Sheet {
+        Sheet::Grid(crate::read::Grid::of(GridKind::Sheet(Arc::from("Data")), 0, rows))
+    }
+
+    /// A note on a hidden sheet, as a reader gives it.
+    fn hidden(name: &str) -> Sheet {
+        Sheet::Note(Finding::new(
+            Code::SheetHidden,
+            Loc::new(&Arc::from("t.xlsx"), Place::Sheet { sheet: Arc::from(name) }),
+            format!("sheet `{name}` is hidden and was not read"),
+            "",
+        ))
+    }
+
+    /// What mapping a sheet of `rows` (after a hidden sheet, with `before`, and before one,
+    /// with `after`) gave: read whole, and with its rows after the first `head` still coming
+    /// in batches of `batch` (`None` when the map declined them).
+    fn sheet_mapped(
+        rows: &[Vec<Cell>],
+        head: usize,
+        batch: usize,
+        before: bool,
+        after: bool,
+    ) -> (String, Option<String>) {
+        let (schema, file) = (Schema::bundled().expect("the bundled schema loads"), Arc::from("t.xlsx"));
+        let mut rows = sheet_rows(rows);
+        let rest = rows.split_off(head.min(rows.len()));
+        let sheets = |grid: Sheet, with_after: bool| {
+            let mut sheets = Vec::new();
+            if before {
+                sheets.push(hidden("Lists"));
+            }
+            sheets.push(grid);
+            if with_after {
+                sheets.push(hidden("Lookup"));
+            }
+            Content::Sheets(sheets)
+        };
+        let mut whole_rows = rows.clone();
+        whole_rows.extend(rest.iter().cloned());
+        let mut sink = Kept::default();
+        let out = map(sheets(sheet(whole_rows), after), &file, &schema, true, &mut sink, None);
+        let whole = shown(sink, out);
+        let mut coming = Batches {
+            batches: rest.chunks(batch.max(1)).map(<[GridRow]>::to_vec).collect(),
+            trailing: if after { vec![hidden("Lookup")] } else { Vec::new() },
+            declined: false,
+            looks: 0,
+        };
+        let mut sink = Kept::default();
+        let streamed = map(sheets(sheet(rows), false), &file, &schema, true, &mut sink, Some(&mut coming));
+        let streamed = (!coming.declined).then(|| shown(sink, streamed));
+        (whole, streamed)
+    }
+
+    /// A row of cells from `a|b|c`: `#n` a number, nothing an empty cell, anything else a text.
+    fn cells(row: &str) -> Vec<Cell> {
+        row.split('|')
+            .map(|c| match c.strip_prefix('#') {
+                Some(n) => Cell::Number(n.parse().expect("a number")),
+                None if c.is_empty() => Cell::Empty,
+                None => Cell::Text(c.into()),
+            })
+            .collect()
+    }
+
+    /// A long table of `n` rows of jobs under `header`, each year in turn, after `above`; each
+    /// row's cells end with `more`.
+    fn jobs(above: &[&str], header: &str, n: usize, more: &str) -> Vec<Vec<Cell>> {
+        let mut rows: Vec<Vec<Cell>> = above.iter().chain([&header]).map(|r| cells(r)).collect();
+        let row = |i: usize| format!("Port of Rotterdam|NLD|#{}|jobs|#{}|jobs|{more}", 1990 + i % 100, 1000 + i);
+        rows.extend((0..n).map(|i| cells(&row(i))));
+        rows
+    }
+
+    /// A sheet's rows still coming are mapped as they come, and give what the sheet mapped
+    /// whole gives, when nothing after the head changes what it said; else they are declined.
+    #[test]
+    fn a_sheet_whose_rows_come_maps_as_it_does_whole_or_is_declined() {
+        let header = "cluster|country|year|kpi|value|unit|notes";
+        let clean = jobs(&["Jobs report", "Cluster: Port of Rotterdam"], header, 200, "");
+        // (A column whose contents are judged needs 60 cells in the head.)
+        for (head, batch, before, after) in [(70, 7, false, false), (100, 1, true, true), (63, 500, false, true)] {
+            let (whole, streamed) = sheet_mapped(&clean, head, batch, before, after);
+            assert!(streamed.as_deref() == Some(whole.as_str()), "head {head}, batches of {batch}: {streamed:?}");
+        }
+        assert_eq!(sheet_mapped(&clean, 50, 10, false, false).1, None, "50 clusters judged, more coming");
+        // Columns a finding names (one under a header naming nothing, two under none): every
+        // row's cells there are accounted for.
+        let named = jobs(&[], "cluster|country|year|kpi|value|unit|notes|checked by||", 200, "|Ann|x|y");
+        let (whole, streamed) = sheet_mapped(&named, 100, 9, false, false);
+        assert!(streamed.as_deref() == Some(whole.as_str()), "{streamed:?}");
+        // Too few rows in the head to be sure of the header; a table of another layout.
+        assert_eq!(sheet_mapped(&clean, 20, 10, false, false).1, None);
+        let across = [cells("Indicator|Unit|2022|2023")].into_iter().chain((0..60).map(|_| cells("jobs|jobs|#1|#2")));
+        assert_eq!(sheet_mapped(&across.collect::<Vec<_>>(), 40, 10, false, false).1, None);
+        // What the head said, changed by a row after it.
+        let late = |row: &str, header: &str| {
+            let mut rows = jobs(&[], header, 150, "");
+            rows.push(cells(row));
+            sheet_mapped(&rows, 100, 10, false, false)
+        };
+        for (row, header, why) in [
+            ("Port of Rotterdam|NLD|#2020|jobs|12,5|jobs|", header, "a value's text settles the decimal convention"),
+            ("Port of Rotterdam|NLD|#2020|jobs|#5|jobs||x", &format!("{header}|"), "a value under no header"),
+            (
+                "Port of Rotterdam|NLD|#2020|jobs|#5|jobs|#7",
+                "cluster|country|year|kpi|value|unit|emissions",
+                "a number under a figure's header",
+            ),
+        ] {
+            assert_eq!(late(row, header).1, None, "{why}");
+        }
+        // Not when nothing changes: a row alike, empty under no header.
+        let (whole, streamed) = late("Port of Rotterdam|NLD|#2020|jobs|#5|jobs||", &format!("{header}|"));
+        assert!(streamed.as_deref() == Some(whole.as_str()), "{streamed:?}");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// A sheet whose rows after any head come in batches of any size maps to what the sheet
+        /// mapped whole maps to, whenever the map takes them as they come.
+        #[test]
+        fn a_sheet_mapped_as_its_rows_come_maps_as_the_sheet_whole(
+            header in proptest::sample::select(vec![
+                "cluster|country|year|kpi|value|unit|notes",
+                "cluster|country|year|kpi|value|unit|checked by",
+                "cluster|year|kpi|value|unit||",
+                "cluster|year|kpi|value|unit|emissions",
+                "Indicator|Unit|#2022|#2023",
+            ]),
+            title in proptest::bool::ANY,
+            rows in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "Zero Carbon Humber|GBR|#2022|ghg_emissions|12,5|Mt CO2e|estimate",
+                    "Zero Carbon Humber|GBR|#2023|ghg_emissions|1.234|kt CO2e|",
+                    "Port of Rotterdam|NLD|#2021|GHG emissions (MtCO2e)|1.234,5||",
+                    "Port of Rotterdam|NLD|#2022|jobs|n/a|jobs|",
+                    "Port of Rotterdam|NLD|#2020|jobs||jobs|",
+                    "Port of Rotterdam|NLD|#2019|jobs|#1200|jobs|#7|extra",
+                    "Zero Carbon Humber|GBR|#2024|ghg_emissions|#0.25|Mt CO2e|",
+                    "Port of Rotterdam|#2022|jobs|#12.5|thousand jobs",
+                    "GHG emissions|Mt CO2e|#12|#13",
+                    "Source: national statistics",
+                    "||||||",
+                ]),
+                0..40,
+            ),
+            clean in 60usize..240,
+            head in 20usize..220,
+            batch in 1usize..60,
+            before in proptest::bool::ANY,
+            after in proptest::bool::ANY,
+        ) {
+            let mut all = Vec::new();
+            if title {
+                all.extend([cells("Emissions report"), cells("Cluster: Zero Carbon Humber")]);
+            }
+            all.push(cells(header));
+            // Clean rows first, so that some heads are taken as they come.
+            let note = |i: usize| if i.is_multiple_of(3) { "checked" } else { "" };
+            all.extend((0..clean).map(|i| cells(&format!("Port of Rotterdam|NLD|#{}|jobs|#{i}|jobs|{}", 1990 + i % 100, note(i)))));
+            all.extend(rows.iter().map(|r| cells(r)));
+            let (whole, streamed) = sheet_mapped(&all, head, batch, before, after);
+            if let Some(streamed) = streamed {
+                proptest::prop_assert!(streamed == whole, "{}", streamed);
+            }
+        }
     }
 
     proptest::proptest! {

@@ -17,6 +17,7 @@ pub(crate) mod lines;
 mod package;
 mod packed;
 pub mod sheet;
+pub mod streamed;
 pub mod worker;
 mod xls;
 

@@ -39,6 +39,9 @@ const SPARSE_RATIO: u64 = 8;
 /// One step of reading a workbook, in file order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Event {
+    /// First: how many grids the workbook's sheets give (its visible worksheets), each a
+    /// `Grid` event to come (a grid read again after a `Restart` is still one).
+    Worksheets(u32),
     /// A sheet that was not read, and why.
     Passed { sheet: String, why: Passed },
     /// A grid begins: its sheet, its first column (0-based) and its width. Every row of it has
@@ -96,6 +99,8 @@ fn read_sheets(
         Format::Ods => Sheets::Ods(open_workbook_from_rs::<Ods<_>, _>(cursor).map_err(|e| workbook_error(e.into()))?),
         _ => Sheets::Xlsx(open_workbook_from_rs::<Xlsx<_>, _>(cursor).map_err(|e| workbook_error(e.into()))?),
     };
+    let grids = book.sheets_metadata().iter().filter(|m| worksheet(m) && m.visible == SheetVisible::Visible).count();
+    emit(Event::Worksheets(u32::try_from(grids).unwrap_or(u32::MAX)))?;
     let mut cells_left = limits.cells;
     for meta in book.sheets_metadata().to_vec() {
         let sheet = meta.name.clone();
@@ -104,7 +109,7 @@ fn read_sheets(
             emit(Event::Passed { sheet, why })?;
             continue;
         }
-        if meta.typ != SheetType::WorkSheet {
+        if !worksheet(&meta) {
             emit(Event::Passed { sheet, why: Passed::NotWorksheet(format!("{:?}", meta.typ)) })?;
             continue;
         }
@@ -146,6 +151,11 @@ fn read_sheets(
         }
     }
     Ok(())
+}
+
+/// Whether a sheet is a worksheet (not a chart or macro sheet).
+fn worksheet(meta: &calamine::Sheet) -> bool {
+    meta.typ == SheetType::WorkSheet
 }
 
 /// One sheet's rows, ready to send.
@@ -425,6 +435,7 @@ impl<'a> Assembler<'a> {
 
     pub fn push(&mut self, event: Event) -> Result<(), ReadError> {
         match event {
+            Event::Worksheets(_) => {}
             Event::Passed { sheet, why } => {
                 let loc = Loc::new(&self.file, Place::Sheet { sheet: Arc::from(sheet.as_str()) });
                 let finding = match why {
@@ -479,18 +490,29 @@ impl<'a> Assembler<'a> {
                 self.width = width as usize;
             }
             Event::Rows(rows) => {
-                let (width, limit, mut cells) = (self.width, self.limits.grid_cells, self.cells);
-                let grid = self.grid()?;
-                for mut row in rows {
-                    row.cells.resize(width, Cell::Empty);
-                    cells += width as u64;
-                    Limits::check("grid_cells", "the sheet's grid (rows × columns)", cells, limit)?;
-                    grid.rows.push(row);
-                }
-                self.cells = cells;
+                self.grid()?;
+                let rows = self.admit(rows)?;
+                self.grid()?.rows.extend(rows);
             }
         }
         Ok(())
+    }
+
+    /// Rows of the current grid, made as wide as it and counted against its cell limit, as
+    /// [`Assembler::push`] takes them in: for rows taken on elsewhere.
+    pub fn admit(&mut self, mut rows: Vec<GridRow>) -> Result<Vec<GridRow>, ReadError> {
+        let (width, limit) = (self.width, self.limits.grid_cells);
+        for row in &mut rows {
+            row.cells.resize(width, Cell::Empty);
+            self.cells += width as u64;
+            Limits::check("grid_cells", "the sheet's grid (rows × columns)", self.cells, limit)?;
+        }
+        Ok(rows)
+    }
+
+    /// The sheets assembled so far, taken: those pushed after go on from an empty list.
+    pub fn take_sheets(&mut self) -> Vec<Sheet> {
+        std::mem::take(&mut self.sheets)
     }
 
     /// The grid rows go to: the last sheet's.

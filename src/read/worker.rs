@@ -157,6 +157,18 @@ pub fn pool() -> Option<&'static Pool> {
     POOL.get()
 }
 
+/// Stop the pool's idle workers, and wait for each to end: none is left behind, and their time
+/// and memory are counted as this process's children's (what `time` reports of a run).
+pub fn stop() {
+    let Some(pool) = POOL.get() else { return };
+    let idle = std::mem::take(&mut *pool.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+    for Worker { mut child, stdin, .. } in idle {
+        // A worker ends when its requests do.
+        drop(stdin);
+        let _ = child.wait();
+    }
+}
+
 pub struct Pool {
     exe: PathBuf,
     idle: Mutex<Vec<Worker>>,
@@ -172,7 +184,33 @@ struct Worker {
 
 impl Pool {
     /// Read a workbook in a worker, within the limits' memory and time.
-    pub fn read(&self, bytes: &[u8], format: Format, file: &Arc<str>, limits: &Limits) -> Result<Content, ReadError> {
+    pub fn read(
+        &'static self,
+        bytes: &[u8],
+        format: Format,
+        file: &Arc<str>,
+        limits: &Limits,
+    ) -> Result<Content, ReadError> {
+        let mut replies = self.open(bytes, format, file, limits)?;
+        let mut assembler = Assembler::new(file, limits);
+        loop {
+            match replies.next(true)? {
+                Next::Event(event) => assembler.push(event)?,
+                Next::Done => return Ok(assembler.finish()),
+                Next::NotYet => {}
+            }
+        }
+    }
+
+    /// Send a workbook to a worker: its events are then read from the [`Replies`], as the
+    /// worker sends them, within the limits' memory and time.
+    pub fn open(
+        &'static self,
+        bytes: &[u8],
+        format: Format,
+        file: &Arc<str>,
+        limits: &Limits,
+    ) -> Result<Replies, ReadError> {
         let deadline = Instant::now() + Duration::from_secs(limits.read_seconds);
         let mut worker = self.take(limits.worker_memory_mb).map_err(|e| ReadError::Reported {
             code: Code::Internal,
@@ -188,44 +226,7 @@ impl Pool {
         if sent.is_err() {
             return Err(worker.died(limits));
         }
-        let mut assembler = Assembler::new(file, limits);
-        loop {
-            let wait = deadline.saturating_duration_since(Instant::now());
-            match worker.replies.recv_timeout(wait) {
-                Ok(Ok(Reply::Event(event))) => {
-                    if let Err(e) = assembler.push(event) {
-                        worker.kill();
-                        return Err(e);
-                    }
-                }
-                Ok(Ok(Reply::Done)) => {
-                    self.give_back(worker);
-                    return Ok(assembler.finish());
-                }
-                Ok(Ok(Reply::Failed { code, message, hint })) => {
-                    self.give_back(worker);
-                    return Err(ReadError::Reported { code, message, hint });
-                }
-                Ok(Err(garbled)) => {
-                    worker.kill();
-                    return Err(ReadError::Reported {
-                        code: Code::FileUnreadable,
-                        message: format!("the spreadsheet reader failed on this file ({garbled})"),
-                        hint: UNREADABLE_WORKBOOK.into(),
-                    });
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    worker.kill();
-                    return Err(ReadError::Limit(Exceeded::new(
-                        "read_seconds",
-                        "the time to parse the file",
-                        format!("more than {} s", limits.read_seconds),
-                        format!("{} s", limits.read_seconds),
-                    )));
-                }
-                Err(mpsc::RecvTimeoutError::Disconnected) => return Err(worker.died(limits)),
-            }
-        }
+        Ok(Replies { pool: self, worker: Some(worker), deadline, limits: limits.clone() })
     }
 
     /// An idle worker with this memory limit, or a new one.
@@ -245,6 +246,85 @@ impl Pool {
     fn give_back(&self, worker: Worker) {
         self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(worker);
     }
+}
+
+/// The events a worker sends back for one workbook, read one at a time. A worker that ends
+/// the workbook (`Done`, or a failure it reports) goes back to the pool; one dropped before
+/// that, or that broke, is killed.
+pub struct Replies {
+    pool: &'static Pool,
+    worker: Option<Worker>,
+    deadline: Instant,
+    limits: Limits,
+}
+
+impl Replies {
+    /// The next event, or `Done` once the workbook is read. With `wait`, it is waited for
+    /// until the deadline; without, an event not sent yet is `NotYet`. An error ends the replies.
+    pub fn next(&mut self, wait: bool) -> Result<Next, ReadError> {
+        let Some(worker) = self.worker.as_mut() else { return Ok(Next::Done) };
+        let reply = if wait {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            worker.replies.recv_timeout(left)
+        } else {
+            match worker.replies.try_recv() {
+                Ok(reply) => Ok(reply),
+                Err(mpsc::TryRecvError::Empty) if Instant::now() < self.deadline => return Ok(Next::NotYet),
+                Err(mpsc::TryRecvError::Empty) => Err(mpsc::RecvTimeoutError::Timeout),
+                Err(mpsc::TryRecvError::Disconnected) => Err(mpsc::RecvTimeoutError::Disconnected),
+            }
+        };
+        let worker = self.worker.take().expect("a worker while replies come");
+        match reply {
+            Ok(Ok(Reply::Event(event))) => {
+                self.worker = Some(worker);
+                Ok(Next::Event(event))
+            }
+            Ok(Ok(Reply::Done)) => {
+                self.pool.give_back(worker);
+                Ok(Next::Done)
+            }
+            Ok(Ok(Reply::Failed { code, message, hint })) => {
+                self.pool.give_back(worker);
+                Err(ReadError::Reported { code, message, hint })
+            }
+            Ok(Err(garbled)) => {
+                let mut worker = worker;
+                worker.kill();
+                Err(ReadError::Reported {
+                    code: Code::FileUnreadable,
+                    message: format!("the spreadsheet reader failed on this file ({garbled})"),
+                    hint: UNREADABLE_WORKBOOK.into(),
+                })
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let mut worker = worker;
+                worker.kill();
+                Err(ReadError::Limit(Exceeded::new(
+                    "read_seconds",
+                    "the time to parse the file",
+                    format!("more than {} s", self.limits.read_seconds),
+                    format!("{} s", self.limits.read_seconds),
+                )))
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(worker.died(&self.limits)),
+        }
+    }
+}
+
+impl Drop for Replies {
+    fn drop(&mut self) {
+        if let Some(worker) = self.worker.as_mut() {
+            worker.kill();
+        }
+    }
+}
+
+/// What one look at a worker's replies found.
+pub enum Next {
+    Event(Event),
+    Done,
+    NotYet,
 }
 
 impl Worker {

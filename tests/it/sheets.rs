@@ -125,3 +125,83 @@ fn every_spreadsheet_cell_is_in_its_grid_at_its_place() {
         assert_eq!(read.len(), listed.len(), "{}: cells read that the lister does not list", path.display());
     }
 }
+
+/// A workbook of one sheet `Data` of `rows` rows of jobs, each its own series (200 facilities
+/// over 100 years), the value of the `i`-th 1000 + i: large enough to come from its reader in
+/// batches (its 140,000 cells are more than two of about 65,000). `late` writes texts over
+/// values: (row, text), rows counted from 0 below the header.
+fn large_sheet(rows: u32, late: &[(u32, &str)]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet().set_name("Data").unwrap();
+    for (c, h) in ["cluster", "country", "year", "kpi", "value", "unit", "facility"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for i in 0..rows {
+        let r = i + 1;
+        sheet.write_string(r, 0, "Port of Rotterdam").unwrap();
+        sheet.write_string(r, 1, "NLD").unwrap();
+        sheet.write_number(r, 2, 1990 + i % 100).unwrap();
+        sheet.write_string(r, 3, "jobs").unwrap();
+        match late.iter().find(|(at, _)| *at == i) {
+            Some((_, text)) => sheet.write_string(r, 4, *text).unwrap(),
+            None => sheet.write_number(r, 4, 1000 + i).unwrap(),
+        };
+        sheet.write_string(r, 5, "jobs").unwrap();
+        sheet.write_string(r, 6, format!("site-{}", i / 100)).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("large.xlsx");
+    book.save(&path).unwrap();
+    (dir, path)
+}
+
+/// `validate --format json` of one file, with the debug log: the file's report, and the log.
+fn validate_logged(path: &std::path::Path) -> (serde_json::Value, String) {
+    let run = crate::util::clusterkpi_env(
+        &["validate", "--format", "json", path.to_str().unwrap()],
+        &[("CLUSTERKPI_LOG", "clusterkpi=debug")],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON document");
+    (doc["files"][0].clone(), run.stderr)
+}
+
+/// The observations' values by their cell.
+fn values(file: &serde_json::Value) -> std::collections::HashMap<String, f64> {
+    let observations = file["observations"].as_array().expect("observations");
+    observations
+        .iter()
+        .map(|o| (o["location"]["cell"].as_str().unwrap().to_owned(), o["value"].as_f64().unwrap()))
+        .collect()
+}
+
+/// A large sheet is mapped and checked as its rows come from the reader: every row is read,
+/// a finding in a late row is at its cell.
+#[test]
+fn a_large_sheet_is_checked_as_its_rows_come() {
+    let (_dir, path) = large_sheet(20_000, &[(15_000, "twelve")]);
+    let (file, log) = validate_logged(&path);
+    assert!(log.contains("mapped and checked as they came"), "{log}");
+    assert_eq!((file["rows_read"].as_u64(), file["rows_accepted"].as_u64()), (Some(20_000), Some(19_999)));
+    let findings = file["findings"].as_array().unwrap();
+    let at: Vec<(&str, &str)> =
+        findings.iter().map(|f| (f["code"].as_str().unwrap(), f["location"]["cell"].as_str().unwrap())).collect();
+    // Row 15,000 below the header is the sheet's row 15,002.
+    assert_eq!(at, [("E_VALUE_NOT_NUMBER", "E15002")]);
+    let values = values(&file);
+    assert_eq!(values.len(), 19_999);
+    assert_eq!((values["E2"], values["E20001"]), (1000.0, 20_999.0));
+}
+
+/// A late row that changes what the first rows said of the table (here, the value column's
+/// decimal convention: `12,5` says a comma is the decimal point, so `1.234` groups thousands)
+/// sends the workbook to be read whole: its values are those it holds.
+#[test]
+fn a_large_sheet_whose_late_rows_change_its_convention_is_read_whole() {
+    let (_dir, path) = large_sheet(20_000, &[(18_000, "12,5"), (18_001, "1.234")]);
+    let (file, log) = validate_logged(&path);
+    assert!(log.contains("declined"), "{log}");
+    assert_eq!((file["rows_read"].as_u64(), file["rows_accepted"].as_u64()), (Some(20_000), Some(20_000)));
+    let values = values(&file);
+    assert_eq!((values["E18002"], values["E18003"]), (12.5, 1234.0));
+    assert_eq!(values["E20001"], 20_999.0);
+}
