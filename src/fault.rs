@@ -7,7 +7,8 @@
 //! - `fail:NEEDLE` makes the write at such a point fail as a full disk would;
 //! - inside a spreadsheet worker process, for a file whose name contains NEEDLE:
 //!   `abort:NEEDLE` aborts the process, `alloc:NEEDLE` allocates 10 GB, `loop:NEEDLE` never
-//!   returns, `stack:NEEDLE` overflows the stack.
+//!   returns, `stack:NEEDLE` overflows the stack, and `late:NEEDLE` aborts it as it is about to
+//!   send its third batch of a sheet's rows (the first two taken by then).
 //!
 //! Compiled only with the `fault-injection` cargo feature, which the test suite enables;
 //! without it every function here does nothing and the variable has no effect.
@@ -42,6 +43,14 @@ pub fn in_worker(name: &str) {
     }
     if matches("stack", name) {
         std::hint::black_box(recurse(std::hint::black_box(1)));
+    }
+}
+
+/// The fault of a worker process about to send the `n`-th batch of rows (from 1) of the file
+/// `name`.
+pub fn in_worker_rows(name: &str, n: usize) {
+    if n == 3 && matches("late", name) {
+        std::process::abort();
     }
 }
 

@@ -8,7 +8,9 @@
 //! A file's bytes are dropped once read. A text file's rows stay packed until they are mapped
 //! ([`read::Unpack`]), and the rows of a file of one long table are checked as they are mapped
 //! ([`crate::map::Sink`], [`validate::Checker`]), so a large long table is never held whole as
-//! cells or as raw rows (a table of another layout is unpacked whole).
+//! cells or as raw rows (a table of another layout is unpacked whole). A workbook of one sheet
+//! is mapped and checked as its rows come from its worker ([`read::streamed`]); its bytes are
+//! kept until then, to be read again, whole, if the map declines them.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

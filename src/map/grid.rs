@@ -16,6 +16,10 @@
 //! A text file's rows may come packed ([`crate::read::Packed`]): the first rows are unpacked to
 //! find the header, the others a piece at a time as a long table's rows are mapped, or all at
 //! once for any other layout, so that every layout reads the rows the file read whole gives.
+//! A sheet's rows may still be coming from its reader ([`Coming`]): a long table's are then
+//! mapped and checked as they come, each batch checked against what the first rows said of the
+//! whole table ([`super::head`]); any other table, or a batch that says otherwise, makes the map
+//! decline them (the file is then mapped whole).
 
 use std::sync::Arc;
 

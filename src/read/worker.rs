@@ -8,8 +8,10 @@
 //! (numbers travel as their bits, never as text), ending with `Done` or `Failed`. A frame is a
 //! little-endian `u32` length and that many bytes.
 //!
-//! The parent keeps a small pool of idle workers. It waits for each reply frame until the file's
-//! deadline (`read_seconds`); a worker that overruns is killed, and one that dies is replaced.
+//! The parent keeps a small pool of idle workers. It waits for a file's reply frames for at most
+//! `read_seconds` in all (the time it spends on the rows it took meanwhile is not counted: a
+//! sheet's rows may be mapped as they come); a worker that overruns is killed, and one that dies
+//! is replaced.
 //! Either way the file is reported (`E_FILE_LIMIT` for memory and time, `E_FILE_UNREADABLE`
 //! otherwise) and the next file gets a fresh worker.
 
@@ -115,8 +117,13 @@ pub fn serve(args: &[String]) -> ExitCode {
         }
         crate::fault::in_worker(&header.name);
         let mut broken = None;
+        let mut batches = 0;
         let result = contain_panic(header.format, || {
             super::sheet::stream(&bytes, header.format, &header.limits, &mut |event| {
+                if let Event::Rows(_) = event {
+                    batches += 1;
+                    crate::fault::in_worker_rows(&header.name, batches);
+                }
                 send(&mut out, &Reply::Event(event)).map_err(|e| {
                     broken = Some(e);
                     ReadError::Reported {
@@ -211,7 +218,7 @@ impl Pool {
         file: &Arc<str>,
         limits: &Limits,
     ) -> Result<Replies, ReadError> {
-        let deadline = Instant::now() + Duration::from_secs(limits.read_seconds);
+        let left = Duration::from_secs(limits.read_seconds);
         let mut worker = self.take(limits.worker_memory_mb).map_err(|e| ReadError::Reported {
             code: Code::Internal,
             message: format!("cannot start a spreadsheet reader process ({e})"),
@@ -226,7 +233,7 @@ impl Pool {
         if sent.is_err() {
             return Err(worker.died(limits));
         }
-        Ok(Replies { pool: self, worker: Some(worker), deadline, limits: limits.clone() })
+        Ok(Replies { pool: self, worker: Some(worker), left, limits: limits.clone() })
     }
 
     /// An idle worker with this memory limit, or a new one.
@@ -254,22 +261,27 @@ impl Pool {
 pub struct Replies {
     pool: &'static Pool,
     worker: Option<Worker>,
-    deadline: Instant,
+    /// How much longer the worker may be waited for: the file's `read_seconds`, less the time
+    /// spent waiting for it so far (not the time its events take to be mapped as they come).
+    left: Duration,
     limits: Limits,
 }
 
 impl Replies {
     /// The next event, or `Done` once the workbook is read. With `wait`, it is waited for
-    /// until the deadline; without, an event not sent yet is `NotYet`. An error ends the replies.
+    /// for as long as is left; without, an event not sent yet is `NotYet`. An error ends the
+    /// replies.
     pub fn next(&mut self, wait: bool) -> Result<Next, ReadError> {
         let Some(worker) = self.worker.as_mut() else { return Ok(Next::Done) };
         let reply = if wait {
-            let left = self.deadline.saturating_duration_since(Instant::now());
-            worker.replies.recv_timeout(left)
+            let waiting = Instant::now();
+            let reply = worker.replies.recv_timeout(self.left);
+            self.left = self.left.saturating_sub(waiting.elapsed());
+            reply
         } else {
             match worker.replies.try_recv() {
                 Ok(reply) => Ok(reply),
-                Err(mpsc::TryRecvError::Empty) if Instant::now() < self.deadline => return Ok(Next::NotYet),
+                Err(mpsc::TryRecvError::Empty) if !self.left.is_zero() => return Ok(Next::NotYet),
                 Err(mpsc::TryRecvError::Empty) => Err(mpsc::RecvTimeoutError::Timeout),
                 Err(mpsc::TryRecvError::Disconnected) => Err(mpsc::RecvTimeoutError::Disconnected),
             }

@@ -205,3 +205,25 @@ fn a_large_sheet_whose_late_rows_change_its_convention_is_read_whole() {
     assert_eq!((values["E18002"], values["E18003"]), (12.5, 1234.0));
     assert_eq!(values["E20001"], 20_999.0);
 }
+
+/// A reader that dies while a sheet's rows are being taken as they come loses that file
+/// (reported unreadable, nothing of it kept) and only that file.
+#[test]
+fn a_reader_that_dies_while_its_rows_are_taken_loses_only_its_file() {
+    let (dir, _path) = large_sheet(20_000, &[]);
+    let other = dir.path().join("other.csv");
+    std::fs::write(&other, "cluster,country,year,kpi,value,unit\nSolent,GBR,2023,jobs,100,jobs\n").unwrap();
+    let run = crate::util::clusterkpi_env(
+        &["validate", "--format", "json", dir.path().to_str().unwrap()],
+        &[(clusterkpi::fault::ENV, "late:large.xlsx"), ("CLUSTERKPI_LOG", "clusterkpi=debug")],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON document");
+    let files = doc["files"].as_array().unwrap();
+    let large = files.iter().find(|f| f["file"].as_str().unwrap().ends_with("large.xlsx")).unwrap();
+    let codes: Vec<&str> = large["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["E_FILE_UNREADABLE"], "{}", run.stderr);
+    assert_eq!((large["rows_read"].as_u64(), large["observations"].as_array().map(Vec::len)), (Some(0), Some(0)));
+    let small = files.iter().find(|f| f["file"].as_str().unwrap().ends_with("other.csv")).unwrap();
+    assert_eq!(small["rows_accepted"].as_u64(), Some(1));
+    assert!(!run.stderr.contains("mapped and checked as they came"), "{}", run.stderr);
+}
