@@ -252,14 +252,14 @@ fn check_workbook(
     };
     match read::streamed::open(pool, bytes, format, file, &schema.limits) {
         Ok(read::streamed::Opened::Whole(content)) => check(Ok(content), None),
-        Ok(read::streamed::Opened::Head(head, mut rest)) => {
+        Ok(read::streamed::Opened::Streaming(head, mut rest)) => {
             let report = check(Ok(head), Some(&mut *rest));
             match rest.outcome() {
-                Ok(true) => {
+                Ok(read::streamed::Outcome::Taken) => {
                     tracing::debug!(file = %file, "the sheet's rows were mapped and checked as they came");
                     report
                 }
-                Ok(false) => {
+                Ok(read::streamed::Outcome::Declined) => {
                     tracing::debug!(file = %file, "the rows still coming were declined: the workbook is read whole");
                     check(pool.read(bytes, format, file, &schema.limits), None)
                 }

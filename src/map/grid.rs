@@ -648,7 +648,7 @@ fn by_contents(grid: &Grid, cues: &[Vec<Cue>], schema: &Schema) -> Option<Layout
         }
         let mut columns: Vec<Option<Field>> =
             cues[r].iter().map(|c| if let Cue::Field(f) = c { Some(*f) } else { None }).collect();
-        let width = grid.rows[r + 1..].iter().map(|x| x.cells.len()).max().unwrap_or(0).max(columns.len());
+        let width = table_width(&grid.rows[r + 1..], columns.len());
         columns.resize(width, None);
         let mut inferred = Vec::new();
         assign_by_contents(grid, r, &mut columns, &mut inferred, schema);
@@ -692,7 +692,7 @@ fn contents(
     schema: &Schema,
     out: &mut Mapped,
 ) {
-    let width = grid.rows[header + 1..].iter().map(|x| x.cells.len()).max().unwrap_or(0).max(columns.len());
+    let width = table_width(&grid.rows[header + 1..], columns.len());
     if grid.kind != GridKind::Lines {
         columns.resize(width, None);
     }
@@ -733,6 +733,17 @@ fn contents(
             ));
         }
     }
+}
+
+/// How many columns a table's rows under a header of `columns` span.
+fn table_width(rows: &[GridRow], columns: usize) -> usize {
+    rows.iter().map(|r| r.cells.len()).max().unwrap_or(0).max(columns)
+}
+
+/// Whether column `c` of a sheet's table is under no header: no field read from it, and
+/// nothing in its `header` cell.
+fn unheaded(columns: &[Option<Field>], header: &GridRow, c: usize) -> bool {
+    columns.get(c).is_none_or(Option::is_none) && header.cells.get(c).is_none_or(Cell::is_blank)
 }
 
 /// Whether a column's contents say it holds field `f`, as a header may: a scope, a gas or a
@@ -854,20 +865,19 @@ fn long(
     debug_assert!(packed.is_empty() || grid.kind == GridKind::Lines);
     named_unread.extend(report_unnamed_columns(grid, &data, columns, file, out));
     // Rows still coming are mapped as they come when what the head says of the table is what
-    // it says of every row (checked as they come): not when a finding counts a column's numbers.
+    // it says of every row (checked as they come).
     let head = match coming.as_deref_mut() {
-        Some(rest) if figure_like.iter().any(|&(_, numbers)| numbers > 0) => {
-            rest.decline();
-            return Vec::new();
-        }
-        Some(_) => {
-            let width = data.iter().map(|r| r.cells.len()).max().unwrap_or(0).max(columns.len());
+        Some(rest) => {
+            let header = &grid.rows[h];
+            let width = table_width(&data, columns.len());
             let field = |c: usize| columns.get(c).copied().flatten();
             let judged = (0..width).filter(|&c| field(c).is_none_or(shown_by_contents));
-            let header = &grid.rows[h];
-            let unheaded = (0..width).filter(|&c| field(c).is_none() && header.cells.get(c).is_none_or(Cell::is_blank));
-            let figureless = figure_like.iter().map(|&(c, _)| c).collect();
-            Some(Head::of(&data, judged, unheaded, figureless, schema))
+            let unheaded = (0..width).filter(|&c| unheaded(columns, header, c));
+            let Some(head) = Head::of(&data, judged, unheaded, &figure_like, schema) else {
+                rest.decline();
+                return Vec::new();
+            };
+            Some(head)
         }
         None => None,
     };
@@ -885,7 +895,7 @@ fn long(
         track: out.track,
         named_unread: &named_unread,
     };
-    let mut head_evidence = Vec::new();
+    let mut head = head;
     if let Some(sink) = sink.as_deref_mut() {
         // The rows go before the rest of the file is mapped: their value column's convention is
         // settled now, from its own texts (the only ones of a file of one table).
@@ -899,8 +909,8 @@ fn long(
         sink.expect(data.len() + packed.iter().map(Packed::len).sum::<usize>());
         sink.take(std::mem::take(&mut out.entries));
         // The rows still coming add theirs, and must settle on the same convention.
-        if head.is_some() {
-            head_evidence = evidence;
+        if let Some(head) = head.as_mut() {
+            head.evidence = evidence;
         }
     }
     let mut unread = Vec::new();
@@ -955,66 +965,85 @@ fn long(
         let parts = beside_the_check(map_pieces, &mut waiting, &mut sink);
         gather(parts, out, &mut waiting);
     }
-    // The rows still coming, as packed pieces are mapped, as they come: the round before is
-    // checked while the next rows are waited for.
-    if let (Some(rest), Some(head)) = (coming, head) {
-        let mut evidence = head_evidence;
-        let one_core = rayon::ThreadPoolBuilder::new().num_threads(1).build().ok();
-        loop {
-            let first = match rest.next(false) {
-                Some(rows) => rows,
-                None => {
-                    if let Some(sink) = sink.as_deref_mut() {
-                        let ready = std::mem::take(&mut waiting);
-                        match &one_core {
-                            Some(one) => one.install(|| sink.take(ready)),
-                            None => sink.take(ready),
-                        }
-                    }
-                    match rest.next(true) {
-                        Some(rows) => rows,
-                        None => break,
-                    }
-                }
-            };
-            let (mut batches, mut held) = (vec![first], 0);
-            held += batches[0].len();
-            while batches.len() < rayon::current_num_threads().max(1)
-                && held < 2 * MAP_BATCH
-                && let Some(more) = rest.next(false)
-            {
-                held += more.len();
-                batches.push(more);
-            }
-            if !batches.iter().all(|b| head.holds(b, schema)) {
-                rest.decline();
-                return Vec::new();
-            }
-            evidence.extend(batches.iter().flatten().filter_map(|row| rows.value_evidence(rows.value(row))));
-            if let Some(sink) = sink.as_deref_mut() {
-                sink.expect(held);
-            }
-            let map_batches = || -> Vec<Part> {
-                use rayon::prelude::*;
-                batches.into_par_iter().map(|batch| rows.map_apart(batch)).collect()
-            };
-            // While the rows come, the reader has a core of its own.
-            let parts = match &one_core {
-                Some(one) => one.install(|| beside_the_check(map_batches, &mut waiting, &mut sink)),
-                None => beside_the_check(map_batches, &mut waiting, &mut sink),
-            };
-            gather(parts, out, &mut waiting);
-        }
-        if rows.decimal != Some(Decimal::settle(evidence)) {
-            rest.decline();
-            return Vec::new();
-        }
+    if let (Some(rest), Some(head)) = (coming, head)
+        && !take_coming(&rows, head, rest, &mut sink, &mut waiting, &mut |parts, waiting| gather(parts, out, waiting))
+    {
+        return Vec::new();
     }
     if let Some(sink) = sink {
         sink.take(waiting);
     }
     out.accounted.extend(accounted);
     unread
+}
+
+/// Map and check a sheet's rows still coming, as packed pieces are mapped (a round of batches
+/// at a time, handed to `gather`), as they come: the round before is checked while the next
+/// rows are waited for, and while they come they are mapped on all cores but one (the reader's).
+/// False when the map declined them: a batch said otherwise than the `head`, or the value
+/// column's texts settled on another convention.
+fn take_coming(
+    rows: &LongRows<'_>,
+    mut head: Head,
+    rest: &mut dyn Coming,
+    sink: &mut Option<&mut dyn Sink>,
+    waiting: &mut Vec<super::Entry>,
+    gather: &mut dyn FnMut(Vec<Part>, &mut Vec<super::Entry>),
+) -> bool {
+    let cores = rayon::current_num_threads().saturating_sub(1).max(1);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(cores).build().ok();
+    let on_pool = |work: &mut (dyn FnMut() + Send)| match &pool {
+        Some(pool) => pool.install(work),
+        None => work(),
+    };
+    loop {
+        let first = match rest.next(false) {
+            Some(batch) => batch,
+            None => {
+                if let Some(sink) = sink.as_deref_mut() {
+                    let mut ready = Some(std::mem::take(waiting));
+                    on_pool(&mut || sink.take(ready.take().unwrap_or_default()));
+                }
+                match rest.next(true) {
+                    Some(batch) => batch,
+                    None => break,
+                }
+            }
+        };
+        let (mut batches, mut held) = (vec![first], 0);
+        held += batches[0].len();
+        while batches.len() < rayon::current_num_threads().max(1)
+            && held < 2 * MAP_BATCH
+            && let Some(more) = rest.next(false)
+        {
+            held += more.len();
+            batches.push(more);
+        }
+        if !batches.iter().all(|b| head.holds(b, rows.schema)) {
+            rest.decline();
+            return false;
+        }
+        head.evidence.extend(batches.iter().flatten().filter_map(|row| rows.value_evidence(rows.value(row))));
+        if let Some(sink) = sink.as_deref_mut() {
+            sink.expect(held);
+        }
+        let mut parts = Vec::new();
+        let mut batches = Some(batches);
+        on_pool(&mut || {
+            let batches = batches.take().unwrap_or_default();
+            let map_batches = || -> Vec<Part> {
+                use rayon::prelude::*;
+                batches.into_par_iter().map(|batch| rows.map_apart(batch)).collect()
+            };
+            parts = beside_the_check(map_batches, waiting, sink);
+        });
+        gather(parts, waiting);
+    }
+    if !head.settles(rows.decimal) {
+        rest.decline();
+        return false;
+    }
+    true
 }
 
 /// Map a round of a long table's rows (`map_round`) while the entries of the round before
@@ -1256,10 +1285,9 @@ fn report_unnamed_columns(
     let mut reported = Vec::new();
     let GridKind::Sheet(sheet) = &grid.kind else { return reported };
     let width = data.iter().map(|r| r.cells.len()).max().unwrap_or(0);
+    let Some(header) = grid.rows.last() else { return reported };
     for c in 0..width {
-        let headed = columns.get(c).is_some_and(Option::is_some);
-        let header_text = grid.rows.last().and_then(|h| h.cells.get(c)).is_some_and(|cell| !cell.is_blank());
-        if headed || header_text {
+        if !unheaded(columns, header, c) {
             continue;
         }
         if let Some(row) = data.iter().find(|r| r.cells.get(c).is_some_and(|cell| !cell.is_blank())) {

@@ -5,15 +5,19 @@
 //! [`infer::SAMPLE`] cells that count), whether a column under a header naming nothing holds
 //! numbers, whether a column under no header holds anything. With rows still coming they are
 //! made from the head's. [`Head::holds`] says whether a batch of the rows after leaves each of
-//! them as it was; when one does not, the table is mapped again from the whole file. (The
-//! decimal convention of the value column is settled from the head's texts, and checked
-//! against all of them once every row is in.)
+//! them as it was, and [`Head::settles`] whether the value column's decimal convention, settled
+//! from the head's texts, is what all of them settle on; when one does not, the table is mapped
+//! again from the whole file.
 
 use super::infer;
+use crate::number::Decimal;
 use crate::read::{Cell, GridRow};
 use crate::schema::Schema;
 
 pub(super) struct Head {
+    /// The evidence of the value column's texts for its decimal convention, the head's then
+    /// the rows' after it as they are taken.
+    pub(super) evidence: Vec<Decimal>,
     /// Columns judged by their contents from fewer cells than [`infer::SAMPLE`]: a later cell
     /// that counts would have been judged too.
     open: Vec<usize>,
@@ -27,20 +31,36 @@ pub(super) struct Head {
 
 impl Head {
     /// What the head's data rows `data` said: `judged` are the columns judged by their
-    /// contents, `unheaded` those under no header, `figureless` as [`Head::figureless`].
+    /// contents, `unheaded` those under no header, and `figure_like` the columns under a header
+    /// naming nothing that resembles a figure, with the numbers each holds. `None` when one
+    /// holds numbers: the finding about it counts them all.
     pub(super) fn of(
         data: &[GridRow],
         judged: impl Iterator<Item = usize>,
         unheaded: impl Iterator<Item = usize>,
-        figureless: Vec<usize>,
+        figure_like: &[(usize, usize)],
         schema: &Schema,
-    ) -> Head {
+    ) -> Option<Head> {
+        if figure_like.iter().any(|&(_, numbers)| numbers > 0) {
+            return None;
+        }
         let counted = |c: usize| {
             data.iter().filter(|r| r.cells.get(c).is_some_and(|x| infer::counts(x, schema))).take(infer::SAMPLE).count()
         };
         let open = judged.filter(|&c| counted(c) < infer::SAMPLE).collect();
         let empty = |c: usize| !data.iter().any(|r| r.cells.get(c).is_some_and(|x| !x.is_blank()));
-        Head { open, figureless, unheaded: unheaded.filter(|&c| empty(c)).collect() }
+        Some(Head {
+            evidence: Vec::new(),
+            open,
+            figureless: figure_like.iter().map(|&(c, _)| c).collect(),
+            unheaded: unheaded.filter(|&c| empty(c)).collect(),
+        })
+    }
+
+    /// Whether the convention the rows were read by (`decimal`, from the head's texts) is the
+    /// one all their texts settle on.
+    pub(super) fn settles(&self, decimal: Option<Decimal>) -> bool {
+        decimal == Some(Decimal::settle(self.evidence.iter().copied()))
     }
 
     /// Whether `rows`, after the head, leave what it said as it was.

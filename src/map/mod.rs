@@ -442,16 +442,20 @@ mod tests {
 
     /// What mapping a sheet of `rows` (after a hidden sheet, with `before`, and before one,
     /// with `after`) gave: read whole, and with its rows after the first `head` still coming
-    /// in batches of `batch` (`None` when the map declined them).
+    /// in batches of `batch` (`None` when the map declined them), each `wider` cells wider (a
+    /// sheet whose declared columns go past its cells: read whole, they are cut off).
     fn sheet_mapped(
         rows: &[Vec<Cell>],
-        head: usize,
-        batch: usize,
+        (head, batch, wider): (usize, usize, usize),
         before: bool,
         after: bool,
     ) -> (String, Option<String>) {
         let (schema, file) = (Schema::bundled().expect("the bundled schema loads"), Arc::from("t.xlsx"));
-        let mut rows = sheet_rows(rows);
+        let whole_rows = sheet_rows(rows);
+        let mut rows = whole_rows.clone();
+        for row in &mut rows {
+            row.cells.resize(row.cells.len() + wider, Cell::Empty);
+        }
         let rest = rows.split_off(head.min(rows.len()));
         let sheets = |grid: Sheet, with_after: bool| {
             let mut sheets = Vec::new();
@@ -464,8 +468,6 @@ mod tests {
             }
             Content::Sheets(sheets)
         };
-        let mut whole_rows = rows.clone();
-        whole_rows.extend(rest.iter().cloned());
         let mut sink = Kept::default();
         let out = map(sheets(sheet(whole_rows), after), &file, &schema, true, &mut sink, None);
         let whole = shown(sink, out);
@@ -509,24 +511,24 @@ mod tests {
         let clean = jobs(&["Jobs report", "Cluster: Port of Rotterdam"], header, 200, "");
         // (A column whose contents are judged needs 60 cells in the head.)
         for (head, batch, before, after) in [(70, 7, false, false), (100, 1, true, true), (63, 500, false, true)] {
-            let (whole, streamed) = sheet_mapped(&clean, head, batch, before, after);
+            let (whole, streamed) = sheet_mapped(&clean, (head, batch, 2), before, after);
             assert!(streamed.as_deref() == Some(whole.as_str()), "head {head}, batches of {batch}: {streamed:?}");
         }
-        assert_eq!(sheet_mapped(&clean, 50, 10, false, false).1, None, "50 clusters judged, more coming");
+        assert_eq!(sheet_mapped(&clean, (50, 10, 0), false, false).1, None, "50 clusters judged, more coming");
         // Columns a finding names (one under a header naming nothing, two under none): every
         // row's cells there are accounted for.
         let named = jobs(&[], "cluster|country|year|kpi|value|unit|notes|checked by||", 200, "|Ann|x|y");
-        let (whole, streamed) = sheet_mapped(&named, 100, 9, false, false);
+        let (whole, streamed) = sheet_mapped(&named, (100, 9, 1), false, false);
         assert!(streamed.as_deref() == Some(whole.as_str()), "{streamed:?}");
         // Too few rows in the head to be sure of the header; a table of another layout.
-        assert_eq!(sheet_mapped(&clean, 20, 10, false, false).1, None);
+        assert_eq!(sheet_mapped(&clean, (20, 10, 0), false, false).1, None);
         let across = [cells("Indicator|Unit|2022|2023")].into_iter().chain((0..60).map(|_| cells("jobs|jobs|#1|#2")));
-        assert_eq!(sheet_mapped(&across.collect::<Vec<_>>(), 40, 10, false, false).1, None);
+        assert_eq!(sheet_mapped(&across.collect::<Vec<_>>(), (40, 10, 0), false, false).1, None);
         // What the head said, changed by a row after it.
         let late = |row: &str, header: &str| {
             let mut rows = jobs(&[], header, 150, "");
             rows.push(cells(row));
-            sheet_mapped(&rows, 100, 10, false, false)
+            sheet_mapped(&rows, (100, 10, 0), false, false)
         };
         for (row, header, why) in [
             ("Port of Rotterdam|NLD|#2020|jobs|12,5|jobs|", header, "a value's text settles the decimal convention"),
@@ -577,6 +579,7 @@ mod tests {
             clean in 60usize..240,
             head in 20usize..220,
             batch in 1usize..60,
+            wider in 0usize..3,
             before in proptest::bool::ANY,
             after in proptest::bool::ANY,
         ) {
@@ -589,7 +592,7 @@ mod tests {
             let note = |i: usize| if i.is_multiple_of(3) { "checked" } else { "" };
             all.extend((0..clean).map(|i| cells(&format!("Port of Rotterdam|NLD|#{}|jobs|#{i}|jobs|{}", 1990 + i % 100, note(i)))));
             all.extend(rows.iter().map(|r| cells(r)));
-            let (whole, streamed) = sheet_mapped(&all, head, batch, before, after);
+            let (whole, streamed) = sheet_mapped(&all, (head, batch, wider), before, after);
             if let Some(streamed) = streamed {
                 proptest::prop_assert!(streamed == whole, "{}", streamed);
             }

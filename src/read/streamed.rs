@@ -6,11 +6,12 @@
 //! still to come, which the map takes a batch at a time ([`Coming`]). The map may
 //! [`Coming::decline`] them: what the head showed of the table did not hold for its rest. The
 //! rows then come no more, and the file is to be read and mapped whole, which gives what a file
-//! read whole gives. So does anything the rows arriving could not take: a grid read again
-//! (`Restart`), columns other than the head's, a second grid.
+//! read whole gives. The rows are declined too when the reader sends what a grid taken as it
+//! comes cannot follow: a second grid, the grid read again (`Restart`), or its cells spanning
+//! other columns than its first (fewer on its right are fine: the columns cut off are empty).
 //!
 //! The rows are checked as [`super::sheet::Assembler`] checks them: as wide as their grid,
-//! within the grid's cell limit.
+//! within the grid's cell limit, and only while the grid is the last sheet sent.
 
 use std::sync::Arc;
 
@@ -19,17 +20,16 @@ use super::worker::{Next, Pool, Replies};
 use super::{Content, Format, GridRow, ReadError, Sheet};
 use crate::limits::Limits;
 
-/// The rows of a grid in [`SheetRows::head`]'s grid before the rest may come apart: enough for
-/// every whole-table judgement the map makes from the first rows (the header among the first
-/// 30, each column's contents from its first 60 cells) to be made on all of them in most sheets.
+/// The rows a grid's head holds at least: enough for every whole-table judgement the map makes
+/// from the first rows (the header among the first 30, each column's contents from its first
+/// 60 cells) to be made on all of them in most sheets.
 const HEAD_ROWS: usize = 256;
 
 /// The rows still to come of a workbook's last grid, taken a batch at a time by the map.
 pub trait Coming {
-    /// The next batch of rows: waited for with `wait`, else only one already in (`None` then
-    /// says only that none is in yet). Waited for, `None` says that no more will come: the
-    /// grid's rows are all in, or they stopped (declined, or the reading failed, which
-    /// [`SheetRows::outcome`] tells).
+    /// The next batch of rows: waited for with `wait`, else only one already in. `None` says
+    /// that none is in yet, or, waited for, that no more will come: the grid's rows are all in,
+    /// or they stopped (declined, or the reading failed, which [`SheetRows::outcome`] tells).
     fn next(&mut self, wait: bool) -> Option<Vec<GridRow>>;
     /// Take no more rows, and drop what was mapped of them: the table is to be mapped from the
     /// whole file (even when every row is in).
@@ -43,7 +43,16 @@ pub enum Opened<'a> {
     /// The whole workbook (it did not stream).
     Whole(Content),
     /// The workbook so far, its last grid holding its first rows, and the rest of its rows.
-    Head(Content, Box<SheetRows<'a>>),
+    Streaming(Content, Box<SheetRows<'a>>),
+}
+
+/// What became of the rows of a streamed grid ([`SheetRows::outcome`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every row came and was taken: what the map gave is the file's.
+    Taken,
+    /// The map declined them, or stopped taking them: the file is to be read and mapped whole.
+    Declined,
 }
 
 /// Where the rows still coming stand.
@@ -65,6 +74,8 @@ pub struct SheetRows<'a> {
     width: u32,
     /// A batch read ahead: the rows that showed more were coming.
     ahead: Option<Vec<GridRow>>,
+    /// A sheet after the grid's was sent: rows now are no grid's.
+    after: bool,
     state: State,
 }
 
@@ -121,9 +132,10 @@ pub fn open<'a>(
                     first_col,
                     width,
                     ahead: Some(more),
+                    after: false,
                     state: State::Coming,
                 });
-                return Ok(Opened::Head(head, rest));
+                return Ok(Opened::Streaming(head, rest));
             }
             Next::Event(event) => {
                 columns = None;
@@ -136,18 +148,20 @@ pub fn open<'a>(
 }
 
 impl SheetRows<'_> {
-    /// Whether every row came and was taken (`Ok(true)`), the rows were declined (`Ok(false)`:
-    /// read the file whole), or reading the file failed.
-    pub fn outcome(self) -> Result<bool, ReadError> {
+    /// What became of the rows, or how reading the file failed. Rows the map stopped taking
+    /// before the last count as declined.
+    pub fn outcome(self) -> Result<Outcome, ReadError> {
         match self.state {
-            State::Done => Ok(true),
-            State::Declined | State::Coming => Ok(false),
+            State::Done => Ok(Outcome::Taken),
+            State::Declined | State::Coming => Ok(Outcome::Declined),
             State::Failed(e) => Err(e),
         }
     }
 
+    /// The reading failed: no more rows, and the worker stopped.
     fn fail(&mut self, e: ReadError) -> Option<Vec<GridRow>> {
         self.state = State::Failed(e);
+        self.replies.stop();
         None
     }
 }
@@ -171,16 +185,28 @@ impl Coming for SheetRows<'_> {
                 Err(e) => return self.fail(e),
             };
             match event {
+                // Rows after the sheets that follow the grid are refused, as the assembler
+                // refuses them.
+                Event::Rows(rows) if self.after => {
+                    let refused = self.assembler.push(Event::Rows(rows)).err();
+                    return self.fail(refused.unwrap_or_else(|| ReadError::Reported {
+                        code: crate::diag::Code::FileUnreadable,
+                        message: "the spreadsheet reader sent rows after their sheet".into(),
+                        hint: String::new(),
+                    }));
+                }
                 Event::Rows(rows) => {
                     return match self.assembler.admit(rows) {
                         Ok(rows) => Some(rows),
                         Err(e) => self.fail(e),
                     };
                 }
-                // The columns the cells span, the grid's own: nothing to cut.
-                Event::Extent { first_col, width } if (first_col, width) == (self.first_col, self.width) => {}
+                // The columns the cells span, from the grid's first: those cut off on its right
+                // hold nothing, and are nothing to the map.
+                Event::Extent { first_col, width } if first_col == self.first_col && width <= self.width => {}
                 // The sheets after the grid's.
                 event @ Event::Passed { .. } => {
+                    self.after = true;
                     if let Err(e) = self.assembler.push(event) {
                         return self.fail(e);
                     }
@@ -198,6 +224,7 @@ impl Coming for SheetRows<'_> {
         // Even once every row is in (the convention is judged last); a failure stays one.
         if !matches!(self.state, State::Failed(_)) {
             self.state = State::Declined;
+            self.replies.stop();
         }
     }
 

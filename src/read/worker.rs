@@ -233,7 +233,7 @@ impl Pool {
         if sent.is_err() {
             return Err(worker.died(limits));
         }
-        Ok(Replies { pool: self, worker: Some(worker), left, limits: limits.clone() })
+        Ok(Replies { pool: self, worker: Some(worker), left, limits: limits.clone(), broken: false })
     }
 
     /// An idle worker with this memory limit, or a new one.
@@ -265,6 +265,8 @@ pub struct Replies {
     /// spent waiting for it so far (not the time its events take to be mapped as they come).
     left: Duration,
     limits: Limits,
+    /// The replies ended before the workbook did (an error, or stopped).
+    broken: bool,
 }
 
 impl Replies {
@@ -272,7 +274,23 @@ impl Replies {
     /// for as long as is left; without, an event not sent yet is `NotYet`. An error ends the
     /// replies.
     pub fn next(&mut self, wait: bool) -> Result<Next, ReadError> {
-        let Some(worker) = self.worker.as_mut() else { return Ok(Next::Done) };
+        let next = self.step(wait);
+        self.broken |= next.is_err();
+        next
+    }
+
+    fn step(&mut self, wait: bool) -> Result<Next, ReadError> {
+        let Some(worker) = self.worker.as_mut() else {
+            // Past an error, or once stopped, the workbook was not read to its end.
+            if self.broken {
+                return Err(ReadError::Reported {
+                    code: Code::Internal,
+                    message: "the spreadsheet reader's replies were read past their end".into(),
+                    hint: String::new(),
+                });
+            }
+            return Ok(Next::Done);
+        };
         let reply = if wait {
             let waiting = Instant::now();
             let reply = worker.replies.recv_timeout(self.left);
@@ -324,11 +342,19 @@ impl Replies {
     }
 }
 
+impl Replies {
+    /// Stop the worker, if it is still at the workbook: no more replies are read.
+    pub fn stop(&mut self) {
+        if let Some(mut worker) = self.worker.take() {
+            worker.kill();
+            self.broken = true;
+        }
+    }
+}
+
 impl Drop for Replies {
     fn drop(&mut self) {
-        if let Some(worker) = self.worker.as_mut() {
-            worker.kill();
-        }
+        self.stop();
     }
 }
 

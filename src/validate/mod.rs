@@ -209,9 +209,10 @@ pub struct Checker<'s> {
 }
 
 impl Sink for Checker<'_> {
-    /// Sized for every row at once: grown by doubling, a million rows' keys would be copied, and
-    /// their memory touched afresh, several times over (the candidates grow a chunk at a time,
-    /// their texts a block at a time).
+    /// Sized for the rows said to come (every row of a file, or of a round of a sheet's rows as
+    /// they come): grown by doubling, a million rows' keys would be copied, and their memory
+    /// touched afresh, several times over (the candidates grow a chunk at a time, their texts a
+    /// block at a time).
     fn expect(&mut self, rows: usize) {
         self.candidates.expect(rows);
         self.keys.reserve(rows);

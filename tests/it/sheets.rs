@@ -131,6 +131,15 @@ fn every_spreadsheet_cell_is_in_its_grid_at_its_place() {
 /// batches (its 140,000 cells are more than two of about 65,000). `late` writes texts over
 /// values: (row, text), rows counted from 0 below the header.
 fn large_sheet(rows: u32, late: &[(u32, &str)]) -> (tempfile::TempDir, std::path::PathBuf) {
+    large_sheet_with(rows, late, |_| {})
+}
+
+/// [`large_sheet`], with more done to its sheet by `more`.
+fn large_sheet_with(
+    rows: u32,
+    late: &[(u32, &str)],
+    more: impl FnOnce(&mut rust_xlsxwriter::Worksheet),
+) -> (tempfile::TempDir, std::path::PathBuf) {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet().set_name("Data").unwrap();
     for (c, h) in ["cluster", "country", "year", "kpi", "value", "unit", "facility"].iter().enumerate() {
@@ -149,6 +158,7 @@ fn large_sheet(rows: u32, late: &[(u32, &str)]) -> (tempfile::TempDir, std::path
         sheet.write_string(r, 5, "jobs").unwrap();
         sheet.write_string(r, 6, format!("site-{}", i / 100)).unwrap();
     }
+    more(sheet);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("large.xlsx");
     book.save(&path).unwrap();
@@ -226,4 +236,21 @@ fn a_reader_that_dies_while_its_rows_are_taken_loses_only_its_file() {
     let small = files.iter().find(|f| f["file"].as_str().unwrap().ends_with("other.csv")).unwrap();
     assert_eq!(small["rows_accepted"].as_u64(), Some(1));
     assert!(!run.stderr.contains("mapped and checked as they came"), "{}", run.stderr);
+}
+
+/// A sheet whose declared columns go past its cells (a styled empty cell in column K, as a
+/// spreadsheet program leaves one) is still checked as its rows come: the columns past its
+/// cells hold nothing.
+#[test]
+fn a_large_sheet_declared_wider_than_its_cells_is_checked_as_its_rows_come() {
+    let styled = rust_xlsxwriter::Format::new().set_bold();
+    let (_dir, path) = large_sheet_with(20_000, &[], |sheet| {
+        sheet.write_blank(3, 10, &styled).unwrap();
+    });
+    let (file, log) = validate_logged(&path);
+    assert!(log.contains("mapped and checked as they came"), "{log}");
+    assert_eq!((file["rows_read"].as_u64(), file["rows_accepted"].as_u64()), (Some(20_000), Some(20_000)));
+    assert_eq!(file["findings"].as_array().map(Vec::len), Some(0), "{}", file["findings"]);
+    let values = values(&file);
+    assert_eq!((values["E2"], values["E20001"]), (1000.0, 20_999.0));
 }
