@@ -195,25 +195,25 @@ fn check_path(input: &Input, schema: &Schema, track: bool) -> FileReport {
             return FileReport::failed(file, Some(format), Finding::new(code, Loc::file(file), message, hint));
         }
     };
-    let started = std::time::Instant::now();
+    let checking = Checking { file, format, schema, track, started: std::time::Instant::now() };
     let digest = || crate::plan::sha256_hex(&bytes);
     if format.is_spreadsheet()
         && let Some(pool) = read::worker::pool()
     {
         let sha256 = digest();
-        let mut report = check_workbook(pool, &bytes, started, format, file, schema, track);
+        let mut report = checking.workbook(pool, &bytes);
         report.bytes = bytes.len() as u64;
         report.sha256 = Some(sha256);
         return report;
     }
     let read = || read::read(&bytes, format, file, &schema.limits, UNPACK);
-    // A text file's digest is taken on another core while it is parsed. A spreadsheet is parsed
-    // in a worker process, waited for here: no core of the pool is held waiting for it.
+    // A text file's digest is taken on another core while it is parsed (a spreadsheet read in
+    // this process, with no worker pool, after it).
     let (sha256, content) = if format.is_spreadsheet() { (digest(), read()) } else { rayon::join(digest, read) };
     let size = bytes.len() as u64;
     // The bytes are not needed once read: a large file is not held beside its cells.
     drop(bytes);
-    let mut report = check_content(content, None, started, format, file, schema, track);
+    let mut report = checking.content(content, None);
     report.bytes = size;
     report.sha256 = Some(sha256);
     report
@@ -221,109 +221,101 @@ fn check_path(input: &Input, schema: &Schema, track: bool) -> FileReport {
 
 /// Read, map and validate a file's bytes, reported under the name `file`.
 pub fn check_bytes(bytes: &[u8], format: Format, file: &Arc<str>, schema: &Schema) -> FileReport {
-    let started = std::time::Instant::now();
-    let mut report = check_content(
-        read::read(bytes, format, file, &schema.limits, UNPACK),
-        None,
-        started,
-        format,
-        file,
-        schema,
-        true,
-    );
+    let checking = Checking { file, format, schema, track: true, started: std::time::Instant::now() };
+    let mut report = checking.content(read::read(bytes, format, file, &schema.limits, UNPACK), None);
     report.bytes = bytes.len() as u64;
     report
 }
 
-/// Read a workbook in a worker of `pool`, then map and validate it: a table of one sheet as its
-/// rows come ([`read::streamed`]), unless the map declines them, when the workbook is read and
-/// mapped again, whole.
-fn check_workbook(
-    pool: &'static read::worker::Pool,
-    bytes: &[u8],
-    started: std::time::Instant,
+/// One file being checked: its name and format, the schema, whether the places of the cells it
+/// accounts for are kept ([`FileReport::accounted`]), and when its check started.
+#[derive(Clone, Copy)]
+struct Checking<'a> {
+    file: &'a Arc<str>,
     format: Format,
-    file: &Arc<str>,
-    schema: &Schema,
+    schema: &'a Schema,
     track: bool,
-) -> FileReport {
-    let check = |content, coming: Option<&mut dyn read::streamed::Coming>| {
-        check_content(content, coming, started, format, file, schema, track)
-    };
-    match read::streamed::open(pool, bytes, format, file, &schema.limits) {
-        Ok(read::streamed::Opened::Whole(content)) => check(Ok(content), None),
-        Ok(read::streamed::Opened::Streaming(head, mut rest)) => {
-            let report = check(Ok(head), Some(&mut *rest));
-            match rest.outcome() {
-                Ok(read::streamed::Outcome::Taken) => {
-                    tracing::debug!(file = %file, "the sheet's rows were mapped and checked as they came");
-                    report
-                }
-                Ok(read::streamed::Outcome::Declined) => {
-                    tracing::debug!(file = %file, "the rows still coming were declined: the workbook is read whole");
-                    check(pool.read(bytes, format, file, &schema.limits), None)
-                }
-                Err(e) => check(Err(e), None),
-            }
-        }
-        Err(e) => check(Err(e), None),
-    }
+    started: std::time::Instant,
 }
 
-/// Map and validate what reading a file (started at `started`) gave; `coming`, the rows of its
-/// last grid still coming ([`crate::map::map`]).
-fn check_content(
-    content: Result<read::Content, read::ReadError>,
-    coming: Option<&mut dyn read::streamed::Coming>,
-    started: std::time::Instant,
-    format: Format,
-    file: &Arc<str>,
-    schema: &Schema,
-    track: bool,
-) -> FileReport {
-    let content = match content {
-        Ok(r) => r,
-        Err(e) => {
-            let (code, message, hint) = e.describe();
-            return FileReport::failed(file, Some(format), Finding::new(code, Loc::file(file), message, hint));
+impl Checking<'_> {
+    /// Read the workbook `bytes` in a worker of `pool`, then map and validate it: a table of
+    /// one sheet as its rows come ([`read::streamed`]), unless the map declines them, when the
+    /// workbook is read and mapped again, whole.
+    fn workbook(&self, pool: &'static read::worker::Pool, bytes: &[u8]) -> FileReport {
+        let (file, format, limits) = (self.file, self.format, &self.schema.limits);
+        match read::streamed::open(pool, bytes, format, file, limits) {
+            Ok(read::streamed::Opened::Whole(content)) => self.content(Ok(content), None),
+            Ok(read::streamed::Opened::Streaming(head, mut rest)) => {
+                let report = self.content(Ok(head), Some(&mut *rest));
+                match rest.outcome() {
+                    Ok(read::streamed::Outcome::Taken) => {
+                        tracing::debug!(file = %file, "the sheet's rows were mapped and checked as they came");
+                        report
+                    }
+                    Ok(read::streamed::Outcome::Declined) => {
+                        tracing::debug!(file = %file, "the rows still coming were declined: the workbook is read whole");
+                        self.content(pool.read(bytes, format, file, limits), None)
+                    }
+                    Err(e) => self.content(Err(e), None),
+                }
+            }
+            Err(e) => self.content(Err(e), None),
         }
-    };
-    let read_at = started.elapsed();
-    // A long table's rows are checked as they are mapped: the map time includes their check.
-    let mut checker = validate::Checker::new(schema, file);
-    let mut mapped = crate::map::map(content, file, schema, track, &mut checker, coming);
-    let mapped_at = started.elapsed();
-    let not_reported = mapped.not_reported;
-    let explanation = std::mem::take(&mut mapped.explanation);
-    let mapped_submitted = mapped.submitted_at.take();
-    let accounted = std::mem::take(&mut mapped.accounted);
-    let tables = std::mem::take(&mut mapped.tables);
-    crate::map::Sink::take(&mut checker, std::mem::take(&mut mapped.entries));
-    let validated = checker.finish();
-    tracing::debug!(
-        file = %file,
-        read_ms = read_at.as_millis() as u64,
-        map_ms = (mapped_at - read_at).as_millis() as u64,
-        validate_ms = (started.elapsed() - mapped_at).as_millis() as u64,
-        "file checked"
-    );
-    FileReport {
-        file: file.clone(),
-        format: Some(format),
-        bytes: 0,
-        sha256: None,
-        rows_read: validated.rows_read,
-        rows_accepted: validated.observations.len(),
-        rows_rejected: validated.rejects.len(),
-        not_reported,
-        explanation,
-        submitted_at: mapped_submitted,
-        findings: validated.findings,
-        observations: validated.observations,
-        keys: validated.keys,
-        rejects: validated.rejects,
-        accounted,
-        tables,
+    }
+
+    /// Map and validate what reading the file gave; `coming`, the rows of its last grid still
+    /// coming ([`crate::map::map`]).
+    fn content(
+        &self,
+        content: Result<read::Content, read::ReadError>,
+        coming: Option<&mut dyn read::streamed::Coming>,
+    ) -> FileReport {
+        let Checking { file, format, schema, track, started } = *self;
+        let content = match content {
+            Ok(r) => r,
+            Err(e) => {
+                let (code, message, hint) = e.describe();
+                return FileReport::failed(file, Some(format), Finding::new(code, Loc::file(file), message, hint));
+            }
+        };
+        let read_at = started.elapsed();
+        // A long table's rows are checked as they are mapped: the map time includes their check.
+        let mut checker = validate::Checker::new(schema, file);
+        let mut mapped = crate::map::map(content, file, schema, track, &mut checker, coming);
+        let mapped_at = started.elapsed();
+        let not_reported = mapped.not_reported;
+        let explanation = std::mem::take(&mut mapped.explanation);
+        let mapped_submitted = mapped.submitted_at.take();
+        let accounted = std::mem::take(&mut mapped.accounted);
+        let tables = std::mem::take(&mut mapped.tables);
+        crate::map::Sink::take(&mut checker, std::mem::take(&mut mapped.entries));
+        let validated = checker.finish();
+        tracing::debug!(
+            file = %file,
+            read_ms = read_at.as_millis() as u64,
+            map_ms = (mapped_at - read_at).as_millis() as u64,
+            validate_ms = (started.elapsed() - mapped_at).as_millis() as u64,
+            "file checked"
+        );
+        FileReport {
+            file: file.clone(),
+            format: Some(format),
+            bytes: 0,
+            sha256: None,
+            rows_read: validated.rows_read,
+            rows_accepted: validated.observations.len(),
+            rows_rejected: validated.rejects.len(),
+            not_reported,
+            explanation,
+            submitted_at: mapped_submitted,
+            findings: validated.findings,
+            observations: validated.observations,
+            keys: validated.keys,
+            rejects: validated.rejects,
+            accounted,
+            tables,
+        }
     }
 }
 
