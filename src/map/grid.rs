@@ -866,7 +866,7 @@ fn long(
     named_unread.extend(report_unnamed_columns(grid, &data, columns, file, out));
     // Rows still coming are mapped as they come when what the head says of the table is what
     // it says of every row (checked as they come).
-    let head = match coming.as_deref_mut() {
+    let mut head = match coming.as_deref_mut() {
         Some(rest) => {
             let header = &grid.rows[h];
             let width = table_width(&data, columns.len());
@@ -895,7 +895,6 @@ fn long(
         track: out.track,
         named_unread: &named_unread,
     };
-    let mut head = head;
     if let Some(sink) = sink.as_deref_mut() {
         // The rows go before the rest of the file is mapped: their value column's convention is
         // settled now, from its own texts (the only ones of a file of one table).
@@ -1010,8 +1009,8 @@ fn take_coming(
                 }
             }
         };
-        let (mut batches, mut held) = (vec![first], 0);
-        held += batches[0].len();
+        let mut held = first.len();
+        let mut batches = vec![first];
         while batches.len() < rayon::current_num_threads().max(1)
             && held < 2 * MAP_BATCH
             && let Some(more) = rest.next(false)

@@ -340,9 +340,7 @@ impl Replies {
             Err(mpsc::RecvTimeoutError::Disconnected) => Err(worker.died(&self.limits)),
         }
     }
-}
 
-impl Replies {
     /// Stop the worker, if it is still at the workbook: no more replies are read.
     pub fn stop(&mut self) {
         if let Some(mut worker) = self.worker.take() {
